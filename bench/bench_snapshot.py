@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Benchmark (prints figures, asserts nothing): a full snapshot of a large
+catalogue from the Odoo stand-in, beside the stand-in's own time to serve
+the same pages to a plain client, and item look-ups per second.
+
+  python3 bench/bench_snapshot.py [--products 100000] [--page-size 2000]
+      [--bin build/tillsync]
+
+Goal (issue 4): the snapshot within 1.2x of the serving time, and no more
+than 16 MiB peak RSS (VmHWM) for the agent while it does it.
+"""
+import argparse
+import http.client
+import json
+import os
+import re
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+import odoo_common as oc  # noqa: E402
+from odoo_common import harness  # noqa: E402
+
+
+def vm(pid, field):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])  # kB
+    return 0
+
+
+def plain_client_time(odoo, page_size):
+    """The pages the agent reads for a full snapshot, fetched over JSON-2
+    with keep-alive by a client that only reads the bytes."""
+    c = http.client.HTTPConnection("127.0.0.1", odoo.port, timeout=600)
+    headers = {"Authorization": "bearer " + oc.KEY, "X-Odoo-Database": "retail",
+               "Content-Type": "application/json"}
+
+    def read(model, domain, fields, by_id=True, limit=page_size):
+        last, total, n = 0, 0, limit
+        while n == limit:
+            dom = domain + ([["id", ">", last]] if by_id else [])
+            body = {"domain": dom, "fields": fields, "order": "id", "limit": limit}
+            c.request("POST", "/json/2/%s/search_read" % model, json.dumps(body), headers)
+            data = c.getresponse().read()
+            total += len(data)
+            m = re.findall(rb'"id": (\d+)', data[-400:])
+            n = data.count(b'"id": ') if model != "stock.quant" else data.count(b'"quantity"')
+            if m:
+                last = int(m[-1])
+            if not by_id:
+                break
+        return total
+
+    t0 = time.monotonic()
+    size = read("res.company", [], ["id", "currency_id"], by_id=False, limit=1)
+    size += read("product.pricelist", [["id", "=", 3]], ["id", "currency_id"], by_id=False)
+    size += read("res.currency", [["id", "in", [1, 126]]], ["id", "name", "decimal_places",
+                                                            "rate"], by_id=False)
+    size += read("product.category", [], ["id", "parent_path"])
+    size += read("product.pricelist.item", [["pricelist_id", "=", 3]],
+                 ["id", "applied_on", "product_id", "product_tmpl_id", "categ_id",
+                  "min_quantity", "compute_price", "fixed_price", "percent_price", "base",
+                  "base_pricelist_id", "price_discount", "price_round", "price_surcharge",
+                  "price_min_margin", "price_max_margin", "date_start", "date_end",
+                  "write_date"])
+    size += read("product.product", [["sale_ok", "=", True]],
+                 ["id", "default_code", "barcode", "name", "lst_price", "categ_id",
+                  "product_tmpl_id", "write_date", "active", "sale_ok"])
+    size += read("stock.quant", [["location_id", "child_of", 8]],
+                 ["id", "product_id", "quantity", "write_date"])
+    c.close()
+    return time.monotonic() - t0, size
+
+
+def lookups_per_s(agent, skus, seconds=3.0):
+    c = agent.conn()
+    n, i = 0, 0
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        c.request("GET", "/v1/items/" + skus[i % len(skus)])
+        r = c.getresponse()
+        r.read()
+        assert r.status == 200
+        n += 1
+        i += 7919
+    single = n / (time.monotonic() - t0)
+    n = 0
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        q = "&".join("sku=" + skus[(i + k * 104729) % len(skus)] for k in range(200))
+        c.request("GET", "/v1/items?" + q)
+        r = c.getresponse()
+        r.read()
+        assert r.status == 200
+        n += 200
+        i += 1
+    bulk = n / (time.monotonic() - t0)
+    c.close()
+    return single, bulk
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--products", type=int, default=100000)
+    ap.add_argument("--page-size", type=int, default=2000)
+    ap.add_argument("--bin", default=harness.BIN)
+    args = ap.parse_args()
+    harness.BIN = args.bin
+    workdir = harness.make_workdir("bench_snapshot")
+    t0 = time.monotonic()
+    odoo = oc.OdooProc(products=args.products)
+    print("stand-in: %d products generated in %.1f s" % (args.products, time.monotonic() - t0))
+    agent = None
+    try:
+        serve_s, serve_bytes = plain_client_time(odoo, args.page_size)
+        print("stand-in serving the snapshot's pages to a plain client: %.2f s (%.1f MB)" % (
+            serve_s, serve_bytes / 1e6))
+        cfg = oc.odoo_config(workdir, odoo, page_size=args.page_size, delta_s=86400,
+                             full_resync_s=86400)
+        agent = harness.Agent(workdir, overrides={"odoo": cfg, "log_level": "info"})
+        agent.start()
+        m = agent.wait_log(r"event=odoo\.snapshot_done items=(\d+) .*duration_ms=(\d+)",
+                           timeout=1200)
+        pid = agent.proc.pid
+        hwm, rss = vm(pid, "VmHWM"), vm(pid, "VmRSS")
+        items, ms = int(m.group(1)), int(m.group(2))
+        mdb = os.path.join(agent.data_dir, "store", "data.mdb")
+        size = os.path.getsize(mdb) if os.path.exists(mdb) else 0
+        st = agent.status()["storage"]
+        print("agent full snapshot: %d items in %.2f s (%.2fx the serving time)" % (
+            items, ms / 1000.0, (ms / 1000.0) / serve_s))
+        print("agent peak RSS (VmHWM) %.1f MiB, RSS after %.1f MiB" % (hwm / 1024.0, rss / 1024.0))
+        print("LMDB file %.1f MB, map used %s" % (size / 1e6, json.dumps(st)))
+        skus = ["SKU-%06d" % i for i in range(12, args.products + 1)]
+        single, bulk = lookups_per_s(agent, skus)
+        print("look-ups: %.0f requests/s one item each (one keep-alive Python client), "
+              "%.0f items/s in bulk requests of 200" % (single, bulk))
+    finally:
+        if agent:
+            agent.stop()
+        odoo.stop()
+        harness.cleanup(workdir)
+
+
+if __name__ == "__main__":
+    main()

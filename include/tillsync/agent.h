@@ -1,0 +1,42 @@
+/*
+ * agent.h - the loop context: the one thing passed between modules.
+ *
+ * Each module keeps its state behind an opaque pointer here and exposes
+ * functions in its own header; no module touches another's struct. The
+ * agent runs one libuv loop on one thread; the only other thread is the
+ * store's writer (store.h), which never touches anything but LMDB.
+ */
+#ifndef TILLSYNC_AGENT_H
+#define TILLSYNC_AGENT_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#define TS_VERSION "0.4.0"
+
+typedef struct ts_config ts_config;
+typedef struct ts_store ts_store;
+typedef struct ts_txnlog ts_txnlog;
+typedef struct ts_catalog ts_catalog;
+typedef struct ts_http_server ts_http_server;
+typedef struct ts_uplink ts_uplink;
+typedef struct ts_odoo ts_odoo;
+typedef struct ts_metrics ts_metrics;
+typedef struct ts_tls_ctx ts_tls_ctx;
+
+typedef struct ts_agent {
+    uv_loop_t *loop;
+    ts_config *cfg;
+    ts_store *store;       /* LMDB environment and the group-commit writer */
+    ts_txnlog *txnlog;     /* txns by seq, txn_id index, counters */
+    ts_catalog *catalog;   /* price and stock copy from Odoo (may be NULL) */
+    ts_http_server *http;  /* local API listener */
+    ts_uplink *uplink;     /* forwarder to central (may be NULL in tests) */
+    ts_odoo *odoo;         /* Odoo sync (NULL when odoo is not configured) */
+    ts_metrics *metrics;   /* counters and histograms */
+    int64_t started_at_ms; /* wall clock at start */
+    uint64_t started_mono_ms;
+    int stopping; /* set once SIGTERM/SIGINT arrived */
+} ts_agent;
+
+#endif

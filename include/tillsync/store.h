@@ -1,0 +1,66 @@
+/*
+ * store.h - the LMDB environment and its single writer (group commit).
+ *
+ * Owns the LMDB environment in data_dir, the store-format version checked at
+ * open, and the writer thread. Modules that keep data (txnlog, catalog) own
+ * their named databases and hand the writer small "apply" functions; the
+ * writer runs every op queued while its previous commit was in flight inside
+ * one LMDB write transaction, one nested transaction per op (an op that
+ * fails is rolled back alone), commits once (one fsync for all), then calls
+ * each op's "done" back on the loop thread. So the loop never waits on disk
+ * and throughput grows with the number of concurrent writers.
+ *
+ * Reads happen on the loop thread in short read-only transactions: LMDB
+ * reads are lock-free and do not wait for the writer.
+ */
+#ifndef TILLSYNC_STORE_H
+#define TILLSYNC_STORE_H
+
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#define TS_STORE_FORMAT 1 /* bump on any incompatible change of layout */
+
+typedef struct ts_store ts_store;
+
+/* Runs on the writer thread inside a nested write transaction. Must only
+ * touch txn and its own arg. Returns 0, or a TS_E* code that rolls back
+ * this op alone (TS_EFULL for MDB_MAP_FULL). */
+typedef int (*ts_store_apply_fn)(MDB_txn *txn, void *arg);
+/* Runs on the loop thread once the group commit holding the op is on disk
+ * (err 0) or the op or its commit failed (err < 0: nothing of it stored). */
+typedef void (*ts_store_done_fn)(void *arg, int err);
+
+typedef struct ts_store_stats {
+    uint64_t commits;       /* group commits done */
+    uint64_t ops_committed; /* ops carried by them */
+    uint64_t commit_failures;
+    uint64_t map_bytes;  /* size of the map */
+    uint64_t used_bytes; /* pages in use */
+    uint64_t last_commit_us; /* duration of the last commit with its fsync */
+} ts_store_stats;
+
+/* Opens (creating) data_dir/store/, checks the format version. map_bytes
+ * must fit the address space (config.h default). */
+int ts_store_open(ts_store **out, uv_loop_t *loop, const char *data_dir, uint64_t map_bytes,
+                  char *err, size_t errlen);
+/* Opens or creates a named database; only before the first submit. */
+int ts_store_dbi(ts_store *st, const char *name, unsigned flags, MDB_dbi *out);
+/* Queues an op for the next group commit. */
+int ts_store_submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done, void *arg);
+/* Short read-only transaction on the loop thread. */
+int ts_store_read_begin(ts_store *st, MDB_txn **txn);
+void ts_store_read_end(MDB_txn *txn);
+void ts_store_get_stats(ts_store *st, ts_store_stats *out);
+/* Is the store writable (for /healthz): the last commit did not fail. */
+int ts_store_healthy(ts_store *st);
+/* Finishes the ops in hand, stops the writer, closes LMDB. Ops still
+ * queued are done with TS_ECANCELED. Blocks: call only at shutdown. */
+void ts_store_close(ts_store *st);
+
+/* Map an LMDB return code to TS_E*. */
+int ts_store_err(int mdb_rc);
+
+#endif

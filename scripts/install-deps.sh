@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs, from Debian 12's packages, everything needed to build, run the
+# demo store and run the test suite. Run as root (CI does); idempotent.
+set -eu
+need="build-essential cmake pkg-config git ca-certificates
+      liblmdb-dev lmdb-utils libuv1-dev libmbedtls-dev libcjson-dev libcurl4-openssl-dev
+      openssl python3 clang libclang-rt-14-dev"
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+missing=""
+for p in $need; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    $sudo apt-get update -qq
+    # shellcheck disable=SC2086
+    $sudo apt-get install -y -qq --no-install-recommends $missing
+fi

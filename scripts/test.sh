@@ -1,0 +1,28 @@
+#!/bin/sh
+# The whole test suite, from a clean clone on Debian 12:
+#   scripts/test.sh              build (warnings are errors) and run every test
+#   scripts/test.sh --sanitize   the same under AddressSanitizer + UBSan
+# Installs what it needs first (apt-get; as root, or through sudo).
+# Extra arguments after the mode go to ctest (e.g. -R txnlog).
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+mode=plain
+case "${1:-}" in
+--sanitize) mode=sanitize; shift ;;
+--plain) shift ;;
+esac
+"$root/scripts/install-deps.sh"
+build="$root/build"
+flags="-DTS_WERROR=ON"
+if [ "$mode" = sanitize ]; then
+    build="$root/build-sanitize"
+    flags="$flags -DTS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+    # leaks are errors too; abort on the first report so ctest sees it
+    export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+fi
+# shellcheck disable=SC2086
+cmake -S "$root" -B "$build" $flags >/dev/null
+cmake --build "$build" -j"$(nproc)"
+cd "$build"
+ctest --output-on-failure -j2 "$@"

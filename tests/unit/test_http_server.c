@@ -1,0 +1,789 @@
+/*
+ * test_http_server.c - the HTTP server over real loopback sockets.
+ *
+ * The libuv loop runs in the main thread; each scenario's client runs in a
+ * second thread with plain blocking sockets (SO_RCVTIMEO bounds every read)
+ * and tells the loop it is done through a uv_async. The client waits for
+ * the server's state (open connections, exchanges held by the handler) on a
+ * condition variable the loop thread updates after every loop turn: no sleep
+ * is used to synchronise.
+ *
+ * Handler routes: /hello, /echo (method, target and body back), /async
+ * (answered from a uv_timer), /hold (kept until /release answers it).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "check.h"
+#include "tillsync/error.h"
+#include "tillsync/http_server.h"
+
+#define CLIENT_TIMEOUT_S 10
+#define BODY_LIMIT 4096
+#define MAX_HELD 4
+#define HUGE_BODY (8 * 1024 * 1024)
+
+/* --- state shared between the loop thread and the client thread ----------- */
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int open_conns; /* as the server saw it after the last loop turn */
+    int held;       /* exchanges the handler holds */
+    int rejected;   /* connections refused over the bound */
+} shared = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0};
+
+static int server_port;
+static const char *server_host;
+
+/* Waits until *field == want; 0 on success, -1 after the deadline. */
+static int wait_shared(const int *field, int want)
+{
+    struct timespec deadline;
+    int rc = 0;
+
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += CLIENT_TIMEOUT_S;
+    pthread_mutex_lock(&shared.mu);
+    while (*field != want && rc == 0)
+        rc = pthread_cond_timedwait(&shared.cv, &shared.mu, &deadline);
+    rc = *field == want ? 0 : -1;
+    pthread_mutex_unlock(&shared.mu);
+    return rc;
+}
+
+/* --- the loop thread: server and handler ----------------------------------- */
+
+static uv_loop_t loop;
+static ts_http_server *server;
+static uv_async_t client_done;
+static uv_check_t publisher;
+static ts_http_exchange *held[MAX_HELD];
+static int n_held;
+static int server_closed;
+
+static void publish_state(uv_check_t *h)
+{
+    pthread_mutex_lock(&shared.mu);
+    shared.open_conns = server_closed ? 0 : ts_http_server_open_conns(server);
+    shared.held = n_held;
+    shared.rejected = server_closed ? 0 : (int)ts_http_server_rejected_total(server);
+    pthread_cond_broadcast(&shared.cv);
+    pthread_mutex_unlock(&shared.mu);
+}
+
+static void respond_text(ts_http_exchange *ex, int status, const char *text)
+{
+    ts_http_respond(ex, status, "text/plain", "", text, strlen(text));
+}
+
+static void on_async_timer_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void on_async_timer(uv_timer_t *t)
+{
+    respond_text(t->data, 200, "async");
+    uv_close((uv_handle_t *)t, on_async_timer_closed);
+}
+
+static void echo(ts_http_exchange *ex, const ts_http_request *req)
+{
+    char out[BODY_LIMIT + 600];
+    int n = snprintf(out, sizeof out, "%.*s %.*s %.*s", (int)req->method.len, req->method.p,
+                     (int)req->target.len, req->target.p, (int)req->body_len,
+                     req->body != NULL ? req->body : "");
+
+    /* The body points into the request; ts_http_respond copies it out. */
+    ts_http_respond(ex, 200, "text/plain", "X-Echo: yes\r\n", out, (size_t)n);
+}
+
+static void release_held(void)
+{
+    while (n_held > 0)
+        respond_text(held[--n_held], 200, "held answer");
+}
+
+static void handler(void *user, ts_http_exchange *ex, const ts_http_request *req)
+{
+    if (ts_str_eq(req->path, "/hello")) {
+        respond_text(ex, 200, "hello");
+    } else if (ts_str_eq(req->path, "/echo")) {
+        echo(ex, req);
+    } else if (ts_str_eq(req->path, "/async")) {
+        uv_timer_t *t = malloc(sizeof *t);
+        uv_timer_init(&loop, t);
+        t->data = ex;
+        uv_timer_start(t, on_async_timer, 20, 0);
+    } else if (ts_str_eq(req->path, "/hold") && n_held < MAX_HELD) {
+        held[n_held++] = ex;
+    } else if (ts_str_eq(req->path, "/release")) {
+        release_held();
+        respond_text(ex, 200, "released");
+    } else {
+        respond_text(ex, 404, "no such route");
+    }
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+}
+
+static void on_server_closed(void *arg)
+{
+    server_closed = 1;
+    /* Exchanges still held are answered after the close: a no-op that frees. */
+    release_held();
+    uv_close((uv_handle_t *)&client_done, on_handle_closed);
+    uv_close((uv_handle_t *)&publisher, on_handle_closed);
+}
+
+static void on_client_done(uv_async_t *a)
+{
+    ts_http_server_close(server, on_server_closed, NULL);
+}
+
+typedef void (*scenario_fn)(void);
+
+static void *client_thread(void *arg)
+{
+    scenario_fn fn = *(scenario_fn *)arg;
+
+    fn();
+    uv_async_send(&client_done);
+    return NULL;
+}
+
+static int run_scenario(const char *name, const char *host, int max_conns, uint64_t idle_ms,
+                        scenario_fn fn)
+{
+    ts_http_server_options opt = {host, 0, max_conns, idle_ms, BODY_LIMIT, NULL};
+    pthread_t thread;
+    int rc;
+
+    fprintf(stderr, "-- %s\n", name);
+    uv_loop_init(&loop);
+    rc = ts_http_server_start(&server, &loop, &opt, handler, NULL);
+    if (rc != 0) {
+        uv_run(&loop, UV_RUN_DEFAULT);
+        uv_loop_close(&loop);
+        return rc;
+    }
+    server_closed = 0;
+    server_port = ts_http_server_port(server);
+    server_host = host;
+    CHECK(server_port > 0);
+    uv_async_init(&loop, &client_done, on_client_done);
+    uv_check_init(&loop, &publisher);
+    uv_check_start(&publisher, publish_state);
+    publish_state(&publisher);
+    pthread_create(&thread, NULL, client_thread, &fn);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    pthread_join(thread, NULL);
+    CHECK_EQ_INT(uv_loop_close(&loop), 0); /* every handle closed */
+    return 0;
+}
+
+/* --- the client side: blocking sockets ------------------------------------- */
+
+typedef struct client {
+    int fd;
+    char buf[65536];
+    size_t len;
+} client;
+
+typedef struct response {
+    int status;
+    char head[4096];
+    char body[BODY_LIMIT + 1024];
+    size_t body_len;
+    int closing;
+} response;
+
+static int client_open(client *c)
+{
+    struct timeval tv = {CLIENT_TIMEOUT_S, 0};
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int one = 1;
+
+    memset(&ss, 0, sizeof ss);
+    if (strchr(server_host, ':') != NULL) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((unsigned short)server_port);
+        inet_pton(AF_INET6, server_host, &a->sin6_addr);
+        len = sizeof *a;
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons((unsigned short)server_port);
+        inet_pton(AF_INET, server_host, &a->sin_addr);
+        len = sizeof *a;
+    }
+    c->len = 0;
+    c->fd = socket(ss.ss_family, SOCK_STREAM, 0);
+    if (c->fd < 0)
+        return -1;
+    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(c->fd, (struct sockaddr *)&ss, len) != 0) {
+        close(c->fd);
+        c->fd = -1;
+        return -1;
+    }
+    return 0;
+}
+
+static void client_close(client *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+}
+
+/* Closes with a reset (RST) instead of a FIN. */
+static void client_reset(client *c)
+{
+    struct linger lg = {1, 0};
+
+    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    client_close(c);
+}
+
+static int send_all(client *c, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL);
+        if (n <= 0)
+            return -1;
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int send_str(client *c, const char *s)
+{
+    return send_all(c, s, strlen(s));
+}
+
+static int fill(client *c)
+{
+    ssize_t n;
+
+    if (c->len == sizeof c->buf)
+        return -1;
+    n = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
+    if (n <= 0)
+        return -1;
+    c->len += (size_t)n;
+    return 0;
+}
+
+static const char *find_header(const char *head, const char *name)
+{
+    const char *p = head;
+    size_t n = strlen(name);
+
+    while ((p = strstr(p, "\r\n")) != NULL) {
+        p += 2;
+        if (strncasecmp(p, name, n) == 0 && p[n] == ':')
+            return p + n + 1 + strspn(p + n + 1, " ");
+    }
+    return NULL;
+}
+
+/* Reads one response (no body for HEAD); 0 or -1 on EOF, time-out, junk. */
+static int read_response_ex(client *c, response *r, int head_request)
+{
+    const char *end, *cl;
+    size_t head_len, need;
+
+    memset(r, 0, sizeof *r);
+    while ((end = memmem(c->buf, c->len, "\r\n\r\n", 4)) == NULL)
+        if (fill(c) != 0)
+            return -1;
+    head_len = (size_t)(end + 4 - c->buf);
+    if (head_len >= sizeof r->head)
+        return -1;
+    memcpy(r->head, c->buf, head_len);
+    if (sscanf(r->head, "HTTP/1.1 %d ", &r->status) != 1)
+        return -1;
+    cl = find_header(r->head, "Content-Length");
+    r->body_len = cl != NULL && !head_request ? strtoul(cl, NULL, 10) : 0;
+    if (r->status >= 200 && cl == NULL)
+        return -1; /* every final answer carries Content-Length */
+    if (r->body_len >= sizeof r->body)
+        return -1;
+    need = head_len + r->body_len;
+    while (c->len < need)
+        if (fill(c) != 0)
+            return -1;
+    memcpy(r->body, c->buf + head_len, r->body_len);
+    memmove(c->buf, c->buf + need, c->len - need);
+    c->len -= need;
+    r->closing = strstr(r->head, "\r\nConnection: close\r\n") != NULL;
+    return 0;
+}
+
+static int read_response(client *c, response *r)
+{
+    return read_response_ex(c, r, 0);
+}
+
+/* Reads until the server closes: 1 when it did, 0 on time-out. What it
+ * reads meanwhile is added to c->buf (as far as it fits). */
+static int wait_closed(client *c)
+{
+    for (;;) {
+        char junk[4096];
+        ssize_t n = recv(c->fd, junk, sizeof junk, 0);
+        if (n == 0 || (n < 0 && errno == ECONNRESET))
+            return 1;
+        if (n < 0)
+            return 0;
+        if ((size_t)n <= sizeof c->buf - c->len) {
+            memcpy(c->buf + c->len, junk, (size_t)n);
+            c->len += (size_t)n;
+        }
+    }
+}
+
+/* GET path on a fresh connection: the status, or -1. */
+static int get_once(const char *path)
+{
+    client c;
+    response r;
+    char req[256];
+    int status = -1;
+
+    if (client_open(&c) != 0)
+        return -1;
+    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", path);
+    if (send_str(&c, req) == 0 && read_response(&c, &r) == 0)
+        status = r.status;
+    client_close(&c);
+    return status;
+}
+
+/* The error answers: status, JSON code, Connection: close, then closed. */
+static void expect_error_answer(const char *raw, size_t len, int status, const char *code)
+{
+    client c;
+    response r;
+    char want[128];
+
+    snprintf(want, sizeof want, "{\"error\":{\"code\":\"%s\",\"message\":\"", code);
+    CHECK(client_open(&c) == 0);
+    CHECK(send_all(&c, raw, len) == 0);
+    CHECK(read_response(&c, &r) == 0);
+    CHECK_EQ_INT(r.status, status);
+    CHECK(strncmp(r.body, want, strlen(want)) == 0);
+    CHECK(strstr(r.head, "Content-Type: application/json\r\n") != NULL);
+    CHECK(r.closing);
+    CHECK(wait_closed(&c));
+    client_close(&c);
+}
+
+/* --- scenarios ------------------------------------------------------------- */
+
+static void keep_alive_client(void)
+{
+    static const char post[] =
+        "POST /echo?x=1 HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nabcde";
+    client c;
+    response r;
+
+    CHECK(client_open(&c) == 0);
+    CHECK(send_str(&c, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
+    CHECK(read_response(&c, &r) == 0);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_STR(r.body, "hello");
+    CHECK(!r.closing);
+    CHECK(strstr(r.head, "Content-Type: text/plain\r\n") != NULL);
+    CHECK(send_str(&c, post) == 0);
+    CHECK(read_response(&c, &r) == 0);
+    CHECK_EQ_STR(r.body, "POST /echo?x=1 abcde");
+    CHECK(find_header(r.head, "X-Echo") != NULL);
+    CHECK(send_str(&c, "HEAD /hello HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
+    CHECK(read_response_ex(&c, &r, 1) == 0);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK(strstr(r.head, "Content-Length: 5\r\n") != NULL);
+    CHECK(send_str(&c, "GET /nope HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n") == 0);
+    CHECK(read_response(&c, &r) == 0);
+    CHECK_EQ_INT(r.status, 404);
+    CHECK(r.closing);
+    CHECK(wait_closed(&c));
+    client_close(&c);
+
+    /* HTTP/1.0: closed unless it asks for keep-alive. */
+    CHECK(client_open(&c) == 0);
+    CHECK(send_str(&c, "GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n") == 0);
+    CHECK(read_response(&c, &r) == 0);
+    CHECK(strstr(r.head, "Connection: keep-alive\r\n") != NULL);
+    CHECK(send_str(&c, "GET /hello HTTP/1.0\r\n\r\n") == 0);
+    CHECK(read_response(&c, &r) == 0);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK(r.closing);
+    CHECK(wait_closed(&c));
+    client_close(&c);
+}
+
+static void pipelining_client(void)
+{
+    static const char three[] = "GET /echo?n=1 HTTP/1.1\r\nHost: t\r\n\r\n"
+                                "POST /echo?n=2 HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nxyz"
+                                "GET /async HTTP/1.1\r\nHost: t\r\n\r\n"
+                                "GET /echo?n=4 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    client c;
+    response r;
+
+    CHECK(client_open(&c) == 0);
+    CHECK(send_str(&c, three) == 0);
+    CHECK(read_response(&c, &r) == 0);
+    CHECK_EQ_STR(r.body, "GET /echo?n=1 ");
+    CHECK(read_response(&c, &r) == 0);
+    CHECK_EQ_STR(r.body, "POST /echo?n=2 xyz");
+    CHECK(read_response(&c, &r) == 0);
+    CHECK_EQ_STR(r.body, "async");
+    CHECK(read_response(&c, &r) == 0);
+    CHECK_EQ_STR(r.body, "GET /echo?n=4 ");
+    CHECK(r.closing);
+    CHECK(wait_closed(&c));
+    client_close(&c);
+
+    /* Pipelined after a half-close: every request is still answered. */
+    CHECK(client_open(&c) == 0);
+    CHECK(send_str(
+              &c, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\nGET /async HTTP/1.1\r\nHost: t\r\n\r\n") ==
+          0);
+    shutdown(c.fd, SHUT_WR);
+    CHECK(read_response(&c, &r) == 0);
+    CHECK_EQ_STR(r.body, "hello");
+    CHECK(read_response(&c, &r) == 0);
+    CHECK_EQ_STR(r.body, "async");
+    CHECK(r.closing);
+    CHECK(wait_closed(&c));
+    client_close(&c);
+}
+
+/* POST /echo with n bytes of body into out; returns the request length. */
+static size_t make_post(char *out, size_t n, char fill_byte)
+{
+    int head = sprintf(out, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: %zu\r\n\r\n", n);
+
+    memset(out + head, fill_byte, n);
+    return (size_t)head + n;
+}
+
+/* A body at the limit (the buffer grows), then pipelined requests that do
+ * not fit in the buffer while one is held (reading stops, then resumes). */
+static void big_pipelined_client(void)
+{
+    static char reqs[8 * (BODY_LIMIT + 100)];
+    client c, other;
+    response r;
+    size_t len = 0;
+    int i;
+
+    CHECK(client_open(&c) == 0);
+    len = make_post(reqs, BODY_LIMIT, 'L');
+    CHECK(send_all(&c, reqs, len) == 0);
+    CHECK(read_response(&c, &r) == 0);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_INT(r.body_len, strlen("POST /echo ") + BODY_LIMIT);
+
+    len = (size_t)sprintf(reqs, "GET /hold HTTP/1.1\r\nHost: t\r\n\r\n");
+    for (i = 0; i < 6; i++)
+        len += make_post(reqs + len, BODY_LIMIT - 100, (char)('a' + i));
+    CHECK(send_all(&c, reqs, len) == 0);
+    CHECK(wait_shared(&shared.held, 1) == 0);
+    CHECK(client_open(&other) == 0);
+    CHECK(send_str(&other, "GET /release HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
+    CHECK(read_response(&other, &r) == 0);
+    client_close(&other);
+    CHECK(read_response(&c, &r) == 0);
+    CHECK_EQ_STR(r.body, "held answer");
+    for (i = 0; i < 6; i++) {
+        CHECK(read_response(&c, &r) == 0);
+        CHECK_EQ_INT(r.body_len, strlen("POST /echo ") + BODY_LIMIT - 100);
+        CHECK(r.body[r.body_len - 1] == 'a' + i);
+    }
+    client_close(&c);
+}
+
+static void async_client(void)
+{
+    client c;
+    response r;
+    int i;
+
+    CHECK(client_open(&c) == 0);
+    for (i = 0; i < 3; i++) {
+        CHECK(send_str(&c, "GET /async HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
+        CHECK(read_response(&c, &r) == 0);
+        CHECK_EQ_INT(r.status, 200);
+        CHECK_EQ_STR(r.body, "async");
+    }
+    client_close(&c);
+}
+
+/* The client leaves while its exchange is held: a reset, a close, a
+ * half-close that still wants the answer. */
+static void client_leaves_client(void)
+{
+    client c, other;
+    response r;
+
+    /* Reset: the server closes the connection, the exchange lives on. */
+    CHECK(client_open(&c) == 0);
+    CHECK(send_str(&c, "GET /hold HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
+    CHECK(wait_shared(&shared.held, 1) == 0);
+    client_reset(&c);
+    CHECK(wait_shared(&shared.open_conns, 0) == 0);
+    CHECK_EQ_INT(get_once("/release"), 200); /* answers the orphan: a no-op */
+    CHECK(wait_shared(&shared.held, 0) == 0);
+
+    /* Plain close: answered into the void, then closed. */
+    CHECK(client_open(&c) == 0);
+    CHECK(send_str(&c, "GET /hold HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
+    CHECK(wait_shared(&shared.held, 1) == 0);
+    client_close(&c);
+    CHECK_EQ_INT(get_once("/release"), 200);
+    CHECK(wait_shared(&shared.open_conns, 0) == 0);
+
+    /* Half-close: the answer still arrives, with Connection: close. */
+    CHECK(client_open(&c) == 0);
+    CHECK(send_str(&c, "GET /hold HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
+    CHECK(wait_shared(&shared.held, 1) == 0);
+    shutdown(c.fd, SHUT_WR);
+    CHECK(client_open(&other) == 0);
+    CHECK(send_str(&other, "GET /release HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
+    CHECK(read_response(&other, &r) == 0);
+    CHECK(read_response(&c, &r) == 0);
+    CHECK_EQ_STR(r.body, "held answer");
+    CHECK(r.closing);
+    CHECK(wait_closed(&c));
+    client_close(&c);
+    client_close(&other);
+
+    /* Held when the server closes: answered after the close (a no-op). */
+    CHECK(client_open(&c) == 0);
+    CHECK(send_str(&c, "GET /hold HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
+    CHECK(wait_shared(&shared.held, 1) == 0);
+    client_close(&c);
+}
+
+static void malformed_client(void)
+{
+    static const char garbage[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 hello";
+    static const char chunked[] = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+                                  "\r\n5\r\nhello\r\n0\r\n\r\n";
+    static const char big[] = "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 8388608\r\n\r\n";
+    char *huge = malloc(TS_HTTP_MAX_HEADER_BYTES + 100);
+    char *body = malloc(HUGE_BODY + sizeof big);
+    int n;
+
+    expect_error_answer(garbage, sizeof garbage - 1, 400, "bad_request");
+    CHECK_EQ_INT(get_once("/hello"), 200);                                 /* still serving */
+    expect_error_answer("GET / HTTP/1.1\r\n\r\n", 18, 400, "bad_request"); /* no Host */
+    expect_error_answer(chunked, sizeof chunked - 1, 501, "not_implemented");
+    expect_error_answer("GET / HTTP/2.0\r\n\r\n", 18, 505, "http_version_not_supported");
+
+    /* Headers over the bound. */
+    n = sprintf(huge, "GET / HTTP/1.1\r\nHost: t\r\nX-Big: ");
+    memset(huge + n, 'h', TS_HTTP_MAX_HEADER_BYTES + 100 - (size_t)n);
+    expect_error_answer(huge, TS_HTTP_MAX_HEADER_BYTES + 100, 431, "headers_too_large");
+
+    /* Body over the limit: refused from the headers alone... */
+    expect_error_answer(big, sizeof big - 1, 413, "too_large");
+    /* ...and also when the client sends the body anyway: more than the
+     * socket buffers hold, so the client is still sending when the answer
+     * goes out; it must get the answer, not a reset. */
+    memcpy(body, big, sizeof big - 1);
+    memset(body + sizeof big - 1, 'b', HUGE_BODY);
+    expect_error_answer(body, sizeof big - 1 + HUGE_BODY, 413, "too_large");
+    CHECK_EQ_INT(get_once("/hello"), 200);
+    free(huge);
+    free(body);
+}
+
+static void expect_continue_client(void)
+{
+    static const char head[] = "POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+                               "Content-Length: 4\r\n\r\n";
+    static const char refused[] = "POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+                                  "Content-Length: 99999\r\n\r\n";
+    client c;
+    response r;
+
+    CHECK(client_open(&c) == 0);
+    CHECK(send_str(&c, head) == 0);
+    CHECK(read_response(&c, &r) == 0);
+    CHECK_EQ_INT(r.status, 100);
+    CHECK(send_str(&c, "body") == 0);
+    CHECK(read_response(&c, &r) == 0);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_STR(r.body, "POST /echo body");
+    /* A body sent without waiting for the 100 is fine too. */
+    CHECK(send_str(&c, head) == 0);
+    CHECK(send_str(&c, "four") == 0);
+    CHECK(read_response(&c, &r) == 0);
+    if (r.status == 100) /* the server may have seen the headers alone first */
+        CHECK(read_response(&c, &r) == 0);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_STR(r.body, "POST /echo four");
+    client_close(&c);
+
+    /* Too large: 413 instead of 100. */
+    expect_error_answer(refused, sizeof refused - 1, 413, "too_large");
+}
+
+/* A request cut short, then silence: closed at the time-out (with a 408),
+ * while other clients are served. */
+static void truncated_client(void)
+{
+    client c;
+    response r;
+
+    CHECK(client_open(&c) == 0);
+    CHECK(send_str(&c, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly part") ==
+          0);
+    CHECK_EQ_INT(get_once("/hello"), 200);
+    CHECK(read_response(&c, &r) == 0);
+    CHECK_EQ_INT(r.status, 408);
+    CHECK(r.closing);
+    CHECK(wait_closed(&c));
+    client_close(&c);
+
+    /* An idle connection is closed without a word. */
+    CHECK(client_open(&c) == 0);
+    CHECK(wait_closed(&c));
+    CHECK_EQ_INT(c.len, 0);
+    client_close(&c);
+}
+
+/* One byte at a time, forever: cut off at the deadline anyway. */
+static void slowloris_client(void)
+{
+    client c;
+    struct pollfd p;
+    int i, cut = 0;
+
+    CHECK(client_open(&c) == 0);
+    CHECK(send_str(&c, "GET /hello HTTP/1.1\r\nHost: t\r\nX-Drip: ") == 0);
+    for (i = 0; i < 400 && !cut; i++) {
+        p.fd = c.fd;
+        p.events = POLLIN;
+        p.revents = 0;
+        /* The pace of the drip; the server's answer or close ends it. */
+        if (poll(&p, 1, 25) != 0)
+            cut = 1;
+        else if (send(c.fd, "a", 1, MSG_NOSIGNAL) != 1)
+            cut = 1;
+        if (i == 3)
+            CHECK_EQ_INT(get_once("/hello"), 200); /* others are served meanwhile */
+    }
+    CHECK(cut);
+    CHECK(wait_closed(&c));
+    client_close(&c);
+    CHECK_EQ_INT(get_once("/hello"), 200);
+}
+
+static void conn_bound_client(void)
+{
+    client c[3], extra;
+    response r;
+    char junk[64];
+    ssize_t n;
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        CHECK(client_open(&c[i]) == 0);
+        CHECK(send_str(&c[i], "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
+        CHECK(read_response(&c[i], &r) == 0);
+    }
+    CHECK(wait_shared(&shared.open_conns, 3) == 0);
+    /* Over the bound: accepted and closed at once, nothing read. */
+    CHECK(client_open(&extra) == 0);
+    (void)send_str(&extra, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+    n = recv(extra.fd, junk, sizeof junk, 0);
+    CHECK(n == 0 || (n < 0 && errno == ECONNRESET));
+    client_close(&extra);
+    CHECK(wait_shared(&shared.rejected, 1) == 0);
+    /* A slot freed is a slot for the next client. */
+    client_close(&c[0]);
+    CHECK(wait_shared(&shared.open_conns, 2) == 0);
+    CHECK_EQ_INT(get_once("/hello"), 200);
+    /* The others kept their connections. */
+    for (i = 1; i < 3; i++) {
+        CHECK(send_str(&c[i], "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
+        CHECK(read_response(&c[i], &r) == 0);
+        CHECK_EQ_STR(r.body, "hello");
+        client_close(&c[i]);
+    }
+}
+
+static void simple_client(void)
+{
+    CHECK_EQ_INT(get_once("/hello"), 200);
+    CHECK_EQ_INT(get_once("/async"), 200);
+}
+
+static void dummy_handler(void *user, ts_http_exchange *ex, const ts_http_request *req)
+{
+}
+
+static void test_bad_options(void)
+{
+    ts_http_server_options opt = {"127.0.0.1", 0, 4, 1000, BODY_LIMIT, NULL};
+    ts_http_server *s = (ts_http_server *)1;
+
+    uv_loop_init(&loop);
+    opt.host = "not-an-address";
+    CHECK_EQ_INT(ts_http_server_start(&s, &loop, &opt, dummy_handler, NULL), TS_EINVAL);
+    CHECK(s == NULL);
+    opt.host = "127.0.0.1";
+    opt.body_limit = TS_HTTP_MAX_BODY_BYTES + 1;
+    CHECK_EQ_INT(ts_http_server_start(&s, &loop, &opt, dummy_handler, NULL), TS_EINVAL);
+    opt.body_limit = BODY_LIMIT;
+    opt.max_conns = 0;
+    CHECK_EQ_INT(ts_http_server_start(&s, &loop, &opt, dummy_handler, NULL), TS_EINVAL);
+    CHECK_EQ_INT(uv_run(&loop, UV_RUN_DEFAULT), 0);
+    CHECK_EQ_INT(uv_loop_close(&loop), 0);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    test_bad_options();
+    CHECK_EQ_STR(ts_http_reason(413), "Content Too Large");
+    run_scenario("keep-alive", "127.0.0.1", 16, 10000, keep_alive_client);
+    run_scenario("pipelining", "127.0.0.1", 16, 10000, pipelining_client);
+    run_scenario("big and pipelined", "127.0.0.1", 16, 10000, big_pipelined_client);
+    run_scenario("async answer", "127.0.0.1", 16, 10000, async_client);
+    run_scenario("client leaves first", "127.0.0.1", 16, 10000, client_leaves_client);
+    run_scenario("malformed", "127.0.0.1", 16, 10000, malformed_client);
+    run_scenario("expect 100-continue", "127.0.0.1", 16, 10000, expect_continue_client);
+    run_scenario("truncated then silent", "127.0.0.1", 16, 300, truncated_client);
+    run_scenario("slowloris", "127.0.0.1", 16, 300, slowloris_client);
+    run_scenario("connection bound", "127.0.0.1", 3, 10000, conn_bound_client);
+    if (run_scenario("ipv6", "::1", 16, 10000, simple_client) != 0)
+        fprintf(stderr, "no IPv6 loopback here: skipped\n");
+    CHECK_DONE();
+}
