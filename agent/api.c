@@ -38,8 +38,8 @@ void ts_api_error(ts_http_exchange *ex, int status, const char *code, const char
 void ts_api_json(ts_http_exchange *ex, int status, ts_buf *body)
 {
     if (!ts_buf_ok(body)) {
-        ts_api_error(ex, 500, "internal_error", "the answer did not fit; see the agent's log",
-                     NULL, "");
+        ts_api_error(ex, 500, "internal_error", "the answer did not fit; see the agent's log", NULL,
+                     "");
         return;
     }
     ts_http_respond(ex, status, "application/json", "", body->data, body->len);
@@ -117,8 +117,8 @@ static void dispatch(void *user, ts_http_exchange *ex, const ts_http_request *re
         ts_http_exchange_set_label(ex, r->label);
         if (!r->open && a->cfg->has_status_token &&
             !ts_api_bearer_matches(req, a->cfg->status_token_sha256)) {
-            ts_api_error(ex, 401, "unauthorized", "this page needs the store's status token",
-                         NULL, "WWW-Authenticate: Bearer\r\n");
+            ts_api_error(ex, 401, "unauthorized", "this page needs the store's status token", NULL,
+                         "WWW-Authenticate: Bearer\r\n");
             return;
         }
         r->handler(a, ex, req);

@@ -10,9 +10,12 @@
 #include "tillsync/catalog.h"
 
 #include <lmdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
+#include "tillsync/config.h"
 #include "tillsync/error.h"
 #include "tillsync/log.h"
 #include "tillsync/store.h"
@@ -32,6 +35,8 @@ struct ts_catalog {
     int gc_running;
     int gc_again; /* asked for while one ran: run again with fresh bounds */
     int gc_deferred; /* leftovers found at open, dropped once writes may start */
+    void *map_addr;  /* LMDB's map of data.mdb (see trim_map) */
+    size_t map_len;
 };
 
 typedef enum { OP_PUT, OP_REMOVE, OP_ADD_STOCK, OP_SET_STOCK, OP_STATE, OP_GC } op_kind;
@@ -436,6 +441,45 @@ static int apply_op(MDB_txn *txn, void *arg)
 
 static void start_gc(ts_catalog *cat);
 
+/*
+ * Writing a snapshot makes the writer read B-tree pages through LMDB's map,
+ * and every page read stays mapped into this process and counts in its RSS:
+ * a 100 000-item copy would add tens of MiB on a box with little memory.
+ * After each snapshot write we drop our mapping of those pages. The data
+ * stays in the file and the page cache; a later read maps it back with a
+ * minor fault. LMDB only ever reads through the map (no MDB_WRITEMAP), so
+ * dropping pages under a running reader is safe on a shared file mapping.
+ */
+static void trim_map(ts_catalog *cat)
+{
+    if (cat->map_addr)
+        (void)madvise(cat->map_addr, cat->map_len, MADV_DONTNEED);
+}
+
+/* Where LMDB mapped data.mdb (mdb_env_info gives no address unless the
+ * map is fixed): the largest mapping of that file in /proc/self/maps. */
+static void find_map(ts_catalog *cat)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[TS_PATH_MAX + 128];
+    if (!f)
+        return;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi;
+        size_t n = strlen(line);
+        while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+            line[--n] = '\0';
+        if (n < 9 || strcmp(line + n - 9, "/data.mdb") != 0 ||
+            !strstr(line, cat->a->cfg->data_dir) || sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+            continue;
+        if (hi - lo > cat->map_len) {
+            cat->map_addr = (void *)(uintptr_t)lo;
+            cat->map_len = hi - lo;
+        }
+    }
+    fclose(f);
+}
+
 static void on_op_done(void *arg, int err)
 {
     cat_op *op = arg;
@@ -455,6 +499,8 @@ static void on_op_done(void *arg, int err)
             }
         }
     }
+    if (op->version != cat->info.version || op->kind == OP_GC)
+        trim_map(cat); /* a snapshot page or a clean-up: pages we will not read */
     if (op->kind == OP_GC) {
         cat->gc_running = 0;
         if (err != 0)
@@ -603,6 +649,7 @@ int ts_catalog_open(ts_agent *a)
     ts_store_read_end(txn);
     cat->next_version = (hi > cat->info.version ? hi : cat->info.version) + 1;
     a->catalog = cat;
+    find_map(cat);
     /* Leftovers of a snapshot cut short, or of an old version, are dropped
      * when the first snapshot begins: other modules may still be opening
      * their databases now, which must happen before the first write. */

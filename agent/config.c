@@ -245,15 +245,13 @@ static int parse_registers(ts_config *cfg, const cJSON *v, char *err, size_t err
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
         const cJSON *tok = cJSON_GetObjectItemCaseSensitive(r, "token_sha256");
         if (!cJSON_IsObject(r) || !cJSON_IsString(id) || !valid_register_id(id->valuestring))
-            return fail(err, errlen, where,
-                        "id must be 1-32 characters of A-Z a-z 0-9 . _ : -");
+            return fail(err, errlen, where, "id must be 1-32 characters of A-Z a-z 0-9 . _ : -");
         if (!cJSON_IsString(tok) || ts_unhex32(tok->valuestring, cfg->registers[n].token_sha256))
             return fail(err, errlen, where,
                         "token_sha256 must be 64 hex characters (sha256 of the bearer token)");
         for (int j = 0; j < n; j++)
             if (strcmp(cfg->registers[j].id, id->valuestring) == 0)
-                return fail(err, errlen, where, "register \"%s\" is listed twice",
-                            id->valuestring);
+                return fail(err, errlen, where, "register \"%s\" is listed twice", id->valuestring);
         strcpy(cfg->registers[n].id, id->valuestring);
         n++;
     }
@@ -261,8 +259,7 @@ static int parse_registers(ts_config *cfg, const cJSON *v, char *err, size_t err
     return 0;
 }
 
-static int parse_special(ts_config *cfg, const char *path, const cJSON *v, char *err,
-                         size_t errlen)
+static int parse_special(ts_config *cfg, const char *path, const cJSON *v, char *err, size_t errlen)
 {
     if (strcmp(path, "listen") == 0)
         return parse_listen(cfg, v, err, errlen);
@@ -306,8 +303,8 @@ static int is_section(const char *path)
     return 0;
 }
 
-static int load_object(ts_config *cfg, const cJSON *obj, const char *prefix, int strict,
-                       char *err, size_t errlen);
+static int load_object(ts_config *cfg, const cJSON *obj, const char *prefix, int strict, char *err,
+                       size_t errlen);
 
 /* "central": {...} and friends; "odoo": null turns the Odoo copy off. */
 static int load_section(ts_config *cfg, const char *name, const cJSON *v, int strict, char *err,
@@ -328,8 +325,8 @@ static int load_section(ts_config *cfg, const char *name, const cJSON *v, int st
 }
 
 /* Walks one object, setting each known key; prefix "" or "central." etc. */
-static int load_object(ts_config *cfg, const cJSON *obj, const char *prefix, int strict,
-                       char *err, size_t errlen)
+static int load_object(ts_config *cfg, const cJSON *obj, const char *prefix, int strict, char *err,
+                       size_t errlen)
 {
     const cJSON *v;
     cJSON_ArrayForEach(v, obj)
@@ -372,8 +369,7 @@ static int check_whole(const ts_config *cfg, char *err, size_t errlen)
         return fail(err, errlen, "central.url", "is required");
     int plain = strncmp(cfg->central.url, "http://", 7) == 0;
     if (plain && !cfg->central.insecure_plain)
-        return fail(err, errlen, "central.url",
-                    "must be https:// (txns never go over plain TCP)");
+        return fail(err, errlen, "central.url", "must be https:// (txns never go over plain TCP)");
     if (!plain && strncmp(cfg->central.url, "https://", 8) != 0)
         return fail(err, errlen, "central.url", "must start with https://");
     if (!plain) {
@@ -398,7 +394,8 @@ static int check_whole(const ts_config *cfg, char *err, size_t errlen)
         if (!cfg->odoo.location_id)
             return fail(err, errlen, "odoo.location_id", "is required when odoo is set");
         if (cfg->odoo.protocol != TS_ODOO_JSON2 && !cfg->odoo.login[0])
-            return fail(err, errlen, "odoo.login", "is required for JSON-RPC (protocol auto or jsonrpc)");
+            return fail(err, errlen, "odoo.login",
+                        "is required for JSON-RPC (protocol auto or jsonrpc)");
     }
     if (sizeof(void *) == 4 && cfg->storage.map_size_mb > 1024)
         return fail(err, errlen, "storage.map_size_mb",

@@ -134,9 +134,9 @@ static int parse_http_date(const char *s, size_t len, int64_t *wall_ms)
                &hh, &mm, &ss, &end) != 7 ||
         (size_t)end != len)
         return -1;
-    const char *m = strstr(months, mon);
-    if (!m || (m - months) % 3 != 0 || day < 1 || day > 31 || year < 1970 || hh > 23 || mm > 59 ||
-        ss > 60)
+    const char *m = strlen(mon) == 3 ? strstr(months, mon) : NULL;
+    if (!m || (m - months) % 3 != 0 || day < 1 || day > 31 || year < 1970 || hh < 0 || hh > 23 ||
+        mm < 0 || mm > 59 || ss < 0 || ss > 60)
         return -1;
     int64_t days = ts_days_from_civil(year, (unsigned)((m - months) / 3 + 1), (unsigned)day);
     *wall_ms = (((days * 24 + hh) * 60 + mm) * 60 + ss) * 1000;

@@ -41,8 +41,8 @@ typedef enum { CONN_READING, CONN_IN_HAND, CONN_WRITING, CONN_LINGER, CONN_CLOSE
 
 struct ts_http_exchange {
     ts_http_request req;
-    size_t used;      /* bytes of the connection's buffer this request takes */
-    uint64_t done_ns; /* uv_hrtime() when the request was complete */
+    size_t used;       /* bytes of the connection's buffer this request takes */
+    uint64_t done_ns;  /* uv_hrtime() when the request was complete */
     const char *label; /* endpoint name for on_answer; NULL: "other" */
 };
 

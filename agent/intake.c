@@ -34,7 +34,7 @@ typedef struct intake_req {
     ts_txn_error *errors;  /* n; status 0 = valid */
     ts_append_item *items; /* the valid ones, in order */
     size_t n_items;
-    size_t *item_of;       /* element index -> items index, or SIZE_MAX */
+    size_t *item_of; /* element index -> items index, or SIZE_MAX */
 } intake_req;
 
 static void intake_req_free(intake_req *r)
@@ -143,11 +143,16 @@ static void judge(intake_req *r, size_t i, const ts_register *reg, const char *b
 static int item_status(const ts_append_item *it)
 {
     switch (it->result) {
-    case TS_APPEND_STORED: return 201;
-    case TS_APPEND_REPLAY: return 200;
-    case TS_APPEND_CONFLICT: return 409;
-    case TS_APPEND_FULL: return 507;
-    default: return 503;
+    case TS_APPEND_STORED:
+        return 201;
+    case TS_APPEND_REPLAY:
+        return 200;
+    case TS_APPEND_CONFLICT:
+        return 409;
+    case TS_APPEND_FULL:
+        return 507;
+    default:
+        return 503;
     }
 }
 
@@ -221,8 +226,8 @@ static void answer_batch(intake_req *r)
             ts_buf_json_string(&b, it->info->txn_id, strlen(it->info->txn_id));
             ts_buf_printf(&b, ",\"status\":%d", st);
             if (st == 200 || st == 201) {
-                ts_buf_printf(&b, ",\"seq\":%llu,\"state\":\"%s\"",
-                              (unsigned long long)it->seq, it->acked ? "acked" : "pending");
+                ts_buf_printf(&b, ",\"seq\":%llu,\"state\":\"%s\"", (unsigned long long)it->seq,
+                              it->acked ? "acked" : "pending");
             } else {
                 const char *code, *msg;
                 error_fields(it, &code, &msg);
@@ -242,8 +247,8 @@ static void log_outcome(const intake_req *r)
     for (size_t i = 0; i < r->n_items; i++) {
         const ts_append_item *it = &r->items[i];
         if (it->result == TS_APPEND_STORED)
-            ts_debug("txn.stored", "seq=%llu txn_id=%s register=%s",
-                     (unsigned long long)it->seq, it->info->txn_id, it->info->register_id);
+            ts_debug("txn.stored", "seq=%llu txn_id=%s register=%s", (unsigned long long)it->seq,
+                     it->info->txn_id, it->info->register_id);
         else if (it->result == TS_APPEND_FULL)
             ts_warn("txn.buffer_full", "txn_id=%s", it->info->txn_id);
         else if (it->result == TS_APPEND_FAILED)
@@ -376,8 +381,8 @@ void ts_intake_post_batch(ts_agent *a, ts_http_exchange *ex, const ts_http_reque
             char f[160];
             snprintf(f, sizeof(f), "transactions[%zu]%s%s", i, r->errors[i].field[0] ? "." : "",
                      r->errors[i].field);
-            size_t fl = strlen(f) < sizeof(r->errors[i].field) ? strlen(f)
-                                                               : sizeof(r->errors[i].field) - 1;
+            size_t fl =
+                strlen(f) < sizeof(r->errors[i].field) ? strlen(f) : sizeof(r->errors[i].field) - 1;
             memcpy(r->errors[i].field, f, fl);
             r->errors[i].field[fl] = '\0';
         }

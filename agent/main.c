@@ -94,8 +94,7 @@ static int export_pending(const char *path)
     if (rc == 0 && (rc = ts_txnlog_open(&a)) == 0) {
         ts_txnlog_stats st;
         ts_txnlog_get_stats(&a, &st);
-        for (uint64_t from = st.acked_through + 1; rc == 0 && from <= st.last_seq;
-             from += 1000)
+        for (uint64_t from = st.acked_through + 1; rc == 0 && from <= st.last_seq; from += 1000)
             rc = ts_txnlog_scan(&a, from, 1000, SIZE_MAX, print_record, NULL);
         ts_txnlog_close(&a);
     } else if (rc) {
@@ -219,8 +218,8 @@ static int run_agent(const char *path)
         stop_modules(a);
         return 1;
     }
-    ts_info("agent.ready", "version=%s store_id=%s listen=%s port=%d", TS_VERSION,
-            m.cfg.store_id, m.cfg.listen_host, ts_http_server_port(a->http));
+    ts_info("agent.ready", "version=%s store_id=%s listen=%s port=%d", TS_VERSION, m.cfg.store_id,
+            m.cfg.listen_host, ts_http_server_port(a->http));
     ts_sd_notify("READY=1");
     ts_watchdog_start(a->loop);
 

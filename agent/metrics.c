@@ -116,7 +116,7 @@ void ts_prom_i64(ts_buf *out, const char *name, int64_t v)
 
 void ts_prom_double(ts_buf *out, const char *name, double v)
 {
-    ts_buf_printf(out, "%s %.17g\n", name, v);
+    ts_buf_printf(out, "%s %.15g\n", name, v);
 }
 
 /* Microseconds as decimal seconds without going through a double. */

@@ -282,10 +282,12 @@ static void on_write_done(void *arg, int err)
         after_writes(o, o->resume_when, o->resume);
 }
 
+/* A page arrived. The next page is asked for before this one is worked on
+ * (when the store keeps up), so Odoo prepares it while we price and write. */
 static void on_page(void *arg, const ts_odoo_answer *ans)
 {
     ts_odoo *o = arg;
-    if (o->stopping)
+    if (o->stopping || o->job == JOB_NONE)
         return;
     if (ans->err) {
         job_failed(o, ans->err, ans->auth_failed, ans->message);
@@ -298,13 +300,21 @@ static void on_page(void *arg, const ts_odoo_answer *ans)
         if (ts_odoo_int(cJSON_GetObjectItemCaseSensitive(last, "id"), &id) == 0)
             o->rd.last_id = id;
     }
-    if (o->rd.on_page(o, ans->records) != 0)
-        return; /* on_page failed the job */
     o->rd.offset += n;
     int limit = o->rd.limit ? o->rd.limit : o->cfg->page_size;
-    if (n < limit || o->rd.one_page)
+    int more = n >= limit && !o->rd.one_page;
+    int asked = 0;
+    if (more && ts_catalog_ops_in_flight(o->a) <= MAX_PAGE_WRITES - 1) {
+        read_page(o);
+        if (o->job == JOB_NONE)
+            return; /* could not send */
+        asked = 1;
+    }
+    if (o->rd.on_page(o, ans->records) != 0)
+        return; /* on_page failed the job (and canceled the read asked for) */
+    if (!more)
         after_writes(o, 0, o->rd.on_end);
-    else
+    else if (!asked)
         after_writes(o, MAX_PAGE_WRITES - 1, read_page);
 }
 
@@ -1125,6 +1135,7 @@ static void job_failed(ts_odoo *o, int err, int auth_failed, const char *message
     if (o->stopping || o->job == JOB_NONE)
         return;
     job_kind was = o->job;
+    ts_odoo_rpc_cancel(o->rpc); /* a page asked for ahead is not wanted now */
     if (o->build) {
         ts_catalog_build_abort(o->build);
         o->build = NULL;

@@ -554,6 +554,19 @@ int ts_odoo_rpc_search_read(ts_odoo_rpc *c, const ts_odoo_query *q, ts_odoo_rpc_
     return rc;
 }
 
+void ts_odoo_rpc_cancel(ts_odoo_rpc *c)
+{
+    if (!c->busy)
+        return;
+    if (c->easy)
+        ts_curl_uv_cancel(c->curl, c->easy);
+    forget_transfer(c);
+    c->busy = 0;
+    c->cb = NULL;
+    free(c->q_strings);
+    c->q_strings = NULL;
+}
+
 const char *ts_odoo_rpc_protocol(const ts_odoo_rpc *c)
 {
     if (c->cfg->protocol == TS_ODOO_AUTO && c->remembered == PROTO_UNKNOWN)

@@ -36,11 +36,11 @@ struct ts_store {
     MDB_dbi meta; /* store-level facts: the format version */
     uv_loop_t *loop;
     uv_thread_t writer;
-    uv_mutex_t mu;      /* guards everything below */
-    uv_cond_t wake;     /* the writer waits here for work */
-    op_list queued;     /* submitted, not yet taken by the writer */
-    op_list finished;   /* committed or failed, waiting for the loop */
-    uv_async_t async;   /* the writer pokes the loop through it */
+    uv_mutex_t mu;    /* guards everything below */
+    uv_cond_t wake;   /* the writer waits here for work */
+    op_list queued;   /* submitted, not yet taken by the writer */
+    op_list finished; /* committed or failed, waiting for the loop */
+    uv_async_t async; /* the writer pokes the loop through it */
     size_t in_flight; /* loop thread only: ops submitted, not yet delivered */
     int stopping;
     int writer_started;
@@ -51,14 +51,21 @@ struct ts_store {
 int ts_store_err(int rc)
 {
     switch (rc) {
-    case MDB_SUCCESS: return 0;
-    case MDB_NOTFOUND: return TS_ENOTFOUND;
-    case MDB_MAP_FULL: return TS_EFULL;
-    case MDB_KEYEXIST: return TS_ECONFLICT;
+    case MDB_SUCCESS:
+        return 0;
+    case MDB_NOTFOUND:
+        return TS_ENOTFOUND;
+    case MDB_MAP_FULL:
+        return TS_EFULL;
+    case MDB_KEYEXIST:
+        return TS_ECONFLICT;
     case MDB_VERSION_MISMATCH:
-    case MDB_INVALID: return TS_EFORMAT;
-    case ENOMEM: return TS_ENOMEM;
-    default: return TS_EIO;
+    case MDB_INVALID:
+        return TS_EFORMAT;
+    case ENOMEM:
+        return TS_ENOMEM;
+    default:
+        return TS_EIO;
     }
 }
 
@@ -234,8 +241,8 @@ static int check_format(ts_store *st, char *err, size_t errlen)
             memcpy(&theirs, v.mv_data, sizeof(theirs));
         if (theirs != mine) {
             snprintf(err, errlen,
-                     "the store in this data_dir has format %u; this build reads format %u",
-                     theirs, mine);
+                     "the store in this data_dir has format %u; this build reads format %u", theirs,
+                     mine);
             mdb_txn_abort(txn);
             return TS_EFORMAT;
         }

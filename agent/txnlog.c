@@ -36,9 +36,9 @@ typedef struct txnlog_counters {
 struct ts_txnlog {
     ts_agent *agent;
     MDB_dbi txns, ids, acks, moves, meta;
-    txnlog_counters c;          /* the loop's copy, updated in done callbacks */
-    uint64_t rejected_unsaved;  /* counted on the loop, folded into the next append */
-    uint64_t lowest_held;       /* 0 when empty */
+    txnlog_counters c;         /* the loop's copy, updated in done callbacks */
+    uint64_t rejected_unsaved; /* counted on the loop, folded into the next append */
+    uint64_t lowest_held;      /* 0 when empty */
     void (*on_append)(void *);
     void *on_append_arg;
 };
@@ -153,8 +153,7 @@ static const char *const counter_names[] = {"last_seq", "acked_through", "accept
 
 static int counters_read(MDB_txn *txn, MDB_dbi meta, txnlog_counters *c)
 {
-    uint64_t *fields[] = {&c->last_seq, &c->acked_through, &c->accepted_total,
-                          &c->rejected_total};
+    uint64_t *fields[] = {&c->last_seq, &c->acked_through, &c->accepted_total, &c->rejected_total};
     for (int i = 0; i < 4; i++) {
         MDB_val k = {strlen(counter_names[i]), (void *)counter_names[i]}, v;
         int rc = mdb_get(txn, meta, &k, &v);
@@ -169,8 +168,7 @@ static int counters_read(MDB_txn *txn, MDB_dbi meta, txnlog_counters *c)
 
 static int counters_write(MDB_txn *txn, MDB_dbi meta, const txnlog_counters *c)
 {
-    const uint64_t fields[] = {c->last_seq, c->acked_through, c->accepted_total,
-                               c->rejected_total};
+    const uint64_t fields[] = {c->last_seq, c->acked_through, c->accepted_total, c->rejected_total};
     for (int i = 0; i < 4; i++) {
         uint8_t b[8];
         be64(b, fields[i]);
@@ -241,8 +239,8 @@ int ts_txnlog_open(ts_agent *a)
         return rc;
     }
     a->txnlog = t;
-    ts_info("txnlog.open", "last_seq=%llu acked_through=%llu",
-            (unsigned long long)t->c.last_seq, (unsigned long long)t->c.acked_through);
+    ts_info("txnlog.open", "last_seq=%llu acked_through=%llu", (unsigned long long)t->c.last_seq,
+            (unsigned long long)t->c.acked_through);
     return 0;
 }
 
@@ -281,8 +279,8 @@ static int judge_known(append_op *op, MDB_txn *txn, ts_append_item *it, const MD
         return TS_EFORMAT;
     it->seq = from_be64(kb);
     it->acked = it->seq <= op->after.acked_through;
-    it->result = memcmp(r.digest, it->info->digest, 32) == 0 ? TS_APPEND_REPLAY
-                                                              : TS_APPEND_CONFLICT;
+    it->result =
+        memcmp(r.digest, it->info->digest, 32) == 0 ? TS_APPEND_REPLAY : TS_APPEND_CONFLICT;
     return 0;
 }
 
@@ -570,9 +568,9 @@ int64_t ts_txnlog_pending_out(ts_agent *a, const char *sku, uint64_t after_seq)
 
 typedef struct ack_op {
     ts_txnlog *t;
-    int kind; /* ACK, REWIND, PRUNE */
-    uint64_t seq;    /* ack: through; rewind: m */
-    int64_t at_ms;   /* ack: now; prune: cutoff */
+    int kind;      /* ACK, REWIND, PRUNE */
+    uint64_t seq;  /* ack: through; rewind: m */
+    int64_t at_ms; /* ack: now; prune: cutoff */
     txnlog_counters after;
     uint64_t lowest_held;
     uint64_t pruned;
@@ -634,8 +632,7 @@ static int apply_rewind(ack_op *op, MDB_txn *txn)
 }
 
 /* Removes one txn with its id and moves entries. */
-static int delete_txn(ts_txnlog *t, MDB_txn *txn, MDB_cursor *c, const MDB_val *k,
-                      const MDB_val *v)
+static int delete_txn(ts_txnlog *t, MDB_txn *txn, MDB_cursor *c, const MDB_val *k, const MDB_val *v)
 {
     rec_view r;
     int rc = rec_parse(v, &r);
@@ -706,9 +703,15 @@ static int ack_apply(MDB_txn *txn, void *arg)
         return rc;
     op->lowest_held = (uint64_t)-1;
     switch (op->kind) {
-    case OP_ACK: rc = apply_ack(op, txn); break;
-    case OP_REWIND: rc = apply_rewind(op, txn); break;
-    default: rc = apply_prune(op, txn); break;
+    case OP_ACK:
+        rc = apply_ack(op, txn);
+        break;
+    case OP_REWIND:
+        rc = apply_rewind(op, txn);
+        break;
+    default:
+        rc = apply_prune(op, txn);
+        break;
     }
     return rc ? rc : counters_write(txn, op->t->meta, &op->after);
 }
@@ -722,8 +725,8 @@ static void ack_done(void *arg, int err)
         if (op->lowest_held != (uint64_t)-1)
             t->lowest_held = op->lowest_held;
         if (op->kind == OP_PRUNE && op->pruned)
-            ts_info("txnlog.pruned", "txns=%llu lowest_held=%llu",
-                    (unsigned long long)op->pruned, (unsigned long long)t->lowest_held);
+            ts_info("txnlog.pruned", "txns=%llu lowest_held=%llu", (unsigned long long)op->pruned,
+                    (unsigned long long)t->lowest_held);
     }
     if (op->done)
         op->done(op->arg, err);

@@ -312,7 +312,7 @@ static void back_off(ts_uplink *u, retry_cause cause, int64_t retry_after_s, con
     ts_log(u->failures == 1 ? TS_LOG_INFO : TS_LOG_WARN, "uplink.backoff",
            "cause=%s attempt=%u delay_ms=%" PRIu64 " retry_after_s=%" PRId64 " next_seq=%" PRIu64
            " error=\"%s\"",
-           cause_names[cause], u->failures, delay, retry_after_s, u->acked_through + 1, msg);
+           cause_names[cause], u->backoff.failures, delay, retry_after_s, u->acked_through + 1, msg);
     set_state(u, current_state(u));
 }
 

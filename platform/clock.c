@@ -60,11 +60,11 @@ static void format_rfc3339(int64_t wall_ms, char *out, int with_ms)
     int hh = (int)(rem / 3600), mm = (int)(rem % 3600 / 60), ss = (int)(rem % 60);
     char tmp[96]; /* roomy for any int64 year; the result is cut to TS_RFC3339_LEN */
     if (with_ms)
-        snprintf(tmp, sizeof(tmp), "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", (long long)y, m, d,
-                 hh, mm, ss, ms);
+        snprintf(tmp, sizeof(tmp), "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", (long long)y, m, d, hh,
+                 mm, ss, ms);
     else
-        snprintf(tmp, sizeof(tmp), "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m, d, hh,
-                 mm, ss);
+        snprintf(tmp, sizeof(tmp), "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m, d, hh, mm,
+                 ss);
     snprintf(out, TS_RFC3339_LEN, "%.31s", tmp);
 }
 

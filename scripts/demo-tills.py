@@ -12,11 +12,26 @@ import random
 import sys
 import time
 
-SKUS = [("SKU-%04d" % i, 199 + 37 * i) for i in range(1, 60)]
+SKUS = ["SKU-%06d" % i for i in range(12, 80)] + ["FURN_7777", "FURN_8888", "E-COM13"]
+PRICES = {}  # what the agent's copy of Odoo says, asked once per SKU
 REGISTERS = ["R1", "R2", "R3", "R4"]
 
 
-def make_txn(register, n, rnd, last_sale):
+def price_of(conn, sku):
+    """The till asks the agent, as a real till does when Odoo is out of reach."""
+    if sku not in PRICES:
+        try:
+            conn.request("GET", "/v1/items/" + sku)
+            r = conn.getresponse()
+            body = json.loads(r.read())
+            PRICES[sku] = body["price"]["amount"] if r.status == 200 else None
+        except (OSError, ValueError, KeyError):
+            conn.close()
+            return 999
+    return PRICES[sku] or 999
+
+
+def make_txn(conn, register, n, rnd, last_sale):
     if last_sale and rnd.random() < 0.08:
         orig, lines = last_sale
         return {"txn_id": "%s-RET-%06d" % (register, n), "type": "return",
@@ -26,7 +41,8 @@ def make_txn(register, n, rnd, last_sale):
                 "payments": [{"method": "card", "amount": lines[0]["amount"]}],
                 "total": lines[0]["amount"]}
     lines = []
-    for sku, price in rnd.sample(SKUS, rnd.randint(1, 4)):
+    for sku in rnd.sample(SKUS, rnd.randint(1, 4)):
+        price = price_of(conn, sku)
         qty = rnd.choice([1, 1, 1, 2, 3])
         lines.append({"sku": sku, "qty": qty, "unit_price": price, "amount": qty * price})
     total = sum(l["amount"] for l in lines)
@@ -47,7 +63,7 @@ def main():
     while True:
         register = rnd.choice(REGISTERS)
         n += 1
-        txn = make_txn(register, n, rnd, last_sale.get(register))
+        txn = make_txn(conn, register, n, rnd, last_sale.get(register))
         body = json.dumps(txn)
         while True:
             try:

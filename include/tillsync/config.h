@@ -29,13 +29,13 @@ typedef struct ts_central_config {
     char ca_file[TS_PATH_MAX];
     char cert_file[TS_PATH_MAX];
     char key_file[TS_PATH_MAX];
-    int batch_max;             /* 1..10000, default 500 */
-    int64_t retry_initial_ms;  /* default 1000 */
-    int64_t retry_max_ms;      /* default 300000 */
-    int64_t heartbeat_s;       /* default 60 */
-    int64_t config_poll_s;     /* default 300 */
-    int skip_lost;             /* default false */
-    int insecure_plain;        /* tests only: plain TCP, status shows a warning */
+    int batch_max;            /* 1..10000, default 500 */
+    int64_t retry_initial_ms; /* default 1000 */
+    int64_t retry_max_ms;     /* default 300000 */
+    int64_t heartbeat_s;      /* default 60 */
+    int64_t config_poll_s;    /* default 300 */
+    int skip_lost;            /* default false */
+    int insecure_plain;       /* tests only: plain TCP, status shows a warning */
 } ts_central_config;
 
 typedef enum { TS_ODOO_AUTO = 0, TS_ODOO_JSONRPC, TS_ODOO_JSON2 } ts_odoo_protocol;
@@ -48,19 +48,19 @@ typedef struct ts_odoo_config {
     char login[128];
     char api_key_file[TS_PATH_MAX];
     int64_t location_id;
-    int64_t pricelist_id; /* 0 = none */
-    int64_t full_resync_s;    /* 900 */
-    int64_t delta_s;          /* 60 */
-    int64_t delta_overlap_s;  /* 300 */
-    int64_t reflect_margin_s; /* 120 */
-    int64_t stale_after_s;    /* 3600 */
-    int page_size;            /* 2000 */
+    int64_t pricelist_id;      /* 0 = none */
+    int64_t full_resync_s;     /* 900 */
+    int64_t delta_s;           /* 60 */
+    int64_t delta_overlap_s;   /* 300 */
+    int64_t reflect_margin_s;  /* 120 */
+    int64_t stale_after_s;     /* 3600 */
+    int page_size;             /* 2000 */
     char ca_file[TS_PATH_MAX]; /* "" = system trust store */
 } ts_odoo_config;
 
 typedef struct ts_storage_config {
-    uint64_t map_size_mb; /* 1024 on 64-bit, 256 on 32-bit */
-    uint64_t max_pending; /* 1000000 */
+    uint64_t map_size_mb;     /* 1024 on 64-bit, 256 on 32-bit */
+    uint64_t max_pending;     /* 1000000 */
     double acked_retention_h; /* 168; fractions allowed */
 } ts_storage_config;
 
@@ -85,9 +85,9 @@ typedef struct ts_config {
     ts_update_config update;
     int log_level; /* ts_log_level */
     /* Local-API limits (not in the spec; defaults suit a store). */
-    int http_max_conns;        /* 256 */
+    int http_max_conns;           /* 256 */
     int64_t http_idle_timeout_ms; /* 30000: read time-out per connection */
-    char remote_version[128];  /* version of the remote settings applied */
+    char remote_version[128];     /* version of the remote settings applied */
 } ts_config;
 
 /* Fills every default. */

@@ -18,11 +18,11 @@
 typedef struct ts_http_client ts_http_client;
 
 typedef struct ts_http_client_options {
-    const char *url;       /* "https://host:port" (a path part is a prefix) */
-    const char *ca_file;   /* only this CA is trusted */
-    const char *cert_file; /* client certificate (PEM) */
-    const char *key_file;  /* its key: must not be readable by group/others */
-    int insecure_plain;    /* tests only: plain TCP, "http://" url */
+    const char *url;               /* "https://host:port" (a path part is a prefix) */
+    const char *ca_file;           /* only this CA is trusted */
+    const char *cert_file;         /* client certificate (PEM) */
+    const char *key_file;          /* its key: must not be readable by group/others */
+    int insecure_plain;            /* tests only: plain TCP, "http://" url */
     uint64_t connect_timeout_ms;   /* default 10000 */
     uint64_t handshake_timeout_ms; /* default 10000 */
     uint64_t response_timeout_ms;  /* whole answer, default 30000 */
@@ -30,10 +30,10 @@ typedef struct ts_http_client_options {
 } ts_http_client_options;
 
 typedef struct ts_http_response {
-    int status;          /* HTTP status, or 0 on transport failure */
-    int err;             /* TS_E* when status is 0 */
-    char reason[256];    /* plain words when status is 0 */
-    const char *body;    /* valid during the callback only */
+    int status;       /* HTTP status, or 0 on transport failure */
+    int err;          /* TS_E* when status is 0 */
+    char reason[256]; /* plain words when status is 0 */
+    const char *body; /* valid during the callback only */
     size_t body_len;
     int64_t retry_after_s; /* -1 when absent */
     char etag[128];        /* "" when absent */

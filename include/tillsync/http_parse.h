@@ -34,7 +34,7 @@
 
 #include <stddef.h>
 
-#define TS_HTTP_MAX_HEADER_BYTES 8192 /* request line + headers */
+#define TS_HTTP_MAX_HEADER_BYTES 16384 /* request line + headers: 200 SKUs in a query fit */
 #define TS_HTTP_MAX_BODY_BYTES (256 * 1024)
 #define TS_HTTP_MAX_HEADERS 64
 

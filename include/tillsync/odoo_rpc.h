@@ -63,6 +63,8 @@ int ts_odoo_rpc_reload_key(ts_odoo_rpc *c, char *err, size_t errlen);
  * TS_ECANCELED when the client closes first). TS_EINVAL when busy. */
 int ts_odoo_rpc_search_read(ts_odoo_rpc *c, const ts_odoo_query *q, ts_odoo_rpc_cb cb,
                             void *arg);
+/* Drops the call in flight, if any, without calling its cb. */
+void ts_odoo_rpc_cancel(ts_odoo_rpc *c);
 /* "json2", "jsonrpc", or "auto" while auto has not settled yet. */
 const char *ts_odoo_rpc_protocol(const ts_odoo_rpc *c);
 void ts_odoo_rpc_get_stats(const ts_odoo_rpc *c, ts_odoo_rpc_stats *out);

@@ -63,8 +63,8 @@ void ts_txnlog_close(ts_agent *agent);
 
 /* Stores the items in one group commit (their order gives their seqs);
  * done runs on the loop when every item has its result. */
-int ts_txnlog_append(ts_agent *agent, ts_append_item *items, size_t n,
-                     void (*done)(void *arg), void *arg);
+int ts_txnlog_append(ts_agent *agent, ts_append_item *items, size_t n, void (*done)(void *arg),
+                     void *arg);
 /* Counts a txn refused by validation (rejected_total); in memory, folded
  * into the next commit. */
 void ts_txnlog_count_rejected(ts_agent *agent);

@@ -250,10 +250,12 @@ class OdooDownStale(Scenario):
     stale_after_s = 2
 
     def start(self):
-        url = self.start_central()
-        self.start_agent(url, {"odoo": dict(self.start_odoo(), delta_s=1,
-                                             stale_after_s=self.stale_after_s)})
-        self.wait_status(lambda d: d["odoo"]["state"] == "ok", "a first copy from Odoo")
+        # Central stays down: its coming up would start a new full snapshot,
+        # and this scenario wants Odoo to go away between two syncs.
+        self.start_agent(overrides={"odoo": dict(self.start_odoo(), delta_s=1,
+                                                 stale_after_s=self.stale_after_s)})
+        self.wait_status(lambda d: d["odoo"]["state"] == "ok" and d["odoo"]["syncing"] is None,
+                         "a first copy from Odoo")
         self.odoo_items = self.status()["odoo"]["items"]
         self.odoo_command({"cmd": "down"})
         self.wait_status(lambda d: d["odoo"]["state"] == "unreachable" and d["odoo"]["stale"],

@@ -24,6 +24,7 @@ import datetime
 import http.server
 import json
 import random
+import socket
 import socketserver
 import ssl
 import sys
@@ -409,6 +410,7 @@ class Standin:
         self.fail_rules = []  # {"model", "skip", "count", "kind"}
         self.calls = {}
         self.request_times = []
+        self.service_s = 0.0  # time spent answering, summed over requests
         self.stats_lock = threading.Lock()
         self.server = None
         self.conns = set()
@@ -431,6 +433,9 @@ class Standin:
 
             def setup(self):
                 super().setup()
+                # Head and body go out in two writes: without this, Nagle holds
+                # the body until the client's delayed ACK (40 ms a request).
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 with standin.stats_lock:
                     standin.conns.add(self.connection)
 
@@ -514,6 +519,14 @@ class Standin:
         self.send(h, 404, b"<!DOCTYPE html><title>404 Not Found</title>", "text/html")
 
     def handle(self, h):
+        t0 = time.monotonic()
+        try:
+            self.handle_request(h)
+        finally:
+            with self.stats_lock:
+                self.service_s += time.monotonic() - t0
+
+    def handle_request(self, h):
         length = int(h.headers.get("Content-Length") or 0)
         raw = h.rfile.read(length)
         if self.delay_s:
@@ -690,11 +703,13 @@ class Standin:
                                         "kind": cmd.get("kind", "drop")})
             elif c == "stats":
                 with self.stats_lock:
-                    return {"calls": dict(self.calls), "times": list(self.request_times)}
+                    return {"calls": dict(self.calls), "times": list(self.request_times),
+                            "service_s": self.service_s}
             elif c == "reset_stats":
                 with self.stats_lock:
                     self.calls = {}
                     self.request_times = []
+                    self.service_s = 0.0
             elif c == "product":
                 p = cat.product_by(cmd)
                 return {k: cat.shape("product.product", p, k) for k in

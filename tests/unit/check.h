@@ -17,7 +17,7 @@ static int check_count;
         check_count++;                                                                             \
         if (!(cond)) {                                                                             \
             check_failures++;                                                                      \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);              \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
         }                                                                                          \
     } while (0)
 
@@ -27,7 +27,7 @@ static int check_count;
         check_count++;                                                                             \
         if (check_a_ != check_b_) {                                                                \
             check_failures++;                                                                      \
-            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n", __FILE__, __LINE__, \
+            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n", __FILE__, __LINE__,  \
                     #a, #b, check_a_, check_b_);                                                   \
         }                                                                                          \
     } while (0)
@@ -38,7 +38,7 @@ static int check_count;
         check_count++;                                                                             \
         if (strcmp(check_a_, check_b_) != 0) {                                                     \
             check_failures++;                                                                      \
-            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n", __FILE__,       \
+            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n", __FILE__,        \
                     __LINE__, #a, #b, check_a_, check_b_);                                         \
         }                                                                                          \
     } while (0)

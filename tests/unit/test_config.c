@@ -10,7 +10,7 @@
 
 #define HEX64 "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\""
 #define BASE                                                                                       \
-    "\"store_id\":\"S042\",\"data_dir\":\"/tmp/x\",\"central\":{\"url\":\"https://c:8443\","   \
+    "\"store_id\":\"S042\",\"data_dir\":\"/tmp/x\",\"central\":{\"url\":\"https://c:8443\","       \
     "\"ca_file\":\"ca\",\"cert_file\":\"c\",\"key_file\":\"k\""
 
 static int parse(ts_config *cfg, const char *json, int strict, char *err)
@@ -48,7 +48,8 @@ int main(void)
 
     CHECK_EQ_INT(parse(&cfg,
                        "{" BASE ",\"batch_max\":100},\"listen\":\"[::1]:0\",\"registers\":[{\"id\":"
-                       "\"R1\",\"token_sha256\":" HEX64 "}],\"storage\":{\"acked_retention_h\":0.5},"
+                       "\"R1\",\"token_sha256\":" HEX64
+                       "}],\"storage\":{\"acked_retention_h\":0.5},"
                        "\"odoo\":{\"url\":\"http://o\",\"db\":\"d\",\"login\":\"l\","
                        "\"api_key_file\":\"k\",\"location_id\":8,\"protocol\":\"json2\"}}",
                        1, err),
@@ -74,8 +75,7 @@ int main(void)
     refused("{" BASE "},\"listen\":\"h:70000\"}", "listen");
     refused("{" BASE "},\"registers\":[{\"id\":\"R 1\",\"token_sha256\":" HEX64 "}]}",
             "registers[0]");
-    refused("{" BASE "},\"registers\":[{\"id\":\"R1\",\"token_sha256\":\"abc\"}]}",
-            "registers[0]");
+    refused("{" BASE "},\"registers\":[{\"id\":\"R1\",\"token_sha256\":\"abc\"}]}", "registers[0]");
     refused("{" BASE "},\"registers\":[{\"id\":\"R1\",\"token_sha256\":" HEX64
             "},{\"id\":\"R1\",\"token_sha256\":" HEX64 "}]}",
             "registers[1]");
@@ -104,8 +104,7 @@ int main(void)
     CHECK_EQ_INT(ts_config_apply_setting(&cfg, "central.batch_max", "-1", err, sizeof(err)),
                  TS_EINVAL);
     CHECK_EQ_INT(cfg.central.batch_max, 200);
-    CHECK_EQ_INT(ts_config_apply_setting(&cfg, "central.url", "\"https://evil\"", err,
-                                         sizeof(err)),
+    CHECK_EQ_INT(ts_config_apply_setting(&cfg, "central.url", "\"https://evil\"", err, sizeof(err)),
                  TS_EINVAL);
     CHECK_EQ_INT(ts_config_apply_setting(&cfg, "no.such", "1", err, sizeof(err)), TS_EINVAL);
     CHECK_EQ_INT(

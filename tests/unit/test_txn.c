@@ -161,6 +161,52 @@ static void expect_error_at(const char *body, int status, const char *code, cons
 
 /* ---- the cases ---------------------------------------------------------- */
 
+/* One case per error code and field: the example txn with one member
+ * swapped (value NULL drops it), and the exact answer expected. */
+static void test_error_table(void)
+{
+    static const struct {
+        const char *key, *value;
+        int status;
+        const char *code, *field;
+    } cases[] = {
+        {"txn_id", "\"bad id\"", 422, "invalid_txn_id", "txn_id"},
+        {"type", "\"refund\"", 422, "invalid_type", "type"},
+        {"type", "\"return\"", 422, "missing_original_txn_id", "original_txn_id"},
+        {"register_id", NULL, 422, "invalid_register_id", "register_id"},
+        {"occurred_at", "\"2026-02-30T10:15:00Z\"", 422, "invalid_timestamp", "occurred_at"},
+        {"currency", "\"eur\"", 422, "invalid_currency", "currency"},
+        {"lines", "[]", 422, "invalid_lines", "lines"},
+        {"lines", "[[]]", 422, "invalid_lines", "lines[0]"},
+        {"lines", "[{\"sku\":\"\",\"qty\":1,\"unit_price\":1,\"amount\":1}]", 422, "invalid_sku",
+         "lines[0].sku"},
+        {"lines", "[{\"sku\":\"S\",\"qty\":1e-4,\"unit_price\":1,\"amount\":1}]", 422,
+         "invalid_qty", "lines[0].qty"},
+        {"lines", "[{\"sku\":\"S\",\"qty\":1,\"unit_price\":1.0,\"amount\":1}]", 422,
+         "invalid_amount", "lines[0].unit_price"},
+        {"lines", "[{\"sku\":\"S\",\"qty\":1,\"unit_price\":1,\"amount\":-1}]", 422,
+         "invalid_amount", "lines[0].amount"},
+        {"total", "3286", 422, "total_mismatch", "total"},
+        {"payments", "[]", 422, "invalid_payment", "payments"},
+        {"payments", "[\"cash\"]", 422, "invalid_payment", "payments[0]"},
+        {"payments", "[{\"method\":\"iou\",\"amount\":3285}]", 422, "invalid_payment",
+         "payments[0].method"},
+        {"payments", "[{\"method\":\"cash\",\"amount\":\"3285\"}]", 422, "invalid_payment",
+         "payments[0].amount"},
+        {"payments", "[{\"method\":\"cash\",\"amount\":3284}]", 422, "payment_mismatch",
+         "payments"},
+        {"payments",
+         "[{\"method\":\"card\",\"amount\":3285,\"reference\":\"4111 1111 1111 1111\"}]", 422,
+         "card_data_forbidden", "payments[0].reference"},
+        {"total", "3285, \"total\": 3285", 422, "duplicate_key", "total"},
+        {"total", "3285,", 400, "malformed_json", ""},
+        {"deep", "[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]", 400, "malformed_json", ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) /* "line" = case index */
+        expect_error_at(txn_with(cases[i].key, cases[i].value), cases[i].status, cases[i].code,
+                        cases[i].field, (int)i);
+}
+
 static void test_valid_sale_and_return(void)
 {
     ts_txn_info info;
@@ -855,6 +901,7 @@ static void test_big_inputs(void)
 
 int main(void)
 {
+    test_error_table();
     test_valid_sale_and_return();
     test_unknown_fields_kept();
     test_malformed();

@@ -72,8 +72,8 @@ static void close_agent(void)
     ts_txnlog_close(&agent);
 }
 
-static ts_append_result append_one(const char *id, const char *body, int is_return,
-                                   const char *sku, int64_t qty, uint64_t *seq)
+static ts_append_result append_one(const char *id, const char *body, int is_return, const char *sku,
+                                   int64_t qty, uint64_t *seq)
 {
     ts_txn_info info;
     make_info(&info, id, body, is_return, sku, qty);
@@ -112,8 +112,7 @@ static void test_batch_in_one_commit(void)
     const char *ids[3] = {"B1", "B2", "B1"}; /* the third repeats the first */
     for (int i = 0; i < 3; i++) {
         make_info(&infos[i], ids[i], bodies[i], 0, "SKU-9", 1000);
-        items[i] = (ts_append_item){.body = bodies[i], .len = strlen(bodies[i]),
-                                    .info = &infos[i]};
+        items[i] = (ts_append_item){.body = bodies[i], .len = strlen(bodies[i]), .info = &infos[i]};
     }
     CHECK_EQ_INT(ts_txnlog_append(&agent, items, 3, on_done, NULL), 0);
     wait_callbacks(1);
