@@ -33,7 +33,7 @@ struct ts_catalog {
     uint32_t building; /* version a snapshot is being built in, 0: none */
     int in_flight;
     int gc_running;
-    int gc_again; /* asked for while one ran: run again with fresh bounds */
+    int gc_again;    /* asked for while one ran: run again with fresh bounds */
     int gc_deferred; /* leftovers found at open, dropped once writes may start */
     void *map_addr;  /* LMDB's map of data.mdb (see trim_map) */
     size_t map_len;
@@ -157,8 +157,7 @@ static int record_keys_of(const unsigned char *p, size_t len, record_keys *k)
 static int decode_record(const unsigned char *p, size_t len, ts_catalog_item *it)
 {
     record_keys k;
-    if (record_keys_of(p, len, &k) != 0 || k.sku_len > TS_SKU_MAX ||
-        k.barcode_len > TS_BARCODE_MAX)
+    if (record_keys_of(p, len, &k) != 0 || k.sku_len > TS_SKU_MAX || k.barcode_len > TS_BARCODE_MAX)
         return TS_EFORMAT;
     uint16_t ln;
     memcpy(&ln, p + 6, 2);
@@ -256,8 +255,8 @@ static int index_put(MDB_txn *txn, MDB_dbi dbi, uint32_t version, const char *s,
 
 /* Removes the product's record and its index entries; *existed says
  * whether there was one. */
-static int drop_product(ts_catalog *cat, MDB_txn *txn, uint32_t version, int64_t id,
-                        int drop_stock, int *existed)
+static int drop_product(ts_catalog *cat, MDB_txn *txn, uint32_t version, int64_t id, int drop_stock,
+                        int *existed)
 {
     unsigned char kb[12];
     MDB_val k = id_key(kb, version, id), v;
@@ -484,7 +483,8 @@ static void on_op_done(void *arg, int err)
 {
     cat_op *op = arg;
     ts_catalog *cat = op->cat;
-    cat->in_flight--;
+    if (op->kind != OP_GC)
+        cat->in_flight--;
     if (err == 0) {
         if (op->kind == OP_PUT || op->kind == OP_REMOVE) {
             if (op->version == cat->info.version)
@@ -536,7 +536,8 @@ static int submit(cat_op *op)
         free(op);
         return rc;
     }
-    op->cat->in_flight++;
+    if (op->kind != OP_GC) /* clean-ups run in the background, unwaited */
+        op->cat->in_flight++;
     return 0;
 }
 
@@ -819,17 +820,16 @@ int ts_catalog_remove(ts_agent *a, const int64_t *product_ids, size_t n, ts_cata
     uint32_t ver;
     int rc = live_version(a, &ver);
     return rc ? rc
-              : submit_rows(a->catalog, OP_REMOVE, ver, product_ids, n * sizeof(*product_ids),
-                            n, done, arg);
+              : submit_rows(a->catalog, OP_REMOVE, ver, product_ids, n * sizeof(*product_ids), n,
+                            done, arg);
 }
 
-int ts_catalog_set_stock(ts_agent *a, const ts_catalog_stock *s, size_t n,
-                         ts_catalog_done_fn done, void *arg)
+int ts_catalog_set_stock(ts_agent *a, const ts_catalog_stock *s, size_t n, ts_catalog_done_fn done,
+                         void *arg)
 {
     uint32_t ver;
     int rc = live_version(a, &ver);
-    return rc ? rc
-              : submit_rows(a->catalog, OP_SET_STOCK, ver, s, n * sizeof(*s), n, done, arg);
+    return rc ? rc : submit_rows(a->catalog, OP_SET_STOCK, ver, s, n * sizeof(*s), n, done, arg);
 }
 
 int ts_catalog_mark_delta(ts_agent *a, int64_t as_of_ms, int64_t delta_at_ms,

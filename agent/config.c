@@ -112,6 +112,9 @@ void ts_config_defaults(ts_config *cfg)
     cfg->log_level = TS_LOG_INFO;
 }
 
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
 static int fail(char *err, size_t errlen, const char *key, const char *fmt, ...)
 {
     char why[256];

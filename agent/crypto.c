@@ -4,6 +4,7 @@
  * mbedTLS 2.28 and 3.6 differ in a few places; each difference is handled
  * here behind an #if on MBEDTLS_VERSION_NUMBER, nowhere else.
  */
+#include "tillsync/strutil.h"
 #include "tillsync/crypto.h"
 #include "tillsync/clock.h"
 #include "tillsync/error.h"
@@ -91,23 +92,12 @@ void ts_hex32(const uint8_t in[32], char out[65])
     out[64] = '\0';
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int ts_unhex32(const char *hex, uint8_t out[32])
 {
     if (strlen(hex) != 64)
         return TS_EINVAL;
     for (int i = 0; i < 32; i++) {
-        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+        int hi = ts_hex_digit(hex[2 * i]), lo = ts_hex_digit(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return TS_EINVAL;
         out[i] = (uint8_t)(hi << 4 | lo);
@@ -140,6 +130,17 @@ say(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
+/* 3.x runs much of its crypto (all of TLS 1.3, and pk with USE_PSA)
+ * through PSA, which must be initialised first; idempotent. */
+static int psa_ready(void)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    return psa_crypto_init() == PSA_SUCCESS;
+#else
+    return 1;
+#endif
+}
+
 /* mbedTLS's own words for an error code, for the tail of a message. */
 static const char *mbed_words(int rc, char *buf, size_t len)
 {
@@ -151,10 +152,13 @@ static int is_p256_key(mbedtls_pk_context *pk)
 {
     if (mbedtls_pk_get_type(pk) != MBEDTLS_PK_ECKEY)
         return 0;
+    const mbedtls_ecp_keypair *ec = mbedtls_pk_ec(*pk); /* NULL-safe on 3.x only */
+    if (!ec)
+        return 0;
 #if MBEDTLS_VERSION_NUMBER >= 0x03060000
-    return mbedtls_ecp_keypair_get_group_id(mbedtls_pk_ec(*pk)) == MBEDTLS_ECP_DP_SECP256R1;
+    return mbedtls_ecp_keypair_get_group_id(ec) == MBEDTLS_ECP_DP_SECP256R1;
 #else
-    return mbedtls_pk_ec(*pk)->MBEDTLS_PRIVATE(grp).id == MBEDTLS_ECP_DP_SECP256R1;
+    return ec->MBEDTLS_PRIVATE(grp).id == MBEDTLS_ECP_DP_SECP256R1;
 #endif
 }
 
@@ -171,6 +175,10 @@ int ts_verify_update_signature(const char *sig_b64, const uint8_t digest[32],
         sig_len == 0) {
         say(err, errlen, "the update's signature is not base64 of a DER ECDSA signature");
         return TS_EINVAL;
+    }
+    if (!psa_ready()) {
+        say(err, errlen, "cannot check the update's signature: crypto set-up failed");
+        return TS_EIO;
     }
     mbedtls_pk_context pk;
     mbedtls_pk_init(&pk);
@@ -220,9 +228,10 @@ int ts_check_key_file(const char *setting_name, const char *path, char *err, siz
     }
     if (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) {
         say(err, errlen,
-            "%s: %s can be read by group or others (mode %03o); a private key must be "
+            "%s: %s can be %s by group or others (mode %03o); a private key must be "
             "private: run chmod 600 %s",
-            setting_name, path, (unsigned)(st.st_mode & 0777), path);
+            setting_name, path, st.st_mode & (S_IRGRP | S_IROTH) ? "read" : "changed",
+            (unsigned)(st.st_mode & 0777), path);
         return TS_EIO;
     }
     return 0;
@@ -316,13 +325,10 @@ static int setup_ssl_config(ts_tls_config *c, char *err, size_t errlen)
 static int seed_rng(ts_tls_config *c, char *err, size_t errlen)
 {
     static const char personal[] = "tillsync tls client";
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    /* 3.x runs parts of the handshake (all of TLS 1.3) through PSA. */
-    if (psa_crypto_init() != PSA_SUCCESS) {
+    if (!psa_ready()) {
         say(err, errlen, "TLS set-up failed: psa_crypto_init");
         return TS_ETLS;
     }
-#endif
     int rc = mbedtls_ctr_drbg_seed(&c->drbg, mbedtls_entropy_func, &c->entropy,
                                    (const unsigned char *)personal, sizeof(personal) - 1);
     if (rc != 0) {

@@ -211,7 +211,9 @@ static void on_stream_error(ts_tls_stream *s, int err, const char *reason)
             deliver(c); /* the close was the end of a body without length */
         } else {
             char why[256];
-            snprintf(why, sizeof(why), "%s before answering", reason);
+            snprintf(why, sizeof(why), "%s %s", reason,
+                     ts_http_response_parser_has_head(&c->parser) ? "in the middle of its answer"
+                                                                  : "before answering");
             fail_in_flight(c, err, err == TS_ECONN ? why : reason);
         }
     }
@@ -272,7 +274,10 @@ static void send_next(ts_http_client *c)
     c->in_flight = 1;
     ts_http_response_parser_init(&c->parser, c->max_response_bytes, r->is_head);
     uv_timer_start(&c->answer_timer, on_answer_timeout, c->response_timeout_ms, 0);
-    if (ts_tls_stream_write(c->stream, r->wire, r->wire_len) != 0) {
+    ts_tls_stream *s = c->stream;
+    /* A stream that broke while writing has told on_stream_error already
+     * (and c->stream has moved on): act only if it has not. */
+    if (ts_tls_stream_write(s, r->wire, r->wire_len) != 0 && c->stream == s) {
         drop_connection(c);
         fail_in_flight(c, TS_ECONN, "cannot send to " PEER);
         kick(c);

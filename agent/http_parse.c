@@ -8,6 +8,7 @@
  * Scanning never goes past TS_HTTP_MAX_HEADER_BYTES before the blank line
  * that ends the headers, which bounds the work per call.
  */
+#include "tillsync/strutil.h"
 #include "tillsync/http_parse.h"
 
 #include <stdint.h>
@@ -416,16 +417,6 @@ int ts_str_ieq(ts_str s, const char *c)
 
 /* --- percent-decoding --------------------------------------------------- */
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = ascii_lower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 enum { DECODE_PLUS_IS_SPACE = 1, DECODE_REJECT_SLASH = 2 };
 
 /* Decodes in into out (cap bytes with the NUL). 0, TS_EINVAL or TS_ETOOBIG. */
@@ -439,8 +430,8 @@ static int percent_decode(ts_str in, int flags, char *out, size_t cap, size_t *o
             int hi, lo;
             if (in.len - i < 3)
                 return TS_EINVAL;
-            hi = hex_value((unsigned char)in.p[i + 1]);
-            lo = hex_value((unsigned char)in.p[i + 2]);
+            hi = ts_hex_digit((unsigned char)in.p[i + 1]);
+            lo = ts_hex_digit((unsigned char)in.p[i + 2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return TS_EINVAL;
             c = (unsigned char)(hi * 16 + lo);

@@ -3,6 +3,7 @@
  * http_response.h). A small state machine: the head is collected whole
  * (bounded) and parsed at once; the body is decoded as it streams in.
  */
+#include "tillsync/strutil.h"
 #include "tillsync/http_response.h"
 #include "tillsync/clock.h"
 #include "tillsync/error.h"
@@ -374,23 +375,15 @@ static int collect_line(ts_http_response_parser *p, const char *data, size_t len
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)lower((unsigned char)c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* "1a3f" [ws] [";" extensions] */
 static int parse_chunk_size(const char *line, size_t len, uint64_t *size)
 {
     size_t i = 0;
     uint64_t v = 0;
-    for (; i < len && hexval(line[i]) >= 0; i++) {
+    for (; i < len && ts_hex_digit(line[i]) >= 0; i++) {
         if (i >= MAX_SIZE_DIGITS)
             return -1;
-        v = v * 16 + (uint64_t)hexval(line[i]);
+        v = v * 16 + (uint64_t)ts_hex_digit(line[i]);
     }
     if (i == 0)
         return -1;

@@ -109,8 +109,8 @@ static int parse_query(ts_str q, lookup *out, size_t max, size_t *n, query_error
             }
             lookup *l = &out[*n];
             l->by_barcode = is_barcode;
-            int rc = url_decode(eq + 1, (size_t)(q.p + end - eq - 1), 1, l->value,
-                                sizeof(l->value));
+            int rc =
+                url_decode(eq + 1, (size_t)(q.p + end - eq - 1), 1, l->value, sizeof(l->value));
             if (rc == TS_ETOOBIG) {
                 l->value[VALUE_MAX] = '\0'; /* cannot exist: answered as unknown */
                 rc = 0;
@@ -183,8 +183,8 @@ static void put_item(ts_agent *a, const view *v, const ts_catalog_item *it, ts_b
     put_opt_string(b, it->barcode);
     ts_buf_printf(b, ",\"price\":{\"amount\":%lld,\"currency\":", (long long)it->price_minor);
     ts_buf_json_string(b, v->r.currency, strlen(v->r.currency));
-    ts_buf_printf(b, ",\"source\":\"%s\"},\"stock\":{\"on_hand\":",
-                  ts_price_source_name(it->source));
+    ts_buf_printf(b,
+                  ",\"source\":\"%s\"},\"stock\":{\"on_hand\":", ts_price_source_name(it->source));
     put_qty(b, it->on_hand_milli);
     ts_buf_puts(b, ",\"pending_out\":");
     put_qty(b, pending);
@@ -227,8 +227,8 @@ static void answer_one(ts_agent *a, ts_http_exchange *ex, view *v, const lookup 
     if (rc == TS_ENOTFOUND) {
         ts_catalog_read_end(&v->r);
         if (l->by_barcode)
-            ts_api_error(ex, 404, "unknown_barcode", "no item with this barcode in the copy",
-                         NULL, "");
+            ts_api_error(ex, 404, "unknown_barcode", "no item with this barcode in the copy", NULL,
+                         "");
         else
             ts_api_error(ex, 404, "unknown_sku", "no item with this SKU in the copy", NULL, "");
         return;
@@ -306,8 +306,8 @@ void ts_items_handle(ts_agent *a, ts_http_exchange *ex, const ts_http_request *r
         single = 1;
         n = 1;
         lookups[0].by_barcode = 0;
-        int rc = url_decode(req->path.p + plen + 1, req->path.len - plen - 1, 0,
-                            lookups[0].value, sizeof(lookups[0].value));
+        int rc = url_decode(req->path.p + plen + 1, req->path.len - plen - 1, 0, lookups[0].value,
+                            sizeof(lookups[0].value));
         if (rc == TS_ETOOBIG) {
             counters.unknown++;
             refuse(ex, 404, "unknown_sku", "no item with this SKU in the copy", "");

@@ -1,5 +1,6 @@
 /* json_scan.c - strict JSON reader with byte spans, key sorting and the
  * canonical-form digest (see json_scan.h). */
+#include "tillsync/strutil.h"
 #include "tillsync/json_scan.h"
 #include "tillsync/crypto.h"
 
@@ -133,17 +134,6 @@ static size_t utf8_seq_len(const unsigned char *s, size_t avail)
     return n;
 }
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Reads the 4 hex digits of a \uXXXX at s; -1 when they are not hex. */
 static long hex4(const char *s, size_t avail)
 {
@@ -151,7 +141,7 @@ static long hex4(const char *s, size_t avail)
     if (avail < 6 || s[0] != '\\' || s[1] != 'u')
         return -1;
     for (int k = 2; k < 6; k++) {
-        int h = hex_value((unsigned char)s[k]);
+        int h = ts_hex_digit((unsigned char)s[k]);
         if (h < 0)
             return -1;
         v = v * 16 + h;

@@ -419,7 +419,8 @@ void ts_metrics_handle(ts_agent *a, ts_http_exchange *ex, const ts_http_request 
     ts_metrics_document(a, &body);
     if (!ts_buf_ok(&body)) {
         ts_error("metrics.too_large", "limit=%d", METRICS_BODY_LIMIT);
-        ts_api_error(ex, 500, "internal", "the metrics did not fit their buffer", NULL, "");
+        ts_api_error(ex, 500, "internal_error", "the metrics did not fit; see the agent's log",
+                     NULL, "");
     } else {
         ts_http_respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
                         "Cache-Control: no-store\r\n", body.data, body.len);

@@ -39,17 +39,22 @@
 #define RETRY_MAX_MS (300 * 1000)
 #define AUTH_JITTER_MS (60 * 1000)
 #define LINK_UP_JITTER_MAX_MS (30 * 1000)
-#define MAX_PAGE_WRITES 2   /* page writes in flight while the next page is read */
+/* A page is parsed READ_SLICE records at a time and written WRITE_CHUNK
+ * products per store op; the next page is read while at most MAX_OPS_AHEAD
+ * ops (about one page) wait for the store. */
+#define READ_SLICE 250
+#define WRITE_CHUNK 250
+#define MAX_OPS_AHEAD 8
 #define DELTA_SET_MAX 10000 /* ids a delta follows up; more: a full snapshot instead */
 #define DOMAIN_MAX (512u * 1024u)
 
 #define PRODUCT_FIELDS                                                                             \
-    "[\"id\",\"default_code\",\"barcode\",\"name\",\"lst_price\",\"categ_id\","                  \
+    "[\"id\",\"default_code\",\"barcode\",\"name\",\"lst_price\",\"categ_id\","                    \
     "\"product_tmpl_id\",\"write_date\",\"active\",\"sale_ok\"]"
 #define ITEM_FIELDS                                                                                \
-    "[\"id\",\"applied_on\",\"product_id\",\"product_tmpl_id\",\"categ_id\",\"min_quantity\","   \
-    "\"compute_price\",\"fixed_price\",\"percent_price\",\"base\",\"base_pricelist_id\","        \
-    "\"price_discount\",\"price_round\",\"price_surcharge\",\"price_min_margin\","               \
+    "[\"id\",\"applied_on\",\"product_id\",\"product_tmpl_id\",\"categ_id\",\"min_quantity\","     \
+    "\"compute_price\",\"fixed_price\",\"percent_price\",\"base\",\"base_pricelist_id\","          \
+    "\"price_discount\",\"price_round\",\"price_surcharge\",\"price_min_margin\","                 \
     "\"price_max_margin\",\"date_start\",\"date_end\",\"write_date\"]"
 
 typedef enum { ST_NEVER, ST_OK, ST_UNREACHABLE, ST_AUTH_FAILED } odoo_state;
@@ -251,6 +256,7 @@ static void free_pricing(ts_odoo *o)
 /* ---- reading pages ---------------------------------------------------- */
 
 static void read_page(ts_odoo *o);
+static int fail_page(ts_odoo *o, const char *what);
 
 /* Runs fn once at most `when` page writes are in flight. */
 static void after_writes(ts_odoo *o, int when, step_fn fn)
@@ -282,6 +288,37 @@ static void on_write_done(void *arg, int err)
         after_writes(o, o->resume_when, o->resume);
 }
 
+/* Hands the page's records to rd.on_page in slices of READ_SLICE, each a
+ * small cJSON array: a page is never one big tree. At least one call, so
+ * a handler sees an empty answer too. */
+static int read_slices(ts_odoo *o, const ts_odoo_answer *ans)
+{
+    ts_odoo_list list;
+    if (ts_odoo_list_begin(&list, ans->records, ans->records_len) != 0)
+        return fail_page(o, "not a list of records");
+    int first = 1;
+    for (;;) {
+        cJSON *slice = cJSON_CreateArray(), *rec = NULL;
+        if (!slice)
+            return fail_page(o, "out of memory for a page");
+        int n = 0, rc = 0;
+        while (n < READ_SLICE && (rc = ts_odoo_list_next(&list, &rec)) == 0 && rec) {
+            cJSON_AddItemToArray(slice, rec);
+            n++;
+        }
+        if (rc == 0 && (n > 0 || first))
+            rc = o->rd.on_page(o, slice) != 0 ? -1 : 0;
+        else if (rc != 0)
+            rc = fail_page(o, "a record is not well-formed JSON");
+        cJSON_Delete(slice);
+        if (rc != 0)
+            return rc;
+        if (n < READ_SLICE)
+            return 0;
+        first = 0;
+    }
+}
+
 /* A page arrived. The next page is asked for before this one is worked on
  * (when the store keeps up), so Odoo prepares it while we price and write. */
 static void on_page(void *arg, const ts_odoo_answer *ans)
@@ -293,29 +330,32 @@ static void on_page(void *arg, const ts_odoo_answer *ans)
         job_failed(o, ans->err, ans->auth_failed, ans->message);
         return;
     }
-    int n = cJSON_GetArraySize(ans->records);
-    if (n > 0) {
-        int64_t id;
-        const cJSON *last = cJSON_GetArrayItem(ans->records, n - 1);
-        if (ts_odoo_int(cJSON_GetObjectItemCaseSensitive(last, "id"), &id) == 0)
-            o->rd.last_id = id;
+    size_t n;
+    cJSON *last;
+    if (ts_odoo_list_last(ans->records, ans->records_len, &n, &last) != 0) {
+        fail_page(o, "not a list of records");
+        return;
     }
-    o->rd.offset += n;
-    int limit = o->rd.limit ? o->rd.limit : o->cfg->page_size;
+    int64_t id;
+    if (last && ts_odoo_int(cJSON_GetObjectItemCaseSensitive(last, "id"), &id) == 0)
+        o->rd.last_id = id;
+    cJSON_Delete(last);
+    o->rd.offset += (int)n;
+    size_t limit = (size_t)(o->rd.limit ? o->rd.limit : o->cfg->page_size);
     int more = n >= limit && !o->rd.one_page;
     int asked = 0;
-    if (more && ts_catalog_ops_in_flight(o->a) <= MAX_PAGE_WRITES - 1) {
+    if (more && ts_catalog_ops_in_flight(o->a) <= MAX_OPS_AHEAD) {
         read_page(o);
         if (o->job == JOB_NONE)
             return; /* could not send */
         asked = 1;
     }
-    if (o->rd.on_page(o, ans->records) != 0)
-        return; /* on_page failed the job (and canceled the read asked for) */
+    if (read_slices(o, ans) != 0)
+        return; /* the job failed (and the read asked for was canceled) */
     if (!more)
         after_writes(o, 0, o->rd.on_end);
     else if (!asked)
-        after_writes(o, MAX_PAGE_WRITES - 1, read_page);
+        after_writes(o, MAX_OPS_AHEAD, read_page);
 }
 
 static void put_id_list(ts_buf *b, const id_set *s)
@@ -412,8 +452,8 @@ static int on_company(ts_odoo *o, const cJSON *records)
 /* The first company (by id) the Odoo user sees gives the base currency. */
 static void full_company(ts_odoo *o)
 {
-    setup_read(o, "res.company", "[\"id\",\"currency_id\"]", 0, on_company, full_pricelist, 0,
-               "%s", "");
+    setup_read(o, "res.company", "[\"id\",\"currency_id\"]", 0, on_company, full_pricelist, 0, "%s",
+               "");
     o->rd.order = "id";
     o->rd.limit = 1;
     o->rd.one_page = 1;
@@ -445,8 +485,8 @@ static void full_pricelist(ts_odoo *o)
         full_currencies(o);
         return;
     }
-    setup_read(o, "product.pricelist", "[\"id\",\"currency_id\"]", 0, on_pricelist,
-               full_currencies, 1, "[\"id\",\"=\",%lld]", (long long)o->cfg->pricelist_id);
+    setup_read(o, "product.pricelist", "[\"id\",\"currency_id\"]", 0, on_pricelist, full_currencies,
+               1, "[\"id\",\"=\",%lld]", (long long)o->cfg->pricelist_id);
     o->rd.order = "id";
     o->rd.one_page = 1;
     read_page(o);
@@ -478,11 +518,10 @@ static int on_currencies(ts_odoo *o, const cJSON *records)
 /* Currencies may be archived (EUR is, in a fresh Odoo): active_test false. */
 static void full_currencies(ts_odoo *o)
 {
-    setup_read(o, "res.currency", "[\"id\",\"name\",\"decimal_places\",\"rate\"]", 0,
-               on_currencies, full_categories, 1, "[\"id\",\"in\",[%lld,%lld]]",
-               (long long)o->company_currency_id,
-               (long long)(o->pricelist_currency_id ? o->pricelist_currency_id
-                                                    : o->company_currency_id));
+    setup_read(
+        o, "res.currency", "[\"id\",\"name\",\"decimal_places\",\"rate\"]", 0, on_currencies,
+        full_categories, 1, "[\"id\",\"in\",[%lld,%lld]]", (long long)o->company_currency_id,
+        (long long)(o->pricelist_currency_id ? o->pricelist_currency_id : o->company_currency_id));
     o->rd.order = "id";
     o->rd.one_page = 1;
     read_page(o);
@@ -516,8 +555,8 @@ static int on_categories(ts_odoo *o, const cJSON *records)
 static void full_categories(ts_odoo *o)
 {
     free_pricing(o);
-    setup_read(o, "product.category", "[\"id\",\"parent_path\"]", 1, on_categories, full_items,
-               0, "%s", "");
+    setup_read(o, "product.category", "[\"id\",\"parent_path\"]", 1, on_categories, full_items, 0,
+               "%s", "");
     read_page(o);
 }
 
@@ -656,14 +695,13 @@ static int write_products(ts_odoo *o, const ts_catalog_item *items, size_t n_ite
     return rc;
 }
 
-/* A page of products, priced. In a delta, products archived or no longer
- * for sale leave the copy (sale_ok is checked here, not in the domain, so
- * that a product losing it is seen). */
+/* A page of products, priced, written in chunks of WRITE_CHUNK. In a delta,
+ * products archived or no longer for sale leave the copy (sale_ok is
+ * checked here, not in the domain, so that a product losing it is seen). */
 static int on_products(ts_odoo *o, const cJSON *records)
 {
-    int n = cJSON_GetArraySize(records);
-    ts_catalog_item *items = malloc((size_t)(n ? n : 1) * sizeof(*items));
-    int64_t *gone = malloc((size_t)(n ? n : 1) * sizeof(*gone));
+    ts_catalog_item *items = malloc(WRITE_CHUNK * sizeof(*items));
+    int64_t *gone = malloc(WRITE_CHUNK * sizeof(*gone));
     size_t n_items = 0, n_gone = 0;
     int rc = 0;
     const cJSON *rec;
@@ -684,15 +722,20 @@ static int on_products(ts_odoo *o, const cJSON *records)
         int wanted = prc == 0 && p.active && p.sale_ok;
         if (wanted && item_of(o, &p, &items[n_items]) == 0) {
             n_items++;
-            continue;
+        } else {
+            if (wanted || prc != 0)
+                o->skipped++; /* neither SKU nor barcode, too long, or no price */
+            if (o->job == JOB_DELTA)
+                gone[n_gone++] = p.id;
         }
-        if (wanted || prc != 0)
-            o->skipped++; /* neither SKU nor barcode, too long, or no price */
-        if (o->job == JOB_DELTA)
-            gone[n_gone++] = p.id;
+        if (n_items == WRITE_CHUNK || n_gone == WRITE_CHUNK || !rec->next) {
+            o->built_items += (int64_t)n_items;
+            rc = write_products(o, items, n_items, gone, n_gone);
+            if (rc != 0)
+                goto done;
+            n_items = n_gone = 0;
+        }
     }
-    o->built_items += (int64_t)n_items;
-    rc = write_products(o, items, n_items, gone, n_gone);
 done:
     free(items);
     free(gone);
@@ -786,8 +829,8 @@ static int on_template_mark(ts_odoo *o, const cJSON *records)
 /* The newest product.template write_date: where template deltas start. */
 static void full_template_mark(ts_odoo *o)
 {
-    setup_read(o, "product.template", "[\"id\",\"write_date\"]", 0, on_template_mark,
-               full_switch, 1, "%s", "");
+    setup_read(o, "product.template", "[\"id\",\"write_date\"]", 0, on_template_mark, full_switch,
+               1, "%s", "");
     o->rd.order = "write_date desc,id desc";
     o->rd.limit = 1;
     o->rd.one_page = 1;
@@ -809,7 +852,8 @@ static void on_switched(void *arg, int err)
     ts_pricer_stats ps;
     ts_pricer_get_stats(o->pricer, &ps);
     o->last_full_duration_ms = (int64_t)(ts_mono_ms() - o->job_started_mono);
-    ts_info("odoo.snapshot_done", "items=%lld skipped=%lld list_price_fallback=%llu duration_ms=%lld",
+    ts_info("odoo.snapshot_done",
+            "items=%lld skipped=%lld list_price_fallback=%llu duration_ms=%lld",
             (long long)o->built_items, (long long)o->skipped, (unsigned long long)ps.fallback,
             (long long)o->last_full_duration_ms);
     o->last_full_mono = ts_mono_ms();
@@ -906,8 +950,8 @@ static void delta_templates(ts_odoo *o)
     }
     char from[TS_ODOO_DATETIME_LEN];
     since(o, o->wm_template, from);
-    setup_read(o, "product.template", "[\"id\",\"write_date\"]", 0, on_templates,
-               delta_products, 1, "[\"write_date\",\">=\",\"%s\"]", from);
+    setup_read(o, "product.template", "[\"id\",\"write_date\"]", 0, on_templates, delta_products, 1,
+               "[\"write_date\",\">=\",\"%s\"]", from);
     read_page(o);
 }
 
@@ -933,8 +977,8 @@ static void delta_template_variants(ts_odoo *o)
         return;
     }
     set_sort_unique(&o->tmpl_ids);
-    setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_item_variants, 1,
-               "%s", "");
+    setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_item_variants, 1, "%s",
+               "");
     o->rd.in_ids = &o->tmpl_ids;
     o->rd.in_field = "product_tmpl_id";
     read_page(o);
@@ -1000,8 +1044,7 @@ static int on_quant_reread(ts_odoo *o, const cJSON *records)
 
 static void delta_write_stock(ts_odoo *o)
 {
-    int rc =
-        ts_catalog_set_stock(o->a, o->reread_sums, o->quant_products.n, on_write_done, o->a);
+    int rc = ts_catalog_set_stock(o->a, o->reread_sums, o->quant_products.n, on_write_done, o->a);
     free(o->reread_sums);
     o->reread_sums = NULL;
     if (rc != 0) {
@@ -1158,8 +1201,8 @@ static void job_failed(ts_odoo *o, int err, int auth_failed, const char *message
         delay = ts_backoff_next(&o->backoff, -1);
     }
     ts_warn("odoo.sync_failed", "job=%s state=%s retry_in_ms=%llu msg=\"%s\"",
-            was == JOB_FULL ? "full" : "delta", state_names[o->state],
-            (unsigned long long)delay, o->last_error);
+            was == JOB_FULL ? "full" : "delta", state_names[o->state], (unsigned long long)delay,
+            o->last_error);
     schedule(o, JOB_FULL, delay); /* after a failure, a fresh snapshot */
 }
 
@@ -1320,7 +1363,9 @@ void ts_odoo_status_json(ts_agent *a, ts_buf *out)
     }
     if (o) {
         ts_buf_printf(out, ",\"protocol\":\"%s\"", ts_odoo_rpc_protocol(o->rpc));
-        const char *syncing = o->job == JOB_FULL ? "\"full\"" : o->job == JOB_DELTA ? "\"delta\"" : "null";
+        const char *syncing = o->job == JOB_FULL    ? "\"full\""
+                              : o->job == JOB_DELTA ? "\"delta\""
+                                                    : "null";
         ts_buf_printf(out, ",\"syncing\":%s", syncing);
         uint64_t now = ts_mono_ms();
         uint64_t in = o->job != JOB_NONE || o->next_attempt_mono <= now

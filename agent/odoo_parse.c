@@ -73,63 +73,234 @@ static const char *string_member(const cJSON *obj, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* ---- envelopes -------------------------------------------------------- */
+/* ---- scanning without a tree ------------------------------------------ */
 
-int ts_odoo_parse_jsonrpc(const char *body, size_t len, cJSON **doc, const cJSON **result,
-                          ts_odoo_error *err)
+static size_t skip_ws(const char *p, size_t len, size_t i)
 {
-    *doc = NULL;
-    *result = NULL;
-    memset(err, 0, sizeof(*err));
-    cJSON *root = parse_bounded(body, len);
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        set_error(err, "", "the answer is not a JSON-RPC object");
-        return TS_EINVAL;
+    while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* The end of the string starting at p[i] == '"', or 0 when unterminated. */
+static size_t string_end(const char *p, size_t len, size_t i)
+{
+    for (i++; i < len; i++) {
+        if (p[i] == '\\')
+            i++;
+        else if (p[i] == '"')
+            return i + 1;
     }
-    const cJSON *error = cJSON_GetObjectItemCaseSensitive(root, "error");
-    if (cJSON_IsObject(error)) {
-        const cJSON *data = cJSON_GetObjectItemCaseSensitive(error, "data");
-        const char *name = cJSON_IsObject(data) ? string_member(data, "name") : NULL;
-        const char *msg = cJSON_IsObject(data) ? string_member(data, "message") : NULL;
-        if (!msg)
-            msg = string_member(error, "message");
-        set_error(err, name, msg ? msg : "Odoo reported an error without a message");
-        cJSON_Delete(root);
-        return TS_EPROTO;
-    }
-    const cJSON *res = cJSON_GetObjectItemCaseSensitive(root, "result");
-    if (!res) {
-        cJSON_Delete(root);
-        set_error(err, "", "the JSON-RPC answer has neither result nor error");
-        return TS_EINVAL;
-    }
-    *doc = root;
-    *result = res;
     return 0;
 }
 
-int ts_odoo_parse_json2(int http_status, const char *body, size_t len, cJSON **doc,
-                        const cJSON **result, ts_odoo_error *err)
+/* The end of the JSON value starting at p[i] (brackets matched, strings
+ * skipped, nesting bounded); 0 when it does not end well. cJSON judges the
+ * value itself later; this only finds where it stops. */
+static size_t value_end(const char *p, size_t len, size_t i)
 {
-    *doc = NULL;
+    if (i >= len)
+        return 0;
+    if (p[i] == '"')
+        return string_end(p, len, i);
+    if (p[i] != '{' && p[i] != '[') {
+        while (i < len && p[i] != ',' && p[i] != ']' && p[i] != '}' && p[i] != ' ' &&
+               p[i] != '\n' && p[i] != '\r' && p[i] != '\t')
+            i++;
+        return i;
+    }
+    int depth = 0;
+    for (; i < len; i++) {
+        char c = p[i];
+        if (c == '"') {
+            size_t e = string_end(p, len, i);
+            if (!e)
+                return 0;
+            i = e - 1;
+        } else if (c == '{' || c == '[') {
+            if (++depth > TS_ODOO_MAX_DEPTH)
+                return 0;
+        } else if (c == '}' || c == ']') {
+            if (--depth == 0)
+                return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* Finds the top-level member key of the object text; its value's span. */
+static int member_span(const char *p, size_t len, const char *key, const char **val, size_t *vlen)
+{
+    size_t klen = strlen(key);
+    size_t i = skip_ws(p, len, 0);
+    if (i >= len || p[i] != '{')
+        return TS_EINVAL;
+    i = skip_ws(p, len, i + 1);
+    if (i < len && p[i] == '}')
+        return TS_ENOTFOUND;
+    while (i < len) {
+        size_t kend = p[i] == '"' ? string_end(p, len, i) : 0;
+        if (!kend)
+            return TS_EINVAL;
+        int match = kend - i - 2 == klen && memcmp(p + i + 1, key, klen) == 0;
+        i = skip_ws(p, len, kend);
+        if (i >= len || p[i] != ':')
+            return TS_EINVAL;
+        i = skip_ws(p, len, i + 1);
+        size_t vend = value_end(p, len, i);
+        if (!vend)
+            return TS_EINVAL;
+        if (match) {
+            *val = p + i;
+            *vlen = vend - i;
+            return 0;
+        }
+        i = skip_ws(p, len, vend);
+        if (i < len && p[i] == '}')
+            return TS_ENOTFOUND;
+        if (i >= len || p[i] != ',')
+            return TS_EINVAL;
+        i = skip_ws(p, len, i + 1);
+    }
+    return TS_EINVAL;
+}
+
+int ts_odoo_list_begin(ts_odoo_list *l, const char *text, size_t len)
+{
+    memset(l, 0, sizeof(*l));
+    size_t i = skip_ws(text, len, 0);
+    if (!text || i >= len || text[i] != '[')
+        return TS_EINVAL;
+    l->p = text;
+    l->len = len;
+    l->pos = skip_ws(text, len, i + 1);
+    if (l->pos < len && text[l->pos] == ']') {
+        l->ended = 1;
+        l->pos++;
+    }
+    return 0;
+}
+
+int ts_odoo_list_next(ts_odoo_list *l, cJSON **elem)
+{
+    *elem = NULL;
+    if (l->ended)
+        return skip_ws(l->p, l->len, l->pos) == l->len ? 0 : TS_EINVAL;
+    size_t end = value_end(l->p, l->len, l->pos);
+    if (!end)
+        return TS_EINVAL;
+    cJSON *v = cJSON_ParseWithLength(l->p + l->pos, end - l->pos);
+    if (!v)
+        return TS_EINVAL;
+    size_t i = skip_ws(l->p, l->len, end);
+    if (i < l->len && l->p[i] == ',') {
+        l->pos = skip_ws(l->p, l->len, i + 1);
+    } else if (i < l->len && l->p[i] == ']') {
+        l->ended = 1;
+        l->pos = i + 1;
+    } else {
+        cJSON_Delete(v);
+        return TS_EINVAL;
+    }
+    *elem = v;
+    return 0;
+}
+
+int ts_odoo_list_last(const char *text, size_t len, size_t *count, cJSON **last)
+{
+    ts_odoo_list l;
+    const char *span = NULL;
+    size_t span_len = 0;
+    *count = 0;
+    *last = NULL;
+    if (ts_odoo_list_begin(&l, text, len) != 0)
+        return TS_EINVAL;
+    while (!l.ended) {
+        size_t end = value_end(l.p, l.len, l.pos);
+        if (!end)
+            return TS_EINVAL;
+        span = l.p + l.pos;
+        span_len = end - l.pos;
+        (*count)++;
+        size_t i = skip_ws(l.p, l.len, end);
+        if (i < l.len && l.p[i] == ',')
+            l.pos = skip_ws(l.p, l.len, i + 1);
+        else if (i < l.len && l.p[i] == ']')
+            l.ended = 1;
+        else
+            return TS_EINVAL;
+    }
+    if (span && !(*last = cJSON_ParseWithLength(span, span_len)))
+        return TS_EINVAL;
+    return 0;
+}
+
+/* ---- envelopes -------------------------------------------------------- */
+
+/* An error object (small: parsed whole) to name and message. */
+static void error_of(const cJSON *name_holder, const cJSON *message_holder, ts_odoo_error *err,
+                     const char *fallback)
+{
+    const char *name = cJSON_IsObject(name_holder) ? string_member(name_holder, "name") : NULL;
+    const char *msg =
+        cJSON_IsObject(message_holder) ? string_member(message_holder, "message") : NULL;
+    set_error(err, name, msg ? msg : fallback);
+}
+
+int ts_odoo_parse_jsonrpc(const char *body, size_t len, const char **result, size_t *result_len,
+                          ts_odoo_error *err)
+{
+    const char *span;
+    size_t span_len;
     *result = NULL;
+    *result_len = 0;
     memset(err, 0, sizeof(*err));
-    cJSON *root = parse_bounded(body, len);
+    if (!body || len == 0) {
+        set_error(err, "", "the answer is empty");
+        return TS_EINVAL;
+    }
+    int rc = member_span(body, len, "error", &span, &span_len);
+    if (rc == 0) {
+        cJSON *error = parse_bounded(span, span_len);
+        const cJSON *data = cJSON_GetObjectItemCaseSensitive(error, "data");
+        error_of(data, cJSON_IsObject(data) && string_member(data, "message") ? data : error, err,
+                 "Odoo reported an error without a message");
+        cJSON_Delete(error);
+        return TS_EPROTO;
+    }
+    if (rc == TS_ENOTFOUND)
+        rc = member_span(body, len, "result", &span, &span_len);
+    if (rc != 0) {
+        set_error(err, "",
+                  rc == TS_ENOTFOUND ? "the JSON-RPC answer has neither result nor error"
+                                     : "the answer is not a JSON-RPC object");
+        return TS_EINVAL;
+    }
+    *result = span;
+    *result_len = span_len;
+    return 0;
+}
+
+int ts_odoo_parse_json2(int http_status, const char *body, size_t len, const char **result,
+                        size_t *result_len, ts_odoo_error *err)
+{
+    *result = NULL;
+    *result_len = 0;
+    memset(err, 0, sizeof(*err));
     if (http_status == 200) {
-        if (!root) {
-            set_error(err, "", "the answer is not JSON");
+        if (!body || skip_ws(body, len, 0) == len) {
+            set_error(err, "", "the answer is empty");
             return TS_EINVAL;
         }
-        *doc = root;
-        *result = root;
+        *result = body;
+        *result_len = len;
         return 0;
     }
-    const char *name = cJSON_IsObject(root) ? string_member(root, "name") : NULL;
-    const char *msg = cJSON_IsObject(root) ? string_member(root, "message") : NULL;
+    /* Error bodies are small, but bound them anyway before a tree. */
+    cJSON *root = len <= 65536 ? parse_bounded(body, len) : NULL;
     char fallback[64];
     snprintf(fallback, sizeof(fallback), "Odoo answered HTTP %d", http_status);
-    set_error(err, name, msg ? msg : fallback);
+    error_of(root, root, err, fallback);
     cJSON_Delete(root);
     return TS_EPROTO;
 }

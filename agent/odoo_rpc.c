@@ -39,7 +39,7 @@ struct ts_odoo_rpc {
     const ts_odoo_config *cfg;
     ts_curl_uv *curl;
     char key[KEY_MAX];
-    int64_t uid;     /* JSON-RPC user id, 0 until authenticated */
+    int64_t uid;      /* JSON-RPC user id, 0 until authenticated */
     proto remembered; /* auto: what the server showed it speaks */
     uint64_t next_id;
     ts_odoo_rpc_stats stats;
@@ -62,7 +62,8 @@ struct ts_odoo_rpc {
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static void message(char *out, size_t outlen, const char *fmt, ...)
+static void
+message(char *out, size_t outlen, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -86,8 +87,8 @@ int ts_odoo_read_key_file(const char *path, char *out, size_t outlen)
         memset(out, 0, outlen);
         return TS_ETOOBIG;
     }
-    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' ' ||
-                     out[n - 1] == '\t'))
+    while (n > 0 &&
+           (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' ' || out[n - 1] == '\t'))
         n--;
     out[n] = '\0';
     if (n == 0 || memchr(out, '\0', n) != NULL)
@@ -103,8 +104,7 @@ int ts_odoo_rpc_reload_key(ts_odoo_rpc *c, char *err, size_t errlen)
         const char *why = rc == TS_EIO       ? strerror(errno)
                           : rc == TS_ETOOBIG ? "the file is too large for an API key"
                                              : "the file holds no key";
-        message(err, errlen, "odoo.api_key_file %s cannot be used: %s", c->cfg->api_key_file,
-                why);
+        message(err, errlen, "odoo.api_key_file %s cannot be used: %s", c->cfg->api_key_file, why);
         memset(key, 0, sizeof(key));
         return rc;
     }
@@ -241,6 +241,7 @@ static int send_step(ts_odoo_rpc *c)
     c->easy = curl_easy_init();
     if (!c->easy || add_header(c, "Content-Type: application/json") != 0 ||
         add_header(c, "Accept: application/json") != 0 ||
+        add_header(c, "Expect:") != 0 || /* no 100-continue wait for long domains */
         (c->step == STEP_JSON2 && json2_headers(c) != 0)) {
         forget_transfer(c);
         return TS_ENOMEM;
@@ -281,7 +282,6 @@ static int send_step(ts_odoo_rpc *c)
 
 /* ---- finishing -------------------------------------------------------- */
 
-
 static void finish(ts_odoo_rpc *c, ts_odoo_answer *ans)
 {
     ts_odoo_rpc_cb cb = c->cb;
@@ -298,7 +298,8 @@ static void finish(ts_odoo_rpc *c, ts_odoo_answer *ans)
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static void fail(ts_odoo_rpc *c, int err, int http_status, const char *fmt, ...)
+static void
+fail(ts_odoo_rpc *c, int err, int http_status, const char *fmt, ...)
 {
     ts_odoo_answer ans;
     memset(&ans, 0, sizeof(ans));
@@ -321,25 +322,31 @@ static void fail_odoo_error(ts_odoo_rpc *c, int http_status, const ts_odoo_error
     if (ans.auth_failed) {
         c->uid = 0;
         message(ans.message, sizeof(ans.message),
-                 "Odoo refused the API key of user %s (%s: %s): replace the key in "
-                 "odoo.api_key_file",
-                 c->cfg->login[0] ? c->cfg->login : "(bearer key)", oe->name, oe->message);
+                "Odoo refused the API key of user %s (%s: %s): replace the key in "
+                "odoo.api_key_file",
+                c->cfg->login[0] ? c->cfg->login : "(bearer key)", oe->name, oe->message);
     } else if (oe->name[0]) {
-        message(ans.message, sizeof(ans.message), "Odoo error on %s: %s: %s", c->q.model,
-                 oe->name, oe->message);
+        message(ans.message, sizeof(ans.message), "Odoo error on %s: %s: %s", c->q.model, oe->name,
+                oe->message);
     } else {
-        message(ans.message, sizeof(ans.message), "Odoo error on %s: %s", c->q.model,
-                 oe->message);
+        message(ans.message, sizeof(ans.message), "Odoo error on %s: %s", c->q.model, oe->message);
     }
     finish(c, &ans);
 }
 
-static void succeed(ts_odoo_rpc *c, const cJSON *records)
+/* The result must be a list; the caller reads it record by record. */
+static void succeed(ts_odoo_rpc *c, int http_status, const char *records, size_t len)
 {
+    ts_odoo_list probe;
+    if (ts_odoo_list_begin(&probe, records, len) != 0) {
+        fail(c, TS_EPROTO, http_status, "Odoo's answer to %s is not a list of records", c->q.model);
+        return;
+    }
     ts_odoo_answer ans;
     memset(&ans, 0, sizeof(ans));
     ans.http_status = 200;
     ans.records = records;
+    ans.records_len = len;
     finish(c, &ans);
 }
 
@@ -378,23 +385,27 @@ static void fail_transport(ts_odoo_rpc *c, CURLcode rc)
     fail(c, err, 0, "%s: %s", what, c->curl_error[0] ? c->curl_error : curl_easy_strerror(rc));
 }
 
-static void on_authenticated(ts_odoo_rpc *c, const cJSON *result)
+static void on_authenticated(ts_odoo_rpc *c, const char *text, size_t len)
 {
-    int64_t uid;
-    if (cJSON_IsFalse(result)) {
+    int64_t uid = 0;
+    cJSON *result = len < 64 ? cJSON_ParseWithLength(text, len) : NULL;
+    int refused = cJSON_IsFalse(result);
+    int ok = !refused && ts_odoo_int(result, &uid) == 0 && uid > 0;
+    cJSON_Delete(result);
+    if (refused) {
         ts_odoo_answer ans;
         memset(&ans, 0, sizeof(ans));
         ans.err = TS_EPROTO;
         ans.auth_failed = 1;
         ans.http_status = 200;
         message(ans.message, sizeof(ans.message),
-                 "Odoo refused the log-in of user %s on database %s: check odoo.login and the "
-                 "key in odoo.api_key_file",
-                 c->cfg->login, c->cfg->db);
+                "Odoo refused the log-in of user %s on database %s: check odoo.login and the "
+                "key in odoo.api_key_file",
+                c->cfg->login, c->cfg->db);
         finish(c, &ans);
         return;
     }
-    if (ts_odoo_int(result, &uid) != 0 || uid <= 0) {
+    if (!ok) {
         fail(c, TS_EPROTO, 200, "Odoo's log-in answer holds no user id");
         return;
     }
@@ -405,7 +416,7 @@ static void on_authenticated(ts_odoo_rpc *c, const cJSON *result)
         fail(c, rc, 0, "%s: %s", "cannot send the request to Odoo", ts_strerror(rc));
 }
 
-static void on_jsonrpc_answer(ts_odoo_rpc *c, long status)
+static void on_jsonrpc_answer(ts_odoo_rpc *c, long status, const ts_buf *body)
 {
     if (status == 404 && c->cfg->protocol == TS_ODOO_AUTO) {
         /* /jsonrpc is gone (Odoo 22+): the server was upgraded; try JSON-2 next time. */
@@ -417,25 +428,18 @@ static void on_jsonrpc_answer(ts_odoo_rpc *c, long status)
         fail(c, TS_EPROTO, (int)status, "Odoo answered HTTP %ld to /jsonrpc", status);
         return;
     }
-    cJSON *doc;
-    const cJSON *result;
+    const char *result;
+    size_t len;
     ts_odoo_error oe;
-    int rc = ts_odoo_parse_jsonrpc(c->answer.data, c->answer.len, &doc, &result, &oe);
-    if (rc == TS_EPROTO) {
+    int rc = ts_odoo_parse_jsonrpc(body->data, body->len, &result, &len, &oe);
+    if (rc == TS_EPROTO)
         fail_odoo_error(c, 200, &oe);
-        return;
-    }
-    if (rc != 0) {
+    else if (rc != 0)
         fail(c, TS_EPROTO, 200, "Odoo's answer cannot be read: %s", oe.message);
-        return;
-    }
-    if (c->step == STEP_AUTHENTICATE)
-        on_authenticated(c, result);
-    else if (!cJSON_IsArray(result))
-        fail(c, TS_EPROTO, 200, "Odoo's answer to %s is not a list of records", c->q.model);
+    else if (c->step == STEP_AUTHENTICATE)
+        on_authenticated(c, result, len);
     else
-        succeed(c, result);
-    cJSON_Delete(doc);
+        succeed(c, 200, result, len);
 }
 
 static void start_jsonrpc(ts_odoo_rpc *c)
@@ -446,7 +450,7 @@ static void start_jsonrpc(ts_odoo_rpc *c)
         fail(c, rc, 0, "%s: %s", "cannot send the request to Odoo", ts_strerror(rc));
 }
 
-static void on_json2_answer(ts_odoo_rpc *c, long status)
+static void on_json2_answer(ts_odoo_rpc *c, long status, const ts_buf *body)
 {
     if (status == 404 && c->cfg->protocol == TS_ODOO_AUTO) {
         ts_info("odoo.protocol", "protocol=jsonrpc why=\"json2 answered 404\"");
@@ -454,16 +458,15 @@ static void on_json2_answer(ts_odoo_rpc *c, long status)
         start_jsonrpc(c);
         return;
     }
-    cJSON *doc;
-    const cJSON *result;
+    const char *result;
+    size_t len;
     ts_odoo_error oe;
-    int rc = ts_odoo_parse_json2((int)status, c->answer.data, c->answer.len, &doc, &result, &oe);
+    int rc = ts_odoo_parse_json2((int)status, body->data, body->len, &result, &len, &oe);
     if (rc == TS_EPROTO) {
         fail_odoo_error(c, (int)status, &oe);
         return;
     }
-    if (rc != 0 || !cJSON_IsArray(result)) {
-        cJSON_Delete(doc);
+    if (rc != 0) {
         fail(c, TS_EPROTO, (int)status, "Odoo's answer to %s is not a list of records", c->q.model);
         return;
     }
@@ -471,8 +474,7 @@ static void on_json2_answer(ts_odoo_rpc *c, long status)
         ts_info("odoo.protocol", "protocol=json2");
         c->remembered = PROTO_JSON2;
     }
-    succeed(c, result);
-    cJSON_Delete(doc);
+    succeed(c, 200, result, len);
 }
 
 static void on_transfer_done(void *arg, CURL *easy, CURLcode rc)
@@ -481,20 +483,20 @@ static void on_transfer_done(void *arg, CURL *easy, CURLcode rc)
     long status = 0;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     forget_transfer(c);
-    if (!ts_buf_ok(&c->answer) && rc == CURLE_OK)
+    /* The body is handed over whole: the callee may already ask for the
+     * next page (into a fresh buffer) while it reads this one. */
+    ts_buf body = c->answer;
+    ts_buf_init(&c->answer, TS_ODOO_MAX_ANSWER_BYTES);
+    if (!ts_buf_ok(&body) && rc == CURLE_OK)
         rc = CURLE_WRITE_ERROR;
-    c->stats.bytes_received += c->answer.len;
+    c->stats.bytes_received += body.len;
     if (rc != CURLE_OK)
         fail_transport(c, rc);
     else if (c->step == STEP_JSON2)
-        on_json2_answer(c, status);
+        on_json2_answer(c, status, &body);
     else
-        on_jsonrpc_answer(c, status);
-    /* Keep at most one page worth of memory between calls. */
-    if (!c->busy && c->answer.cap > 1024 * 1024) {
-        ts_buf_free(&c->answer);
-        ts_buf_init(&c->answer, TS_ODOO_MAX_ANSWER_BYTES);
-    }
+        on_jsonrpc_answer(c, status, &body);
+    ts_buf_free(&body);
 }
 
 /* ---- public ----------------------------------------------------------- */

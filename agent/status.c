@@ -518,11 +518,14 @@ void ts_status_handle_json(ts_agent *a, ts_http_exchange *ex, const ts_http_requ
     ts_buf body;
     ts_buf_init(&body, STATUS_DOC_LIMIT);
     ts_status_document(a, &body);
-    if (ts_buf_ok(&body))
+    if (ts_buf_ok(&body)) {
         ts_http_respond(ex, 200, "application/json", "Cache-Control: no-store\r\n", body.data,
                         body.len);
-    else
-        ts_api_json(ex, 200, &body); /* answers 500 for a failed buffer */
+    } else {
+        ts_error("status.too_large", "limit=%d", STATUS_DOC_LIMIT);
+        ts_api_error(ex, 500, "internal_error", "the status did not fit; see the agent's log", NULL,
+                     "");
+    }
     ts_buf_free(&body);
 }
 

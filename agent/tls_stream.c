@@ -34,6 +34,7 @@ struct ts_tls_stream {
     int tcp_started;  /* tcp handle initialised */
     int handles_open; /* handles not yet through their close callback */
     int early_err;    /* uv error of a connect that failed at once */
+    int user_closed;  /* ts_tls_stream_close() was called */
     uint64_t connect_timeout_ms, handshake_timeout_ms;
     char host[256], port[8], peer[32];
     char read_buf[READ_BUF_BYTES];
@@ -78,19 +79,13 @@ static void on_handle_closed(uv_handle_t *h)
 }
 
 static void write_raw(ts_tls_stream *s, char *data, size_t len);
+static void flush_tls_output(ts_tls_stream *s);
 static void on_timeout(uv_timer_t *t);
 
 static void begin_close(ts_tls_stream *s)
 {
     if (s->closing)
         return;
-    if (s->phase == PH_OPEN && s->tls) { /* best effort: uv tries the write at once */
-        ts_tls_close_notify(s->tls);
-        char *data;
-        size_t len;
-        ts_tls_take_output(s->tls, &data, &len);
-        write_raw(s, data, len);
-    }
     s->closing = 1;
     if (s->resolving)
         uv_cancel((uv_req_t *)&s->resolver);
@@ -104,6 +99,15 @@ static void begin_close(ts_tls_stream *s)
 
 void ts_tls_stream_close(ts_tls_stream *s)
 {
+    if (s->closing)
+        return;
+    s->user_closed = 1; /* from here on, no callback but on_close */
+    if (s->phase == PH_OPEN && s->tls) {
+        /* Say goodbye, best effort: libuv tries a write at once, before
+         * the close below cancels what is still queued. */
+        ts_tls_close_notify(s->tls);
+        flush_tls_output(s);
+    }
     begin_close(s);
 }
 
@@ -117,9 +121,10 @@ static void fail(ts_tls_stream *s, int err, const char *reason)
 {
     if (s->closing)
         return;
-    int was_open = s->phase == PH_OPEN;
     begin_close(s);
-    if (was_open)
+    if (s->user_closed)
+        return;
+    if (s->phase == PH_OPEN)
         s->ev.on_error(s, err, reason);
     else
         s->ev.on_open(s, err, reason);
@@ -271,7 +276,7 @@ static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
     }
     int rc = ts_tls_feed(s->tls, buf->base, (size_t)nread);
     if (rc != 0) {
-        fail(s, rc, "TLS input not consumed");
+        fail(s, rc, "TLS input from the peer is over its bound");
         return;
     }
     if (s->phase == PH_HANDSHAKE)

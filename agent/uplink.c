@@ -233,6 +233,8 @@ static void set_state(ts_uplink *u, link_state s)
     u->state = s;
     u->since_ms = ts_wall_ms();
     if (s == STATE_ONLINE && previous != STATE_ONLINE) {
+        if (!u->last_error_ms) /* only the start-up "no answer yet" was there */
+            u->last_error[0] = '\0';
         u->link_up_events++;
         for (int i = 0; i < u->n_link_up; i++)
             u->link_up[i].cb(u->link_up[i].arg);
@@ -312,7 +314,8 @@ static void back_off(ts_uplink *u, retry_cause cause, int64_t retry_after_s, con
     ts_log(u->failures == 1 ? TS_LOG_INFO : TS_LOG_WARN, "uplink.backoff",
            "cause=%s attempt=%u delay_ms=%" PRIu64 " retry_after_s=%" PRId64 " next_seq=%" PRIu64
            " error=\"%s\"",
-           cause_names[cause], u->backoff.failures, delay, retry_after_s, u->acked_through + 1, msg);
+           cause_names[cause], u->backoff.failures, delay, retry_after_s, u->acked_through + 1,
+           msg);
     set_state(u, current_state(u));
 }
 
@@ -601,11 +604,11 @@ static void on_batch_answer(void *arg, const ts_http_response *resp)
     ts_uplink *u = arg;
     u->pending_ops--;
     u->busy = 0;
-    if (u->stopping || resp->err == TS_ECANCELED) {
+    if (u->stopping) {
         maybe_free(u);
         return;
     }
-    int s = resp->status;
+    int s = resp->status; /* 0 with TS_ECANCELED (a reset): retried like a cut */
     if (s >= 200 && s < 300)
         on_ok(u, resp);
     else if (s == 409)
@@ -727,7 +730,7 @@ static void on_heartbeat_answer(void *arg, const ts_http_response *resp)
     ts_uplink *u = arg;
     u->pending_ops--;
     u->heartbeat_in_flight = 0;
-    if (u->stopping || resp->err == TS_ECANCELED) {
+    if (u->stopping) {
         maybe_free(u);
         return;
     }

@@ -50,7 +50,11 @@ if(TS_CROSS_SYSROOT)
     set(TS_QEMU_LD_PREFIX ${TS_CROSS_SYSROOT})
 else()
     set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/${TS_CROSS_TRIPLET}/pkgconfig:/usr/share/pkgconfig")
-    set(TS_QEMU_LD_PREFIX /usr/${TS_CROSS_TRIPLET})
+    # libc6:ARCH comes with the multiarch libraries, its dynamic loader in
+    # /lib; qemu must use that one. The cross compiler's own copy in
+    # /usr/TRIPLET (libc6-ARCH-cross) is an older build of glibc, and its
+    # ld.so with the newer libc.so.6 hangs the first pthread_create.
+    set(TS_QEMU_LD_PREFIX /)
 endif()
 
 # Show casts that raise the alignment a pointer needs: on ARM a misaligned
@@ -61,9 +65,8 @@ endif()
 set(CMAKE_C_FLAGS_INIT "-Wcast-align=strict -Wno-error=cast-align")
 
 # ctest runs the target's test programs through qemu-user. -L: where qemu
-# finds the target's dynamic loader and libc (libc6-dev-ARCH-cross, or the
-# sysroot); with multiarch, the other libraries are found in
-# /usr/lib/TRIPLET through qemu's fallback to the host's file system.
+# finds the target's dynamic loader and libraries (the multiarch
+# directories of the host, or the sysroot).
 find_program(TS_QEMU_USER ${TS_CROSS_QEMU})
 if(TS_QEMU_USER)
     set(CMAKE_CROSSCOMPILING_EMULATOR "${TS_QEMU_USER};-L;${TS_QEMU_LD_PREFIX}")

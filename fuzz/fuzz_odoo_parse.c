@@ -8,40 +8,52 @@
 
 #include "tillsync/odoo_parse.h"
 
-static void read_records(const cJSON *list)
+static void read_record(const cJSON *rec)
 {
-    const cJSON *rec;
-    cJSON_ArrayForEach(rec, list)
-    {
-        ts_odoo_product p;
-        ts_odoo_quant q;
-        ts_price_item it;
-        ts_odoo_category c;
-        ts_odoo_currency cur;
-        char wd[TS_ODOO_DATETIME_LEN];
-        int64_t id;
-        (void)ts_odoo_parse_product(rec, &p);
-        (void)ts_odoo_parse_quant(rec, &q);
-        (void)ts_odoo_parse_price_item(rec, &it, wd);
-        (void)ts_odoo_parse_category(rec, &c);
-        (void)ts_odoo_parse_currency(rec, &cur);
-        (void)ts_odoo_parse_stamp(rec, &id, wd);
+    ts_odoo_product p;
+    ts_odoo_quant q;
+    ts_price_item it;
+    ts_odoo_category c;
+    ts_odoo_currency cur;
+    char wd[TS_ODOO_DATETIME_LEN];
+    int64_t id;
+    (void)ts_odoo_parse_product(rec, &p);
+    (void)ts_odoo_parse_quant(rec, &q);
+    (void)ts_odoo_parse_price_item(rec, &it, wd);
+    (void)ts_odoo_parse_category(rec, &c);
+    (void)ts_odoo_parse_currency(rec, &cur);
+    (void)ts_odoo_parse_stamp(rec, &id, wd);
+}
+
+/* As the sync reads a page: counted with its last record, then record by
+ * record. */
+static void read_list(const char *text, size_t len)
+{
+    size_t n;
+    cJSON *rec;
+    ts_odoo_list l;
+    if (ts_odoo_list_last(text, len, &n, &rec) == 0) {
+        if (rec)
+            read_record(rec);
+        cJSON_Delete(rec);
+    }
+    if (ts_odoo_list_begin(&l, text, len) != 0)
+        return;
+    while (ts_odoo_list_next(&l, &rec) == 0 && rec) {
+        read_record(rec);
+        cJSON_Delete(rec);
     }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    cJSON *doc;
-    const cJSON *result;
+    const char *result;
+    size_t len;
     ts_odoo_error err;
-    if (ts_odoo_parse_jsonrpc((const char *)data, size, &doc, &result, &err) == 0) {
-        read_records(result);
-        cJSON_Delete(doc);
-    }
+    if (ts_odoo_parse_jsonrpc((const char *)data, size, &result, &len, &err) == 0)
+        read_list(result, len);
     int status = size ? 200 + (data[0] % 3) * 100 : 200; /* 200, 300, 400 */
-    if (ts_odoo_parse_json2(status, (const char *)data, size, &doc, &result, &err) == 0) {
-        read_records(result);
-        cJSON_Delete(doc);
-    }
+    if (ts_odoo_parse_json2(status, (const char *)data, size, &result, &len, &err) == 0)
+        read_list(result, len);
     return 0;
 }

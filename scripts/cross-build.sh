@@ -35,14 +35,17 @@ log=$build/build.log
 case $arch in
 amd64)
     toolchain=""
+    toolchain_prefix=""
     expect="ELF 64-bit LSB .*x86-64"
     ;;
 arm64)
     toolchain=$src/cross/aarch64-linux-gnu.cmake
+    toolchain_prefix=aarch64-linux-gnu-
     expect="ELF 64-bit LSB .*ARM aarch64"
     ;;
 armhf)
     toolchain=$src/cross/arm-linux-gnueabihf.cmake
+    toolchain_prefix=arm-linux-gnueabihf-
     expect="ELF 32-bit LSB .*ARM, EABI5"
     ;;
 *) usage ;;
@@ -54,10 +57,14 @@ sh "$src/scripts/install-deps.sh" # the host's tools and libraries
 mkdir -p "$build"
 
 # Debian's hardening flags for this architecture (stack protector, fortify,
-# relro/now), as a Debian package build would use them. Given through the
+# relro/now), as a Debian package build would use them, less the file
+# prefix map: tests find their fixtures through __FILE__. Given through the
 # environment: CMake starts CMAKE_C_FLAGS from $CFLAGS plus the toolchain
 # file's own flags (only when it first configures a build directory).
-flags() { DEB_HOST_ARCH=$arch DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get "$1"; }
+flags() {
+    DEB_HOST_ARCH=$arch DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get "$1" |
+        sed 's/-ffile-prefix-map=[^ ]*//g'
+}
 CFLAGS="$(flags CPPFLAGS) $(flags CFLAGS)"
 LDFLAGS=$(flags LDFLAGS)
 export CFLAGS LDFLAGS
@@ -74,9 +81,10 @@ if ! cmake --build "$build" -j "$(nproc)" >"$log" 2>&1; then
 fi
 # Casts that raise alignment are warnings, not errors (cross/common.cmake):
 # list them so a reviewer sees each one. Only a fresh compile shows them.
-if grep -q 'Wcast-align' "$log"; then
+casts=$(grep -E 'warning: .*Wcast-align' "$log" | sort -u || true)
+if [ -n "$casts" ]; then
     echo "cross-build: casts that raise the alignment (check each is aligned):"
-    grep -E 'warning: .*Wcast-align' "$log" | sort -u | sed 's/^/  /'
+    echo "$casts" | sed 's/^/  /'
 fi
 
 if [ -n "$tests" ]; then
@@ -85,6 +93,27 @@ if [ -n "$tests" ]; then
 fi
 
 bin=$build/tillsync
+if [ "$arch" = armhf ]; then
+    # 64-bit time on 32-bit ARM: with _TIME_BITS=64 every libc call that
+    # takes a time_t or struct stat binds to its 64-bit variant
+    # (__clock_gettime64, __stat64_time64, ...). A plain name here means a
+    # file was built without it and will break in 2038.
+    time32='clock_gettime|clock_getres|clock_nanosleep|clock_settime|time|gettimeofday|nanosleep'
+    time32="$time32|stat|fstat|lstat|fstatat|stat64|fstat64|lstat64|fstatat64|fcntl|fcntl64|ioctl"
+    time32="$time32|gmtime|gmtime_r|localtime|localtime_r|mktime|timegm|difftime|ctime|ctime_r"
+    time32="$time32|utime|utimes|utimensat|futimens|futimes|select|pselect|ppoll|recvmmsg"
+    time32="$time32|setsockopt|getsockopt|pthread_cond_timedwait|pthread_mutex_timedlock"
+    time32="$time32|sem_timedwait|sigtimedwait|timerfd_settime|timerfd_gettime|timer_settime"
+    time32="$time32|timer_gettime|setitimer|getitimer|wait4|getrusage"
+    found=$(for f in "$bin" "$build"/tests/test_*; do
+        [ -f "$f" ] && "${toolchain_prefix}nm" -D --undefined-only "$f"
+    done | awk '{print $2}' | sed 's/@.*//' | sort -u | grep -xE "$time32" || true)
+    if [ -n "$found" ]; then
+        echo "cross-build: 32-bit time_t calls in the armhf build:" $found >&2
+        exit 1
+    fi
+    echo "cross-build: armhf: every time and stat call is its 64-bit time variant"
+fi
 info=$(file -b "$bin")
 echo "cross-build: $bin: $info"
 if ! echo "$info" | grep -Eq "$expect"; then

@@ -17,7 +17,7 @@ for src in "$root"/fuzz/fuzz_*.c; do
     [ -d "$seeds" ] || seeds=""
     echo "fuzz: $name for ${secs}s"
     # shellcheck disable=SC2086
-    "$build/$name" -max_total_time="$secs" -max_len=300000 -timeout=10 -rss_limit_mb=2048 \
+    "$build/fuzz/$name" -max_total_time="$secs" -max_len=300000 -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 "$work" $seeds 2>"$build/$name.log" ||
         { tail -50 "$build/$name.log"; echo "fuzz: $name FAILED"; exit 1; }
     grep -E "stat::number_of_executed_units" "$build/$name.log" || true

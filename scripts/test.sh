@@ -12,6 +12,10 @@ case "${1:-}" in
 --plain) shift ;;
 esac
 "$root/scripts/install-deps.sh"
+# playwright-core for the browser test, pinned by tests/browser/package-lock.json
+if [ ! -d "$root/tests/browser/node_modules/playwright-core" ]; then
+    (cd "$root/tests/browser" && npm ci --no-audit --no-fund --silent)
+fi
 build="$root/build"
 flags="-DTS_WERROR=ON"
 if [ "$mode" = sanitize ]; then

@@ -52,13 +52,13 @@ typedef struct ts_catalog_stock {
 typedef struct ts_catalog_info {
     int has_copy;
     uint32_t version;
-    int64_t as_of_ms;     /* wall ms the last sync that completed began reading */
-    int64_t full_at_ms;   /* when the last full snapshot was switched in */
-    int64_t delta_at_ms;  /* when the last delta completed (0: none since the full) */
-    int64_t items;        /* products in the copy */
-    int64_t skipped;      /* products with neither SKU nor barcode (or too long) */
-    int64_t fallback;     /* prices that fell back to the list price */
-    char currency[8];     /* "EUR" */
+    int64_t as_of_ms;    /* wall ms the last sync that completed began reading */
+    int64_t full_at_ms;  /* when the last full snapshot was switched in */
+    int64_t delta_at_ms; /* when the last delta completed (0: none since the full) */
+    int64_t items;       /* products in the copy */
+    int64_t skipped;     /* products with neither SKU nor barcode (or too long) */
+    int64_t fallback;    /* prices that fell back to the list price */
+    char currency[8];    /* "EUR" */
 } ts_catalog_info;
 
 typedef void (*ts_catalog_done_fn)(void *arg, int err);
@@ -113,13 +113,14 @@ int ts_catalog_put(ts_agent *a, const ts_catalog_item *items, size_t n, ts_catal
 int ts_catalog_remove(ts_agent *a, const int64_t *product_ids, size_t n, ts_catalog_done_fn done,
                       void *arg);
 /* Replaces the on-hand of these products (quants read again whole). */
-int ts_catalog_set_stock(ts_agent *a, const ts_catalog_stock *s, size_t n,
-                         ts_catalog_done_fn done, void *arg);
+int ts_catalog_set_stock(ts_agent *a, const ts_catalog_stock *s, size_t n, ts_catalog_done_fn done,
+                         void *arg);
 /* Records a completed delta: as_of, delta_at and the counters. */
 int ts_catalog_mark_delta(ts_agent *a, int64_t as_of_ms, int64_t delta_at_ms,
                           ts_catalog_done_fn done, void *arg);
 
-/* Ops submitted and not yet done (the sync waits for 0 before switching). */
+/* Ops submitted and not yet done, background clean-ups aside (the sync
+ * waits for 0 before switching). */
 int ts_catalog_ops_in_flight(ts_agent *a);
 
 #endif

@@ -19,7 +19,7 @@
 #include "tillsync/txn.h"
 
 #define TS_BARCODE_MAX 64
-#define TS_ITEM_NAME_MAX 200     /* bytes; longer names are cut at a UTF-8 boundary */
+#define TS_ITEM_NAME_MAX 200 /* bytes; longer names are cut at a UTF-8 boundary */
 #define TS_PARENT_PATH_MAX 256
 #define TS_ODOO_DATETIME_LEN 20 /* "YYYY-MM-DD HH:MM:SS" and NUL */
 #define TS_ODOO_MAX_DEPTH 32    /* deepest nesting accepted in an answer */
@@ -30,16 +30,37 @@ typedef struct ts_odoo_error {
 } ts_odoo_error;
 
 /*
- * JSON-RPC: body of an HTTP 200. Returns 0 with *doc (free with
- * cJSON_Delete) and *result pointing into it; TS_EPROTO with err filled
- * for an Odoo error; TS_EINVAL (err filled) for an answer that is not
- * JSON-RPC at all.
+ * Envelopes. A page of 2000 products is a large answer; it is never made
+ * into one cJSON tree: the envelope is scanned for the span of its result,
+ * and the records are then read one by one (ts_odoo_list).
+ *
+ * JSON-RPC (HTTP 200): returns 0 with the JSON text of "result" in
+ * result and result_len (pointing into body); TS_EPROTO with err filled for
+ * an Odoo error; TS_EINVAL (err filled) for an answer that is not JSON-RPC.
  */
-int ts_odoo_parse_jsonrpc(const char *body, size_t len, cJSON **doc, const cJSON **result,
+int ts_odoo_parse_jsonrpc(const char *body, size_t len, const char **result, size_t *result_len,
                           ts_odoo_error *err);
-/* JSON-2: 200 gives the bare result; any other status an error object. */
-int ts_odoo_parse_json2(int http_status, const char *body, size_t len, cJSON **doc,
-                        const cJSON **result, ts_odoo_error *err);
+/* JSON-2: 200 gives the bare result (the body); any other status an error. */
+int ts_odoo_parse_json2(int http_status, const char *body, size_t len, const char **result,
+                        size_t *result_len, ts_odoo_error *err);
+
+/* A JSON list read one element at a time (each a small cJSON tree). */
+typedef struct ts_odoo_list {
+    const char *p;
+    size_t len;
+    size_t pos;
+    int ended;
+} ts_odoo_list;
+
+/* TS_EINVAL when text is not a list. */
+int ts_odoo_list_begin(ts_odoo_list *l, const char *text, size_t len);
+/* 0 with the next element in *elem (free with cJSON_Delete), or with *elem
+ * NULL at the end of the list; TS_EINVAL for malformed text. */
+int ts_odoo_list_next(ts_odoo_list *l, cJSON **elem);
+/* Counts the list's elements and parses only the last one (*last NULL for
+ * an empty list; free it with cJSON_Delete). 0 or TS_EINVAL. */
+int ts_odoo_list_last(const char *text, size_t len, size_t *count, cJSON **last);
+
 /* Is this error Odoo's "your credentials are wrong"? */
 int ts_odoo_error_is_auth(const ts_odoo_error *err);
 

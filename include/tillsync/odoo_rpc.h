@@ -15,7 +15,6 @@
 #ifndef TILLSYNC_ODOO_RPC_H
 #define TILLSYNC_ODOO_RPC_H
 
-#include <cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
@@ -38,11 +37,13 @@ typedef struct ts_odoo_query {
 } ts_odoo_query;
 
 typedef struct ts_odoo_answer {
-    int err;          /* 0, or TS_E* (TS_ECONN/TS_ETIMEDOUT/TS_ETLS: unreachable) */
-    int auth_failed;  /* Odoo refused the credentials */
-    int http_status;  /* last HTTP status (0: none) */
+    int err;         /* 0, or TS_E* (TS_ECONN/TS_ETIMEDOUT/TS_ETLS: unreachable) */
+    int auth_failed; /* Odoo refused the credentials */
+    int http_status; /* last HTTP status (0: none) */
     char message[TS_ODOO_MESSAGE_MAX]; /* plain words when err != 0 */
-    const cJSON *records; /* the result list; valid during the callback only */
+    const char *records;               /* JSON text of the result list (read it with ts_odoo_list,
+                                          odoo_parse.h); valid during the callback only */
+    size_t records_len;
 } ts_odoo_answer;
 
 typedef void (*ts_odoo_rpc_cb)(void *arg, const ts_odoo_answer *ans);
@@ -61,8 +62,7 @@ int ts_odoo_rpc_new(ts_odoo_rpc **out, uv_loop_t *loop, const ts_odoo_config *cf
 int ts_odoo_rpc_reload_key(ts_odoo_rpc *c, char *err, size_t errlen);
 /* Starts one search_read; cb runs exactly once, on the loop (with
  * TS_ECANCELED when the client closes first). TS_EINVAL when busy. */
-int ts_odoo_rpc_search_read(ts_odoo_rpc *c, const ts_odoo_query *q, ts_odoo_rpc_cb cb,
-                            void *arg);
+int ts_odoo_rpc_search_read(ts_odoo_rpc *c, const ts_odoo_query *q, ts_odoo_rpc_cb cb, void *arg);
 /* Drops the call in flight, if any, without calling its cb. */
 void ts_odoo_rpc_cancel(ts_odoo_rpc *c);
 /* "json2", "jsonrpc", or "auto" while auto has not settled yet. */

@@ -15,7 +15,7 @@
 import { chromium } from "playwright-core";
 
 const plan = JSON.parse(process.argv[2]);
-const timeout = plan.timeout_ms || 20000;
+const timeout = plan.timeout_ms || 60000;
 const origin = new URL(plan.url).origin;
 
 const FIGURES = [
@@ -49,15 +49,20 @@ function readPage(ids) {
   out.scroll_width = document.documentElement.scrollWidth;
   out.inner_width = window.innerWidth;
   out.meter = Number(document.getElementById("map-meter").getAttribute("value"));
+  out.renders = Number(document.body.getAttribute("data-renders") || 0);
   return out;
 }
 
-async function fetchStatus(page, token) {
-  return page.evaluate(async (tok) => {
-    const r = await fetch("/v1/status", {
-      cache: "no-store", headers: tok ? { Authorization: "Bearer " + tok } : {} });
-    return r.json();
-  }, token || "");
+// Every /v1/status document the page received, in order. The page fetches
+// one at a time and shows each good one (data-renders counts them), so the
+// n-th 200 answer is exactly what the page shows after its n-th render.
+function recordStatusAnswers(page) {
+  const bodies = [];
+  page.on("response", (r) => {
+    if (new URL(r.url()).pathname === "/v1/status" && r.status() === 200)
+      bodies.push(r.json());
+  });
+  return bodies;
 }
 
 const waitRendered = (page) => page.waitForFunction(
@@ -87,6 +92,7 @@ async function main() {
     const page = context.pages()[0] || await context.newPage();
     page.on("console", (m) => { if (m.type() === "error") result.console_errors.push(m.text()); });
     page.on("pageerror", (e) => result.page_errors.push(String(e)));
+    const answers = recordStatusAnswers(page);
 
     await page.goto(plan.url, { waitUntil: "load", timeout });
     if (plan.token) {
@@ -96,10 +102,12 @@ async function main() {
       await page.click("#token-box button[type=submit]");
     }
     await waitRendered(page);
-    // The figures shown and /v1/status, read at the same moment.
-    const [status, shown] = await Promise.all([fetchStatus(page, plan.token),
-                                               page.evaluate(readPage, FIGURES)]);
-    result.status = status;
+    // The figures shown, and the /v1/status answer they were drawn from.
+    const shown = await page.evaluate(readPage, FIGURES);
+    if (shown.renders < 1 || shown.renders > answers.length)
+      throw new Error(`renders ${shown.renders} but ${answers.length} status answers seen`);
+    result.status = await answers[shown.renders - 1];
+    result.status_answers = answers.length;
     result.shown = shown;
     await page.screenshot({ path: plan.screenshot, fullPage: true });
 

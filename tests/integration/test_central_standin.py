@@ -55,7 +55,7 @@ def post(conn, body, store="S042"):
 
 def test_in_process(workdir, certs):
     db = os.path.join(workdir, "central.db")
-    c = Central(certs, db).start()
+    c = Central(certs, db, check_identity=True).start()
     conn = client(c, certs)
     # byte-identical storage, ack, keep-alive
     check(post(conn, batch(1, 3, spacing="   "))[2] == {"acked_through": 3}, "first batch acked")
@@ -132,7 +132,8 @@ def test_in_process(workdir, certs):
         check(False, "foreign client certificate accepted")
     except (ssl.SSLError, OSError, http.client.HTTPException):
         pass
-    check(c.state()["counts"].get("handshake_failed", 0) >= 1, "handshake failure recorded")
+    harness.wait_for(lambda: c.state()["counts"].get("handshake_failed", 0) >= 1, 30,
+                     "the handshake failure to be recorded")
     # down and up on the same port
     port = c.port
     c.go_down()

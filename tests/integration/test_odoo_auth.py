@@ -54,7 +54,7 @@ def test(workdir):
         check_no_hammering(agent, odoo, "auth_failed over JSON-RPC")
         assert "refused the log-in" in oc.odoo_status(agent)["last_error"]
         check_secret_kept(agent, wrong)
-        agent.stop()
+        assert agent.stop() == 0, "the agent did not stop cleanly"
 
         # JSON-2: 401 Unauthorized "Invalid apikey".
         odoo.cmd("reset_stats")
@@ -64,7 +64,7 @@ def test(workdir):
         err = oc.odoo_status(agent)["last_error"]
         assert "werkzeug.exceptions.Unauthorized" in err and "Invalid apikey" in err, err
         check_secret_kept(agent, wrong)
-        agent.stop()
+        assert agent.stop() == 0, "the agent did not stop cleanly"
 
         # A good key at start, revoked at Odoo later: the next read is refused.
         agent.config["odoo"]["api_key_file"] = oc.write_key(workdir)
@@ -80,7 +80,7 @@ def test(workdir):
         # Store IT puts the new key in the file; a restart is not needed, but
         # the next try waits its 5 minutes: here, restart to see it read.
         oc.write_key(workdir, "rotated-key-77")
-        agent.stop()
+        assert agent.stop() == 0, "the agent did not stop cleanly"
         agent.start()
         oc.wait_synced(agent, pred=lambda s: s["last_error"] is None)
         check_secret_kept(agent, "rotated-key-77")

@@ -51,7 +51,7 @@ def test(workdir):
         # another quant of the product is inside the overlap window; the next
         # full snapshot (here: at the restart, with Odoo's clock moved past the
         # window by a zero overlap) drops it in any case.
-        agent.stop()
+        assert agent.stop() == 0, "the agent did not stop cleanly"
         agent.config["odoo"]["delta_overlap_s"] = 0
         odoo.cmd("delete_quants", sku="ROPE-M", location_id=18)  # 2.5 + 0.345 -> 2.5
         agent.start()

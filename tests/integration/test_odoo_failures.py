@@ -63,7 +63,7 @@ def check_down(agent, odoo):
     harness.wait_for(lambda: oc.item(agent, "FURN_7777")[1]["stale"], 30, "stale")
     assert oc.odoo_status(agent)["stale"] is True
     # Restarted while Odoo is down: the copy is still there and served.
-    agent.stop()
+    assert agent.stop() == 0, "the agent did not stop cleanly"
     agent.start()
     status, body = oc.item(agent, "FURN_7777")
     assert status == 200 and body["stale"] is True and body["price"]["amount"] == 1299, body

@@ -27,7 +27,7 @@ def test(workdir):
         calls = odoo.calls()
         assert oc.odoo_status(agent)["protocol"] == "json2"
         assert "common.authenticate" not in calls and calls["json2:product.product.search_read"]
-        agent.stop()
+        assert agent.stop() == 0, "the agent did not stop cleanly"
 
         # auto against Odoo 17 (no /json/2): one 404, then JSON-RPC, remembered.
         odoo.cmd("protocol", mode="jsonrpc")
@@ -37,20 +37,20 @@ def test(workdir):
         assert oc.odoo_status(agent)["protocol"] == "jsonrpc"
         assert calls.get("404:/json/2") == 1, calls
         assert calls["common.authenticate"] == 1 and calls["product.product.search_read"], calls
-        agent.stop()
+        assert agent.stop() == 0, "the agent did not stop cleanly"
 
         # jsonrpc set explicitly: never asks /json/2.
         odoo.cmd("reset_stats")
         agent = run_agent(workdir, odoo, protocol="jsonrpc")
         assert "404:/json/2" not in odoo.calls()
-        agent.stop()
+        assert agent.stop() == 0, "the agent did not stop cleanly"
 
         # json2 set explicitly against a JSON-2-only server.
         odoo.cmd("protocol", mode="json2")
         odoo.cmd("reset_stats")
         agent = run_agent(workdir, odoo, protocol="json2")
         assert "common.authenticate" not in odoo.calls()
-        agent.stop()
+        assert agent.stop() == 0, "the agent did not stop cleanly"
     finally:
         if agent:
             agent.kill()
@@ -66,7 +66,7 @@ def test(workdir):
         agent = oc.start_agent(workdir, cfg, certs=certs)
         oc.wait_synced(agent)
         assert oc.price(agent, "FURN_8888") == (4364, "pricelist")
-        agent.stop()
+        assert agent.stop() == 0, "the agent did not stop cleanly"
         agent.config["odoo"]["ca_file"] = os.path.join(certs, "other-ca.pem")
         agent.start()
         harness.wait_for(lambda: oc.odoo_status(agent)["state"] == "unreachable", 30,

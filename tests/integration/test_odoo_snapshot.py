@@ -111,7 +111,7 @@ def test(workdir):
         check_lookups(agent)
         check_status(agent)
         check_global_rule(agent, odoo)
-        agent.stop()
+        assert agent.stop() == 0, "the agent did not stop cleanly"
 
         # No pricelist configured: lst_price in the company's currency.
         cfg = oc.odoo_config(workdir, odoo)
@@ -121,7 +121,7 @@ def test(workdir):
         oc.wait_synced(agent, pred=lambda s: s.get("currency") == "USD")
         assert oc.price(agent, "FURN_7777") == (7000, "list_price")
         assert oc.price(agent, "E-COM13") == (3940, "list_price")
-        agent.stop()
+        assert agent.stop() == 0, "the agent did not stop cleanly"
 
         # Without odoo in the config: no copy, and the answers say so.
         del agent.config["odoo"]
@@ -131,7 +131,7 @@ def test(workdir):
         s = oc.odoo_status(agent)
         assert s["configured"] is False and s["state"] == "never", s
         assert "not configured" in s["last_error"], s
-        agent.stop()
+        assert agent.stop() == 0, "the agent did not stop cleanly"
     finally:
         if agent:
             agent.kill()

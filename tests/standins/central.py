@@ -3,7 +3,7 @@
 
 Real mutual TLS (the client must present a certificate from the test CA made
 by scripts/make-test-certs.sh), HTTP/1.1 keep-alive, and what it receives kept
-durably in SQLite (committed, so fsynced, before it answers 200).
+durably in an append-only JSON-lines file (fdatasync'ed before it answers 200).
 
   POST /v1/stores/{id}/transactions  200 {"acked_through": N} | 409 {"expected_seq": M}
   GET  /v1/stores/{id}/config        304 | 200 with ETag
@@ -24,6 +24,7 @@ Faults to inject (each applies to the next n transaction batches unless said):
   fail_next(n, status=500, retry_after=None)   5xx/429 answers (Retry-After seconds)
   cut_next(n, store=False)   read the request, close without answering
                              (store=True: keep the batch first: a lost answer)
+  cut_mid_answer(n, store=True)  send half an answer, then close
   hang_next(n, seconds)      hold the answer (for client time-outs)
   partial_ack(k, n=1)        store and ack only the first k txns of the batch
   conflict_next(m, n=1)      answer 409 {"expected_seq": m} (data kept)
@@ -37,6 +38,11 @@ Faults to inject (each applies to the next n transaction batches unless said):
                              server-other-ca, server-wrong-host, server-expired)
   set_config(doc, etag)      what GET .../config answers
   clear_faults()
+
+Every request, connection and failed handshake is recorded with its arrival
+time (state()["events"]), e.g. for the test of reconnects spreading out.
+With --check-identity (check_identity=True) a client certificate
+"CN=store S042" may only post for S042.
 """
 import argparse
 import http.server
@@ -46,7 +52,6 @@ import re
 import signal
 import socket
 import socketserver
-import sqlite3
 import ssl
 import sys
 import threading
@@ -79,74 +84,90 @@ def _expect(text, i, ch):
     return i + 1
 
 
-def _walk_object(text, i, on_member):
-    """Walks the object at i; on_member(key, value_start) returns the value's end."""
-    i = _expect(text, i, "{")
-    i = _skip(text, i)
-    if text[i] == "}":
-        return i + 1
+_txn_key = re.compile(r'"txn"[ \t\r\n]*:[ \t\r\n]*')
+_value_end = re.compile(r"[ \t\r\n]*[,}]")
+
+
+def _txn_span(text, start, end, element):
+    """The text of element["txn"] inside text[start:end] (one element).
+
+    Outside strings a '"txn":' can only be a key (a quote inside a string is
+    escaped), so the first one whose value decodes to element["txn"] and is
+    followed by ',' or '}' is the member (a nested "txn" key comes later,
+    inside the value)."""
+    want = element.get("txn")
+    i = start
+    while True:
+        m = _txn_key.search(text, i, end)
+        if not m:
+            return None
+        try:
+            value, vend = _decoder.raw_decode(text, m.end())
+        except ValueError:
+            value, vend = None, m.end()
+        if value == want and _value_end.match(text, vend):
+            return text[m.end():vend]
+        i = m.start() + 1
+
+
+def _transactions(text, i):
+    """The "transactions" array at i: [(element, txn_text)], end."""
+    out = []
+    i = _expect(text, i, "[")
+    if text[_skip(text, i)] == "]":
+        return out, _skip(text, i) + 1
+    while True:
+        i = _skip(text, i)
+        element, end = _decoder.raw_decode(text, i)  # one C call per element
+        if not isinstance(element, dict):
+            raise BadBatch("transactions[%d] is not an object" % len(out))
+        out.append((element, _txn_span(text, i, end, element)))
+        i = _skip(text, end)
+        if text[i] == ",":
+            i += 1
+            continue
+        return out, _expect(text, i, "]")
+
+
+def _walk_batch(text):
+    """The batch object: its members, with the transactions' raw text."""
+    doc = {}
+    i = _expect(text, 0, "{")
+    if text[_skip(text, i)] == "}":
+        return doc
     while True:
         i = _skip(text, i)
         key, i = _decoder.raw_decode(text, i)
-        i = _expect(text, i, ":")
-        i = on_member(key, _skip(text, i))
+        i = _skip(text, _expect(text, i, ":"))
+        if key == "transactions":
+            doc[key], i = _transactions(text, i)
+        else:
+            doc[key], i = _decoder.raw_decode(text, i)
         i = _skip(text, i)
         if text[i] == ",":
             i += 1
             continue
-        return _expect(text, i, "}")
-
-
-def _skip_value(text, i):
-    return _decoder.raw_decode(text, i)[1]
-
-
-def _txn_spans(text, i, spans):
-    """The "transactions" array: appends each element's "txn" text to spans."""
-    i = _expect(text, i, "[")
-    i = _skip(text, i)
-    if text[i] == "]":
-        return i + 1
-    while True:
-        found = []
-
-        def member(key, start):
-            end = _skip_value(text, start)
-            if key == "txn":
-                found[:] = [text[start:end]]
-            return end
-        i = _walk_object(text, i, member)
-        spans.append(found[0] if found else None)
-        i = _skip(text, i)
-        if text[i] == ",":
-            i += 1
-            continue
-        return _expect(text, i, "]")
+        _expect(text, i, "}")
+        if _skip(text, i + 1) != len(text):
+            raise BadBatch("bytes after the batch object")
+        return doc
 
 
 def parse_batch(body, store_id):
-    """Returns [(seq, txn_bytes)] or raises BadBatch."""
+    """Returns [(seq, txn_bytes)], each txn's bytes exactly as sent, or raises BadBatch."""
     try:
         text = body.decode("utf-8")
-        doc = json.loads(text)
-        spans = []
-
-        def member(key, start):
-            if key == "transactions":
-                spans[:] = []
-                return _txn_spans(text, start, spans)
-            return _skip_value(text, start)
-        _walk_object(text, 0, member)
+        doc = _walk_batch(text)
     except (UnicodeDecodeError, ValueError, IndexError) as e:
         raise BadBatch("not a JSON batch: %s" % e)
-    if not isinstance(doc, dict) or doc.get("store_id") != store_id:
+    if doc.get("store_id") != store_id:
         raise BadBatch("store_id does not match the path")
     txns = doc.get("transactions")
-    if not isinstance(txns, list) or not txns or len(txns) != len(spans):
+    if not isinstance(txns, list) or not txns:
         raise BadBatch("transactions must be a non-empty array")
     out = []
-    for k, (t, span) in enumerate(zip(txns, spans)):
-        seq = t.get("seq") if isinstance(t, dict) else None
+    for k, (t, span) in enumerate(txns):
+        seq = t.get("seq")
         if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
             raise BadBatch("transactions[%d].seq is not a positive integer" % k)
         if not isinstance(t.get("txn"), dict) or span is None:
@@ -162,51 +183,65 @@ def parse_batch(body, store_id):
 # ---- durable storage ----
 
 class Store:
-    """Received txns in SQLite; a commit (an fsync) before any 200."""
+    """Received txns in an append-only JSON-lines file, fdatasync'ed before
+    any 200 (one line per txn: ["S042", 101, "<txn JSON as sent>"]; a line
+    {"forget_after": K, "store": "S042"} records a "lost data" fault).
+    Everything is also held in memory, in seq order per store."""
 
     def __init__(self, path, first_seq):
-        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("CREATE TABLE IF NOT EXISTS txns (store_id TEXT, seq INTEGER, txn BLOB,"
-                        " received_at REAL, PRIMARY KEY (store_id, seq))")
+        self.path = path
         self.first_seq = first_seq
-        self.next = {}
-        for store_id, top in self.db.execute("SELECT store_id, MAX(seq) FROM txns GROUP BY store_id"):
-            self.next[store_id] = top + 1
+        self.rows = {}  # store_id -> [(seq, txn bytes)], contiguous
+        if os.path.exists(path):
+            self._load()
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+
+    def _load(self):
+        with open(self.path, "rb") as f:
+            for line in f:
+                if not line.endswith(b"\n"):
+                    break  # a torn last line was never acknowledged
+                rec = json.loads(line)
+                if isinstance(rec, dict):
+                    self._forget(rec["store"], rec["forget_after"])
+                else:
+                    self.rows.setdefault(rec[0], []).append((rec[1], rec[2].encode("utf-8")))
 
     def next_expected(self, store_id):
-        return self.next.get(store_id, self.first_seq)
+        rows = self.rows.get(store_id)
+        return rows[-1][0] + 1 if rows else self.first_seq
+
+    def _write(self, data):
+        os.write(self.fd, data)
+        os.fdatasync(self.fd)
 
     def add(self, store_id, rows):
         if not rows:
             return
-        now = time.time()
-        self.db.execute("BEGIN")
-        self.db.executemany("INSERT INTO txns VALUES (?, ?, ?, ?)",
-                            [(store_id, seq, txn, now) for seq, txn in rows])
-        self.db.execute("COMMIT")
-        self.next[store_id] = rows[-1][0] + 1
+        self._write(b"".join(
+            json.dumps([store_id, seq, txn.decode("utf-8")]).encode() + b"\n" for seq, txn in rows))
+        self.rows.setdefault(store_id, []).extend(rows)
+
+    def _forget(self, store_id, k):
+        rows = self.rows.get(store_id, [])
+        while rows and rows[-1][0] > k:
+            rows.pop()
 
     def forget_after(self, store_id, k):
-        self.db.execute("DELETE FROM txns WHERE store_id = ? AND seq > ?", (store_id, k))
-        # What is left is still contiguous from first_seq, so it ends at k
-        # at most.
-        self.next[store_id] = max(self.first_seq, min(self.next_expected(store_id), k + 1))
+        self._write(json.dumps({"forget_after": k, "store": store_id}).encode() + b"\n")
+        self._forget(store_id, k)
 
     def txns(self, store_id):
-        return [(seq, bytes(txn)) for seq, txn in self.db.execute(
-            "SELECT seq, txn FROM txns WHERE store_id = ? ORDER BY seq", (store_id,))]
+        return list(self.rows.get(store_id, []))
 
     def count(self, store_id):
-        return self.db.execute("SELECT COUNT(*) FROM txns WHERE store_id = ?",
-                               (store_id,)).fetchone()[0]
+        return len(self.rows.get(store_id, []))
 
     def stores(self):
-        return [r[0] for r in self.db.execute("SELECT DISTINCT store_id FROM txns")]
+        return list(self.rows)
 
     def close(self):
-        self.db.close()
+        os.close(self.fd)
 
 
 # ---- HTTP over mutual TLS ----
@@ -215,6 +250,7 @@ class _Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 256  # many agents reconnecting at once (the spread test)
 
     def __init__(self, addr, central):
         self.central = central
@@ -229,6 +265,7 @@ class _Server(socketserver.ThreadingTCPServer):
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "central-standin/1"
+    disable_nagle_algorithm = True  # answers go out at once (no delayed-ACK stalls)
 
     def setup(self):
         central = self.server.central
@@ -290,6 +327,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def _half_answer_then_cut(self, doc):
+        body = json.dumps(doc).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[:len(body) // 2])
+        self.wfile.flush()
+        self._cut()
+
     def _read_body(self, limit):
         n = self.headers.get("Content-Length")
         if n is None or not n.isdigit():
@@ -316,7 +363,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._answer(404, {"error": {"code": "not_found", "message": path}})
             return None, None
         store_id = urllib.parse.unquote(m.group(1))
-        cn = self._client_cn()
+        cn = self._client_cn() if self.central.check_identity else None
         if cn and cn.startswith("store ") and cn[6:] != store_id:
             self._answer(403, {"error": {"code": "wrong_store",
                                          "message": "certificate is for %s" % cn[6:]}})
@@ -370,6 +417,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         result = self.central._batch(store_id, body)
         if result is None:
             self._cut()
+        elif result[0] == "cut_mid":
+            self._half_answer_then_cut(result[2])
         else:
             status, doc, headers = result
             self._answer(status, doc, headers)
@@ -424,19 +473,24 @@ class _ControlServer(http.server.ThreadingHTTPServer):
 # ---- central itself ----
 
 class Central:
-    COMMANDS = {"fail_next", "rate_limit", "cut_next", "hang_next", "partial_ack",
+    COMMANDS = {"fail_next", "rate_limit", "cut_next", "cut_mid_answer", "hang_next", "partial_ack",
                 "conflict_next", "rewind", "lose_after", "reject_seq", "clear_reject",
                 "close_after_answer", "clear_faults", "go_down", "come_up", "use_server_cert",
                 "set_config", "state"}
 
     def __init__(self, certs, db_path, port=0, host="127.0.0.1", server_cert="server",
-                 first_seq=1, plain=False, verbose=False, idle_timeout=120.0):
+                 first_seq=1, plain=False, verbose=False, idle_timeout=120.0,
+                 check_identity=False):
         self.certs = certs
         self.host = host
         self.port = port
         self.plain = plain
         self.verbose = verbose
         self.idle_timeout = idle_timeout
+        # With check_identity, a certificate "CN=store S042" may only post
+        # for S042 (403 otherwise). Off by default: many test agents share
+        # one client certificate under different store ids.
+        self.check_identity = check_identity
         self.lock = threading.RLock()
         self.store = Store(db_path, first_seq)
         self.server_cert = server_cert
@@ -547,8 +601,8 @@ class Central:
 
     def clear_faults(self):
         with self.lock:
-            self.faults = {"fail": [], "cut": [], "hang": [], "partial": [], "conflict": [],
-                           "close_after": 0}
+            self.faults = {"fail": [], "cut": [], "cut_mid": [], "hang": [], "partial": [],
+                           "conflict": [], "close_after": 0}
             self.reject = None
         self.hang_release.set()
         self.hang_release = threading.Event()
@@ -565,6 +619,11 @@ class Central:
     def cut_next(self, n=1, store=False):
         with self.lock:
             self.faults["cut"] += [bool(store)] * int(n)
+        return True
+
+    def cut_mid_answer(self, n=1, store=True):
+        with self.lock:
+            self.faults["cut_mid"] += [bool(store)] * int(n)
         return True
 
     def hang_next(self, n=1, seconds=30.0):
@@ -655,6 +714,11 @@ class Central:
                 self._store_batch(store_id, body, None)
             self._count(store_id, "cuts")
             return None
+        cut_mid = self._take_fault("cut_mid")
+        if cut_mid is not None:
+            result = self._store_batch(store_id, body, None) if cut_mid else (200, {}, [])
+            self._count(store_id, "cuts")
+            return ("cut_mid",) + result
         fail = self._take_fault("fail")
         if fail:
             status, retry_after = fail
@@ -719,16 +783,19 @@ def main():
     ap.add_argument("--certs", required=True, help="directory made by make-test-certs.sh")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--control-port", type=int, default=0)
-    ap.add_argument("--db", required=True, help="SQLite file for what central receives")
+    ap.add_argument("--db", required=True, help="JSON-lines file for what central receives")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--server-cert", default="server")
     ap.add_argument("--first-seq", type=int, default=1)
     ap.add_argument("--plain", action="store_true", help="plain HTTP (insecure_plain tests)")
+    ap.add_argument("--check-identity", action="store_true",
+                    help="403 when the client certificate's CN names another store")
     ap.add_argument("--exit-on-stdin-eof", action="store_true")
     ap.add_argument("--verbose", action="store_true")
     a = ap.parse_args()
     central = Central(a.certs, a.db, port=a.port, host=a.host, server_cert=a.server_cert,
-                      first_seq=a.first_seq, plain=a.plain, verbose=a.verbose)
+                      first_seq=a.first_seq, plain=a.plain, verbose=a.verbose,
+                      check_identity=a.check_identity)
     central.start(control_port=a.control_port)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

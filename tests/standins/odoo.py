@@ -13,10 +13,23 @@ and the same error objects.
 Data: a generated catalogue (--products N, --seed S), the first products
 being fixed ones the tests know by name (one per pricelist rule kind).
 
-A control port takes JSON commands (POST /, {"cmd": ...}): set_list_price,
-set_quant, delete_quants, archive, add_item, down, up, delay, protocol,
-set_key, fail_next, stats, reset_stats, product. Prints one JSON line with
-its ports on stdout. Python stdlib only.
+A control port takes JSON commands (POST /, {"cmd": ...}):
+  set_list_price {sku, price}      on the template, as the product form does
+  set_product {sku, default_code?, barcode?, name?, price_extra?, active?}
+  set_quant {sku, location_id=8, quantity}   (creates the quant if needed)
+  delete_quants {sku, location_id?}
+  archive {sku}
+  add_item {item: {...product.pricelist.item fields}}
+  down / up                        no listener and open connections cut / back
+  delay {seconds}                  every answer waits this long
+  protocol {mode: both|jsonrpc|json2}   the other API answers 404
+  set_key {key}                    the API key Odoo accepts from now on
+  fail_next {model?, skip=0, count=1, kind=cut|drop|error}
+                                   cut: head and part of the body, then close;
+                                   drop: close without a byte; error: an Odoo error
+  stats / reset_stats              calls by name, arrival times, service_s
+  product {sku}                    the product as search_read shows it
+Prints one JSON line with its ports on stdout. Python stdlib only.
 """
 import argparse
 import bisect

@@ -38,14 +38,16 @@ static char *read_fixture(const char *name, size_t *len)
     return buf;
 }
 
-/* Parses a JSON-RPC fixture; returns the document (result in *result). */
+/* Parses a JSON-RPC fixture; returns its result as a tree (also in *result). */
 static cJSON *rpc(const char *name, const cJSON **result, ts_odoo_error *err, int *rc)
 {
-    size_t len;
+    size_t len, span_len;
+    const char *span;
     char *body = read_fixture(name, &len);
-    cJSON *doc = NULL;
-    *rc = ts_odoo_parse_jsonrpc(body, len, &doc, result, err);
+    *rc = ts_odoo_parse_jsonrpc(body, len, &span, &span_len, err);
+    cJSON *doc = *rc == 0 ? cJSON_ParseWithLength(span, span_len) : NULL;
     free(body);
+    *result = doc;
     return doc;
 }
 
@@ -91,18 +93,55 @@ static void test_envelopes(void)
     CHECK_EQ_STR(err.name, "builtins.ValueError");
     CHECK_EQ_STR(err.message, "Invalid field 'no_such_field' on model 'product.product'");
 
-    size_t len;
+    size_t len, span_len;
+    const char *span;
     char *body = read_fixture("json2_unauthorized.json", &len);
-    CHECK_EQ_INT(ts_odoo_parse_json2(401, body, len, &doc, &res, &err), TS_EPROTO);
+    CHECK_EQ_INT(ts_odoo_parse_json2(401, body, len, &span, &span_len, &err), TS_EPROTO);
     CHECK_EQ_STR(err.name, "werkzeug.exceptions.Unauthorized");
     CHECK_EQ_STR(err.message, "Invalid apikey");
     CHECK(ts_odoo_error_is_auth(&err));
     free(body);
-    CHECK_EQ_INT(ts_odoo_parse_json2(200, "[]", 2, &doc, &res, &err), 0);
-    CHECK(cJSON_IsArray(res));
-    cJSON_Delete(doc);
-    CHECK_EQ_INT(ts_odoo_parse_json2(502, "<html>", 6, &doc, &res, &err), TS_EPROTO);
+    CHECK_EQ_INT(ts_odoo_parse_json2(200, "[]", 2, &span, &span_len, &err), 0);
+    CHECK_EQ_INT(span_len, 2);
+    CHECK_EQ_INT(ts_odoo_parse_json2(502, "<html>", 6, &span, &span_len, &err), TS_EPROTO);
     CHECK_EQ_STR(err.message, "Odoo answered HTTP 502");
+}
+
+/* A page read record by record, never as one tree. */
+static void test_list(void)
+{
+    size_t len, span_len, count;
+    const char *span;
+    ts_odoo_error err;
+    char *body = read_fixture("products_page.json", &len);
+    CHECK_EQ_INT(ts_odoo_parse_jsonrpc(body, len, &span, &span_len, &err), 0);
+    ts_odoo_list l;
+    cJSON *rec, *last;
+    int n = 0;
+    CHECK_EQ_INT(ts_odoo_list_begin(&l, span, span_len), 0);
+    while (ts_odoo_list_next(&l, &rec) == 0 && rec) {
+        ts_odoo_product p;
+        CHECK_EQ_INT(ts_odoo_parse_product(rec, &p), 0);
+        n++;
+        cJSON_Delete(rec);
+    }
+    CHECK_EQ_INT(n, 5);
+    CHECK_EQ_INT(ts_odoo_list_last(span, span_len, &count, &last), 0);
+    CHECK_EQ_INT(count, 5);
+    CHECK_EQ_INT(cJSON_GetObjectItem(last, "id")->valueint, 13);
+    cJSON_Delete(last);
+    free(body);
+
+    const char *bad[] = {"[1,", "[{\"a\": 1} {}]", "[1]x", "{}", "[\"unterminated]", "[1,,2]"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int rc = ts_odoo_list_begin(&l, bad[i], strlen(bad[i]));
+        while (rc == 0 && (rc = ts_odoo_list_next(&l, &rec)) == 0 && rec)
+            cJSON_Delete(rec);
+        CHECK_EQ_INT(rc, TS_EINVAL);
+    }
+    CHECK_EQ_INT(ts_odoo_list_begin(&l, " [ ] ", 5), 0);
+    CHECK_EQ_INT(ts_odoo_list_next(&l, &rec), 0);
+    CHECK(rec == NULL);
 }
 
 static void test_products(void)
@@ -223,8 +262,7 @@ static void test_hostile(void)
     CHECK_EQ_INT(parse_product_text("{\"id\": 1, \"write_date\": \"2026-13-01 00:00:00\"}", &p),
                  TS_EINVAL);
     CHECK_EQ_INT(parse_product_text("{\"id\": 1, \"lst_price\": \"12\"}", &p), TS_EINVAL);
-    CHECK_EQ_INT(parse_product_text("{\"id\": 1, \"product_tmpl_id\": [\"x\", 1]}", &p),
-                 TS_EINVAL);
+    CHECK_EQ_INT(parse_product_text("{\"id\": 1, \"product_tmpl_id\": [\"x\", 1]}", &p), TS_EINVAL);
     CHECK_EQ_INT(parse_product_text("[1]", &p), TS_EINVAL);
     /* A SKU longer than the tills accept: skipped and counted by the caller. */
     char big[300];
@@ -239,16 +277,16 @@ static void test_hostile(void)
     CHECK_EQ_INT(strlen(p.name), 200);
 
     /* Envelopes: not JSON, too deep, neither result nor error. */
-    cJSON *doc;
-    const cJSON *res;
+    const char *span;
+    size_t span_len;
     ts_odoo_error err;
-    CHECK_EQ_INT(ts_odoo_parse_jsonrpc("nope", 4, &doc, &res, &err), TS_EINVAL);
-    CHECK_EQ_INT(ts_odoo_parse_jsonrpc("{\"id\": 1}", 9, &doc, &res, &err), TS_EINVAL);
-    char deep[200];
-    memset(deep, '[', 100);
-    deep[100] = '\0';
-    CHECK_EQ_INT(ts_odoo_parse_jsonrpc(deep, 100, &doc, &res, &err), TS_EINVAL);
-    CHECK_EQ_INT(ts_odoo_parse_jsonrpc("", 0, &doc, &res, &err), TS_EINVAL);
+    CHECK_EQ_INT(ts_odoo_parse_jsonrpc("nope", 4, &span, &span_len, &err), TS_EINVAL);
+    CHECK_EQ_INT(ts_odoo_parse_jsonrpc("{\"id\": 1}", 9, &span, &span_len, &err), TS_EINVAL);
+    char deep[200] = "{\"result\": ";
+    memset(deep + 11, '[', 100);
+    deep[111] = '\0';
+    CHECK_EQ_INT(ts_odoo_parse_jsonrpc(deep, 111, &span, &span_len, &err), TS_EINVAL);
+    CHECK_EQ_INT(ts_odoo_parse_jsonrpc("", 0, &span, &span_len, &err), TS_EINVAL);
 }
 
 static void test_values(void)
@@ -304,6 +342,7 @@ static void test_key_file(void)
 int main(void)
 {
     test_envelopes();
+    test_list();
     test_products();
     test_quants_items_categories();
     test_hostile();

@@ -465,6 +465,16 @@ static void test_answer_timeout_then_recovers(uv_loop_t *loop)
     CHECK_EQ_INT(r.status, 0);
     CHECK_EQ_INT(r.err, TS_ETIMEDOUT);
     CHECK(strstr(r.reason, "did not answer within 300 ms") != NULL);
+    /* reset() ends the request in flight (canceled) and the connection */
+    CHECK_EQ_INT(control("{\"cmd\":\"hang_next\",\"n\":1,\"seconds\":30}"), 0);
+    long requests = state_number("counts", "request");
+    post_batch(c, 1, 1, &r);
+    uint64_t deadline = ts_mono_ms() + 30000; /* until central holds it */
+    while (state_number("counts", "request") == requests && ts_mono_ms() < deadline)
+        uv_run(loop, UV_RUN_NOWAIT);
+    ts_http_client_reset(c);
+    CHECK(r.done);
+    CHECK_EQ_INT(r.err, TS_ECANCELED);
     CHECK_EQ_INT(control("{\"cmd\":\"clear_faults\"}"), 0);
     post_batch(c, 4, 4, &r); /* a new connection */
     run_until(loop, &r.done);
@@ -478,6 +488,7 @@ static void test_cut_before_answer(uv_loop_t *loop)
     char url[64];
     ts_http_client_options o = options(url, "store.pem", "store.key");
     ts_http_client *c = new_client(loop, &o);
+    long before = state_number("stores", "batches");
     CHECK_EQ_INT(control("{\"cmd\":\"cut_next\",\"n\":1,\"store\":true}"), 0);
     result r;
     post_batch(c, 5, 6, &r);
@@ -486,13 +497,21 @@ static void test_cut_before_answer(uv_loop_t *loop)
     CHECK_EQ_INT(r.err, TS_ECONN);
     CHECK(strstr(r.reason, "central closed the connection before answering") != NULL);
     /* Not resent by the client: central saw the batch once. */
-    CHECK_EQ_INT(state_number("stores", "batches"), state_number("stores", "batches"));
     long batches = state_number("stores", "batches");
+    CHECK_EQ_INT(batches, before + 1);
     post_batch(c, 5, 6, &r); /* the caller resends; central already has it */
     run_until(loop, &r.done);
     CHECK_EQ_INT(r.status, 200);
     CHECK_EQ_STR(r.body, "{\"acked_through\": 6}");
     CHECK_EQ_INT(state_number("stores", "batches"), batches + 1);
+
+    /* Half an answer, then the close: a transport failure too. */
+    CHECK_EQ_INT(control("{\"cmd\":\"cut_mid_answer\",\"n\":1}"), 0);
+    post_batch(c, 7, 7, &r);
+    run_until(loop, &r.done);
+    CHECK_EQ_INT(r.status, 0);
+    CHECK_EQ_INT(r.err, TS_ECONN);
+    CHECK(strstr(r.reason, "in the middle of its answer") != NULL);
     close_client(loop, c);
 }
 
