@@ -115,7 +115,8 @@ void ts_config_defaults(ts_config *cfg)
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static int fail(char *err, size_t errlen, const char *key, const char *fmt, ...)
+static int
+fail(char *err, size_t errlen, const char *key, const char *fmt, ...)
 {
     char why[256];
     va_list ap;

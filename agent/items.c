@@ -36,42 +36,12 @@ typedef struct lookup {
 
 /* ---- query parsing ---------------------------------------------------- */
 
-static int hex(char c)
+/* SKUs and barcodes are printable: a decoded control character is refused. */
+static int has_control(const char *s)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decodes (and '+' to space when plus_space) into out; TS_EINVAL
- * for a bad escape, a NUL or a control character; TS_ETOOBIG when long. */
-static int url_decode(const char *s, size_t len, int plus_space, char *out, size_t outlen)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        int c = (unsigned char)s[i];
-        if (c == '%') {
-            if (i + 2 >= len)
-                return TS_EINVAL;
-            int h = hex(s[i + 1]), l = hex(s[i + 2]);
-            if (h < 0 || l < 0)
-                return TS_EINVAL;
-            c = h * 16 + l;
-            i += 2;
-        } else if (c == '+' && plus_space) {
-            c = ' ';
-        }
-        if (c < 0x20 || c == 0x7f)
-            return TS_EINVAL;
-        if (n + 1 >= outlen)
-            return TS_ETOOBIG;
-        out[n++] = (char)c;
-    }
-    out[n] = '\0';
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
     return 0;
 }
 
@@ -83,47 +53,43 @@ typedef struct query_error {
 /* Splits "sku=A&sku=B&barcode=C" into lookups. */
 static int parse_query(ts_str q, lookup *out, size_t max, size_t *n, query_error *qe)
 {
+    ts_http_query_iter it;
+    ts_http_query_param p;
+    int rc;
     *n = 0;
-    size_t i = 0;
-    while (i < q.len) {
-        size_t end = i;
-        while (end < q.len && q.p[end] != '&')
-            end++;
-        const char *eq = memchr(q.p + i, '=', end - i);
-        if (end > i) {
-            size_t klen = eq ? (size_t)(eq - (q.p + i)) : end - i;
-            int is_sku = klen == 3 && memcmp(q.p + i, "sku", 3) == 0;
-            int is_barcode = klen == 7 && memcmp(q.p + i, "barcode", 7) == 0;
-            if (!eq || (!is_sku && !is_barcode)) {
-                qe->code = "invalid_query";
-                snprintf(qe->message, sizeof(qe->message),
-                         "the query takes only sku=... and barcode=... parameters");
-                return TS_EINVAL;
-            }
-            if (*n == max) {
-                qe->code = "too_many_skus";
-                snprintf(qe->message, sizeof(qe->message),
-                         "at most %d SKUs or barcodes per request; split the list",
-                         TS_ITEMS_BULK_MAX);
-                return TS_EINVAL;
-            }
-            lookup *l = &out[*n];
-            l->by_barcode = is_barcode;
-            int rc =
-                url_decode(eq + 1, (size_t)(q.p + end - eq - 1), 1, l->value, sizeof(l->value));
-            if (rc == TS_ETOOBIG) {
-                l->value[VALUE_MAX] = '\0'; /* cannot exist: answered as unknown */
-                rc = 0;
-            }
-            if (rc != 0 || l->value[0] == '\0') {
-                qe->code = is_sku ? "invalid_sku" : "invalid_barcode";
-                snprintf(qe->message, sizeof(qe->message),
-                         "a %s parameter is empty or badly encoded", is_sku ? "sku" : "barcode");
-                return TS_EINVAL;
-            }
-            (*n)++;
+    ts_http_query_init(&it, q);
+    while ((rc = ts_http_query_next(&it, &p)) == 1) {
+        int is_sku = strcmp(p.name, "sku") == 0;
+        if (!is_sku && strcmp(p.name, "barcode") != 0) {
+            qe->code = "invalid_query";
+            snprintf(qe->message, sizeof(qe->message),
+                     "the query takes only sku=... and barcode=... parameters");
+            return TS_EINVAL;
         }
-        i = end + 1;
+        if (*n == max) {
+            qe->code = "too_many_skus";
+            snprintf(qe->message, sizeof(qe->message),
+                     "at most %d SKUs or barcodes per request; split the list", TS_ITEMS_BULK_MAX);
+            return TS_EINVAL;
+        }
+        if (p.value_len == 0 || has_control(p.value)) {
+            qe->code = is_sku ? "invalid_sku" : "invalid_barcode";
+            snprintf(qe->message, sizeof(qe->message), "a %s parameter is empty or badly encoded",
+                     is_sku ? "sku" : "barcode");
+            return TS_EINVAL;
+        }
+        lookup *l = &out[(*n)++];
+        l->by_barcode = !is_sku;
+        /* longer than any SKU or barcode can be: kept cut, answered as unknown */
+        size_t len = p.value_len < VALUE_MAX ? p.value_len : VALUE_MAX;
+        memcpy(l->value, p.value, len);
+        l->value[len] = '\0';
+    }
+    if (rc < 0) {
+        qe->code = "invalid_query";
+        snprintf(qe->message, sizeof(qe->message),
+                 "the query is badly encoded or too long; see /v1/items in the POS API");
+        return TS_EINVAL;
     }
     if (*n == 0) {
         qe->code = "invalid_query";
@@ -306,14 +272,14 @@ void ts_items_handle(ts_agent *a, ts_http_exchange *ex, const ts_http_request *r
         single = 1;
         n = 1;
         lookups[0].by_barcode = 0;
-        int rc = url_decode(req->path.p + plen + 1, req->path.len - plen - 1, 0, lookups[0].value,
-                            sizeof(lookups[0].value));
+        ts_str segment = {req->path.p + plen + 1, req->path.len - plen - 1};
+        int rc = ts_http_decode_segment(segment, lookups[0].value, sizeof(lookups[0].value), NULL);
         if (rc == TS_ETOOBIG) {
             counters.unknown++;
             refuse(ex, 404, "unknown_sku", "no item with this SKU in the copy", "");
             return;
         }
-        if (rc != 0 || strchr(lookups[0].value, '/')) {
+        if (rc != 0 || has_control(lookups[0].value)) {
             refuse(ex, 400, "invalid_sku", "the SKU in the path is badly encoded", "");
             return;
         }

@@ -53,6 +53,11 @@ esac
 sh "$src/scripts/install-deps.sh" # the host's tools and libraries
 [ -z "$toolchain" ] || sh "$src/scripts/install-cross-deps.sh" "$arch"
 
+# A build directory first configured without the flags below (by hand)
+# would keep its own: start it again.
+if [ -f "$build/CMakeCache.txt" ] && ! grep -q '^CMAKE_C_FLAGS:.*_FORTIFY_SOURCE' "$build/CMakeCache.txt"; then
+    clean=yes
+fi
 [ -z "$clean" ] || rm -rf "$build"
 mkdir -p "$build"
 
