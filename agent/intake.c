@@ -34,6 +34,7 @@ typedef struct intake_req {
     ts_txn_error *errors;  /* n; status 0 = valid */
     ts_append_item *items; /* the valid ones, in order */
     size_t n_items;
+    int pruned;      /* acked txns were pruned early for this request */
     size_t *item_of; /* element index -> items index, or SIZE_MAX */
 } intake_req;
 
@@ -164,6 +165,7 @@ static void error_fields(const ts_append_item *it, const char **code, const char
         *msg = "this txn_id was already stored with other content";
         break;
     case TS_APPEND_FULL:
+    case TS_APPEND_NO_SPACE:
         *code = "buffer_full";
         *msg = "the agent's buffer is full; keep the txn and retry later";
         break;
@@ -249,7 +251,7 @@ static void log_outcome(const intake_req *r)
         if (it->result == TS_APPEND_STORED)
             ts_debug("txn.stored", "seq=%llu txn_id=%s register=%s", (unsigned long long)it->seq,
                      it->info->txn_id, it->info->register_id);
-        else if (it->result == TS_APPEND_FULL)
+        else if (it->result == TS_APPEND_FULL || it->result == TS_APPEND_NO_SPACE)
             ts_warn("txn.buffer_full", "txn_id=%s", it->info->txn_id);
         else if (it->result == TS_APPEND_FAILED)
             ts_error("txn.store_failed", "txn_id=%s", it->info->txn_id);
@@ -258,15 +260,27 @@ static void log_outcome(const intake_req *r)
     }
 }
 
-static void on_appended(void *arg)
+static int prune_early(intake_req *r);
+
+static void answer(intake_req *r)
 {
-    intake_req *r = arg;
     log_outcome(r);
     if (r->is_batch)
         answer_batch(r);
     else
         answer_single(r);
     intake_req_free(r);
+}
+
+static void on_appended(void *arg)
+{
+    intake_req *r = arg;
+    /* The map had no room for the group (LMDB needs contiguous pages for a
+     * large txn): acked txns may make room; try once more after pruning. */
+    for (size_t i = 0; i < r->n_items; i++)
+        if (r->items[i].result == TS_APPEND_NO_SPACE && prune_early(r))
+            return;
+    answer(r);
 }
 
 /* ---- space: the 95 % rule ---- */
@@ -287,43 +301,52 @@ static void mark_all(intake_req *r, ts_append_result result)
 static void append_now(intake_req *r)
 {
     if (r->n_items == 0) {
-        on_appended(r);
+        answer(r);
         return;
     }
     int rc = ts_txnlog_append(r->agent, r->items, r->n_items, on_appended, r);
     if (rc) {
         mark_all(r, rc == TS_EFULL ? TS_APPEND_FULL : TS_APPEND_FAILED);
-        on_appended(r);
+        answer(r);
     }
 }
 
 static void on_early_prune(void *arg, int err)
 {
     intake_req *r = arg;
-    if (map_nearly_full(r->agent)) {
+    if (err || map_nearly_full(r->agent)) {
         mark_all(r, TS_APPEND_FULL);
-        on_appended(r);
+        answer(r);
         return;
     }
     append_now(r);
 }
 
-/* With the map 95 % used, acked txns go early (central holds them), oldest
- * first; only if that is not enough is the POS told the buffer is full.
- * Pending txns are never dropped. */
-static void store_accepted(intake_req *r)
+/* Acked txns go early, oldest first (central holds them), once per
+ * request. Returns 1 when a prune was started (on_early_prune goes on). */
+static int prune_early(intake_req *r)
 {
     ts_agent *a = r->agent;
-    if (r->n_items && map_nearly_full(a)) {
-        ts_txnlog_stats st;
-        ts_txnlog_get_stats(a, &st);
-        ts_warn("store.nearly_full", "pruning_acked=%s",
-                st.lowest_held_seq && st.lowest_held_seq <= st.acked_through ? "yes" : "no");
-        if (st.lowest_held_seq && st.lowest_held_seq <= st.acked_through &&
-            ts_txnlog_prune(a, INT64_MAX, on_early_prune, r) == 0)
+    ts_txnlog_stats st;
+    ts_txnlog_get_stats(a, &st);
+    int acked_held = st.lowest_held_seq && st.lowest_held_seq <= st.acked_through;
+    if (r->pruned || !acked_held)
+        return 0;
+    r->pruned = 1;
+    ts_warn("store.nearly_full", "action=prune_acked acked_through=%llu",
+            (unsigned long long)st.acked_through);
+    return ts_txnlog_prune(a, INT64_MAX, on_early_prune, r) == 0;
+}
+
+/* With the map 95 % used, acked txns make room first; only if that is not
+ * enough is the POS told the buffer is full. Pending txns are never dropped. */
+static void store_accepted(intake_req *r)
+{
+    if (r->n_items && map_nearly_full(r->agent)) {
+        if (prune_early(r))
             return;
         mark_all(r, TS_APPEND_FULL);
-        on_appended(r);
+        answer(r);
         return;
     }
     append_now(r);

@@ -86,15 +86,22 @@ static store_op *list_take(op_list *l)
     return h;
 }
 
-/* Pages in use: the high-water mark minus the free pages LMDB will reuse. */
-static uint64_t used_bytes(MDB_env *env, MDB_txn *txn)
+/* Pages in use. The high-water mark is an upper bound and costs nothing;
+ * only near the 95 % line is it worth walking the free list (pages LMDB
+ * will reuse) for the real figure. */
+static uint64_t used_bytes(MDB_env *env)
 {
     MDB_envinfo info;
     MDB_stat st;
     mdb_env_info(env, &info);
     mdb_env_stat(env, &st);
     uint64_t pages = (uint64_t)info.me_last_pgno + 1, free_pages = 0;
+    if (pages * st.ms_psize * 100 < (uint64_t)info.me_mapsize * 90)
+        return pages * st.ms_psize;
+    MDB_txn *txn;
     MDB_cursor *c;
+    if (mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) != 0)
+        return pages * st.ms_psize;
     if (mdb_cursor_open(txn, 0 /* FREE_DBI */, &c) == 0) {
         MDB_val k, v;
         while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0)
@@ -102,6 +109,7 @@ static uint64_t used_bytes(MDB_env *env, MDB_txn *txn)
                 free_pages += *(const size_t *)v.mv_data; /* an IDL: count first */
         mdb_cursor_close(c);
     }
+    mdb_txn_abort(txn);
     return (pages > free_pages ? pages - free_pages : 0) * st.ms_psize;
 }
 
@@ -130,12 +138,7 @@ static void commit_group(ts_store *st, store_op *ops)
     }
     if (rc == 0)
         rc = mdb_txn_commit(txn);
-    uint64_t used = 0;
-    MDB_txn *rtxn;
-    if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &rtxn) == 0) {
-        used = used_bytes(st->env, rtxn);
-        mdb_txn_abort(rtxn);
-    }
+    uint64_t used = used_bytes(st->env);
     size_t n = 0;
     for (store_op *op = ops; op; op = op->next, n++)
         if (rc && !op->err)
@@ -305,11 +308,7 @@ int ts_store_open(ts_store **out, uv_loop_t *loop, const char *data_dir, uint64_
     st->async.data = st;
     /* The store keeps the loop running only while ops are in flight. */
     uv_unref((uv_handle_t *)&st->async);
-    MDB_txn *rtxn;
-    if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &rtxn) == 0) {
-        st->stats.used_bytes = used_bytes(st->env, rtxn);
-        mdb_txn_abort(rtxn);
-    }
+    st->stats.used_bytes = used_bytes(st->env);
     *out = st;
     return 0;
 }

@@ -350,7 +350,7 @@ static void append_done(void *arg, int err)
     for (size_t i = 0; i < op->n; i++) {
         ts_append_item *it = &op->items[i];
         if (err) /* nothing of this op is on disk */
-            it->result = err == TS_EFULL ? TS_APPEND_FULL : TS_APPEND_FAILED;
+            it->result = err == TS_EFULL ? TS_APPEND_NO_SPACE : TS_APPEND_FAILED;
         else
             stored |= it->result == TS_APPEND_STORED;
     }

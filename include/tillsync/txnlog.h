@@ -25,7 +25,8 @@ typedef enum {
     TS_APPEND_REPLAY = 1,   /* same txn_id, same content: 200 */
     TS_APPEND_CONFLICT = 2, /* same txn_id, other content: 409 */
     TS_APPEND_FULL = 3,     /* buffer full: 507 */
-    TS_APPEND_FAILED = 4    /* storage error: 503 */
+    TS_APPEND_FAILED = 4,   /* storage error: 503 */
+    TS_APPEND_NO_SPACE = 5  /* the LMDB map had no room: 507, unless pruning helps */
 } ts_append_result;
 
 typedef struct ts_append_item {

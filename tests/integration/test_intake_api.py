@@ -163,6 +163,37 @@ class BufferFull(unittest.TestCase):
             harness.cleanup(workdir)
 
 
+class MapFull(unittest.TestCase):
+    """The LMDB map 95 % used with nothing acked to prune: 507, never a
+    dropped txn, and every stored txn still there."""
+
+    def test_507_when_the_map_is_nearly_full(self):
+        workdir = harness.make_workdir("mapfull")
+        agent = harness.Agent(workdir, {"storage": {"map_size_mb": 16}}).start()
+        try:
+            stored, answer = [], None
+            for i in range(2000):
+                txn = harness.sample_txn(i)
+                txn["note"] = "m" * 60000
+                status, headers, body = agent.post_txn(txn)
+                if status != 201:
+                    answer = (status, headers, body)
+                    break
+                stored.append(txn["txn_id"])
+            self.assertIsNotNone(answer, "the map never filled")
+            status, headers, body = answer
+            self.assertEqual(status, 507, body)
+            self.assertEqual(body["error"]["code"], "buffer_full")
+            self.assertIn("retry-after", headers)
+            self.assertGreaterEqual(agent.status()["storage"]["map_used_pct"], 90)
+            self.assertEqual(agent.request("GET", "/healthz")[0], 200)
+            for txn_id in stored:
+                self.assertEqual(agent.request("GET", "/v1/transactions/" + txn_id)[0], 200)
+        finally:
+            agent.kill()
+            harness.cleanup(workdir)
+
+
 class DiskFull(unittest.TestCase):
     """A real full file system (a tiny tmpfs): 503 storage_unavailable, nothing
     stored, /healthz says so; earlier txns are intact after a restart."""
