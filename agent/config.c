@@ -149,12 +149,12 @@ static int whole_number(const cJSON *v, double *out)
 
 static int set_scalar(ts_config *cfg, const key_spec *k, const cJSON *v, char *err, size_t errlen)
 {
-    char *field = (char *)cfg + k->offset;
+    void *field = (char *)cfg + k->offset; /* offsetof a field of its own type */
     double d;
     switch (k->type) {
     case K_STR:
         if (cJSON_IsNull(v) && k->min == 0) {
-            field[0] = '\0';
+            *(char *)field = '\0';
             return 0;
         }
         if (!cJSON_IsString(v))
@@ -163,7 +163,7 @@ static int set_scalar(ts_config *cfg, const key_spec *k, const cJSON *v, char *e
             return fail(err, errlen, k->path, "must not be empty");
         if (strlen(v->valuestring) >= k->size)
             return fail(err, errlen, k->path, "longer than %zu characters", k->size - 1);
-        strcpy(field, v->valuestring);
+        strcpy((char *)field, v->valuestring);
         return 0;
     case K_BOOL:
         if (!cJSON_IsBool(v))

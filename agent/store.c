@@ -105,8 +105,11 @@ static uint64_t used_bytes(MDB_env *env)
     if (mdb_cursor_open(txn, 0 /* FREE_DBI */, &c) == 0) {
         MDB_val k, v;
         while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0)
-            if (v.mv_size >= sizeof(size_t))
-                free_pages += *(const size_t *)v.mv_data; /* an IDL: count first */
+            if (v.mv_size >= sizeof(size_t)) { /* an IDL: its count first */
+                size_t count;
+                memcpy(&count, v.mv_data, sizeof(count));
+                free_pages += count;
+            }
         mdb_cursor_close(c);
     }
     mdb_txn_abort(txn);

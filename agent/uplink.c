@@ -17,6 +17,7 @@
  * commit before sending the next batch: central drops seqs it already has,
  * so the durable ack only saves re-sending after a restart.
  */
+#include "tillsync/sdnotify.h"
 #include "tillsync/uplink.h"
 
 #include <cjson/cJSON.h>
@@ -232,6 +233,7 @@ static void set_state(ts_uplink *u, link_state s)
     link_state previous = u->state;
     u->state = s;
     u->since_ms = ts_wall_ms();
+    ts_sd_notifyf("STATUS=central %s", state_names[s]); /* shown by systemctl status */
     if (s == STATE_ONLINE && previous != STATE_ONLINE) {
         if (!u->last_error_ms) /* only the start-up "no answer yet" was there */
             u->last_error[0] = '\0';

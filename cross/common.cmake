@@ -70,6 +70,9 @@ set(CMAKE_C_FLAGS_INIT "-Wcast-align=strict -Wno-error=cast-align")
 find_program(TS_QEMU_USER ${TS_CROSS_QEMU})
 if(TS_QEMU_USER)
     set(CMAKE_CROSSCOMPILING_EMULATOR "${TS_QEMU_USER};-L;${TS_QEMU_LD_PREFIX}")
+    # For scripts (cross-build.sh runs the integration tests through it).
+    set(TS_CROSS_EMULATOR "${TS_QEMU_USER} -L ${TS_QEMU_LD_PREFIX}" CACHE INTERNAL
+        "Command line that runs a target program")
 else()
     message(WARNING "${TS_CROSS_QEMU} not found: the tests will build but not run "
                     "(apt-get install qemu-user-static)")

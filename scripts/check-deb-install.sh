@@ -7,7 +7,8 @@
 #  - with test certificates in /etc/tillsync and the packaged sample config
 #    filled in, the installed binary passes --check-config as the tillsync
 #    user, then runs (scripts/check-installed-agent.py: READY=1 and
-#    watchdog pings over a notify socket, /healthz, idle RSS, clean stop).
+#    watchdog pings over a notify socket, /healthz, idle RSS, clean stop),
+#    and refuses to start once store.key is readable by others.
 # Usage: scripts/check-deb-install.sh out/debs/tillsync_<version>_amd64.deb
 # Not for a box where tillsync is in real use: it replaces its config and
 # purges the package at the end.
@@ -23,7 +24,7 @@ fail() {
 cleanup() {
     apt-get -o DPkg::Lock::Timeout=600 purge -y -qq tillsync >/dev/null 2>&1 || true
     rm -rf /etc/tillsync /var/lib/tillsync "$work"
-    if getent passwd tillsync >/dev/null; then deluser --system --quiet tillsync || true; fi
+    if getent passwd tillsync >/dev/null; then deluser --system --quiet tillsync 2>/dev/null || true; fi
     if getent group tillsync >/dev/null; then delgroup --system --quiet tillsync || true; fi
 }
 trap cleanup EXIT
@@ -80,4 +81,13 @@ runuser -u tillsync -- /usr/bin/tillsync --check-config /etc/tillsync/tillsync.j
     fail "--check-config as the tillsync user"
 python3 "$src/scripts/check-installed-agent.py" /usr/bin/tillsync /etc/tillsync/tillsync.json ||
     fail "running the installed agent"
+# installing.md promises that a key others can read stops the agent.
+chmod 0644 /etc/tillsync/store.key
+if runuser -u tillsync -- timeout 60 /usr/bin/tillsync --config /etc/tillsync/tillsync.json \
+    >"$work/refused.log" 2>&1; then
+    fail "the agent started with a world-readable store.key"
+fi
+grep -q 'event=agent.start_failed reason="central.key_file: .*can be read by group or others' \
+    "$work/refused.log" || { cat "$work/refused.log"; fail "no clear refusal for a readable key"; }
+echo "check-deb-install: a world-readable store.key is refused at start"
 echo "check-deb-install: ok"

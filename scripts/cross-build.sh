@@ -3,27 +3,31 @@
 # enough: it installs what it needs), runs the unit tests (under qemu-user
 # for ARM), and shows what came out.
 #
-# Usage: scripts/cross-build.sh ARCH [--no-tests] [--clean]
-#   ARCH        amd64 (native), arm64 (aarch64-linux-gnu) or armhf
-#               (arm-linux-gnueabihf)
-#   --no-tests  build only
-#   --clean     start from an empty build directory
+# Usage: scripts/cross-build.sh ARCH [--no-tests] [--integration] [--clean]
+#   ARCH           amd64 (native), arm64 (aarch64-linux-gnu) or armhf
+#                  (arm-linux-gnueabihf)
+#   --no-tests     build only
+#   --integration  also run the integration tests (tests/integration), the
+#                  agent under qemu-user for ARM
+#   --clean        start from an empty build directory
 # Output: build-cross-ARCH/tillsync; `cd build-cross-ARCH && cpack -G DEB`
 # makes its .deb (scripts/build-debs.sh does it for all three).
 # Run as root or with sudo (the first run installs packages with apt-get).
 set -eu
 usage() {
-    echo "usage: $0 amd64|arm64|armhf [--no-tests] [--clean]" >&2
+    echo "usage: $0 amd64|arm64|armhf [--no-tests] [--integration] [--clean]" >&2
     exit 2
 }
 [ $# -ge 1 ] || usage
 arch=$1
 shift
 tests=yes
+integration=""
 clean=""
 for opt in "$@"; do
     case $opt in
     --no-tests) tests="" ;;
+    --integration) integration=yes ;;
     --clean) clean=yes ;;
     *) usage ;;
     esac
@@ -74,6 +78,38 @@ CFLAGS="$(flags CPPFLAGS) $(flags CFLAGS)"
 LDFLAGS=$(flags LDFLAGS)
 export CFLAGS LDFLAGS
 
+# The integration tests are Python driving the agent binary named by
+# TILLSYNC_BIN; for ARM that is a wrapper that execs it under qemu-user
+# (exec: signals sent to the pid reach the agent). They run one by one
+# like ctest would, each in its own process.
+run_integration_tests() {
+    agent=$bin
+    emulator=$(sed -n 's/^TS_CROSS_EMULATOR:INTERNAL=//p' "$build/CMakeCache.txt")
+    if [ -n "$emulator" ]; then
+        agent=$build/tillsync-emulated
+        printf '#!/bin/sh\nexec %s %s "$@"\n' "$emulator" "$bin" >"$agent"
+        chmod +x "$agent"
+    fi
+    echo "cross-build: integration tests for $arch${emulator:+ under qemu-user}"
+    passed=0
+    failed=0
+    for t in "$src"/tests/integration/test_*.py; do
+        name=$(basename "$t" .py)
+        started=$(date +%s)
+        if TILLSYNC_BIN=$agent TS_SOURCE_DIR=$src TS_TEST_TMP=$build/tests/tmp \
+            PYTHONDONTWRITEBYTECODE=1 timeout 900 python3 -u "$t" >"$build/it-$name.log" 2>&1; then
+            passed=$((passed + 1))
+            echo "  it.$name: passed ($(($(date +%s) - started)) s)"
+        else
+            failed=$((failed + 1))
+            echo "  it.$name: FAILED ($(($(date +%s) - started)) s), last lines of $build/it-$name.log:"
+            tail -15 "$build/it-$name.log" | sed 's/^/    /'
+        fi
+    done
+    echo "cross-build: $arch integration tests: $passed passed, $failed failed"
+    [ "$failed" = 0 ] || exit 1
+}
+
 echo "cross-build: configuring $arch in $build"
 cmake -S "$src" -B "$build" ${toolchain:+-DCMAKE_TOOLCHAIN_FILE="$toolchain"} \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTS_WERROR=ON >"$build/configure.log" ||
@@ -98,6 +134,9 @@ if [ -n "$tests" ]; then
 fi
 
 bin=$build/tillsync
+if [ -n "$tests" ] && [ -n "$integration" ]; then
+    run_integration_tests
+fi
 if [ "$arch" = armhf ]; then
     # 64-bit time on 32-bit ARM: with _TIME_BITS=64 every libc call that
     # takes a time_t or struct stat binds to its 64-bit variant
@@ -114,7 +153,7 @@ if [ "$arch" = armhf ]; then
         [ -f "$f" ] && "${toolchain_prefix}nm" -D --undefined-only "$f"
     done | awk '{print $2}' | sed 's/@.*//' | sort -u | grep -xE "$time32" || true)
     if [ -n "$found" ]; then
-        echo "cross-build: 32-bit time_t calls in the armhf build:" $found >&2
+        echo "cross-build: 32-bit time_t calls in the armhf build: $(echo "$found" | tr "\n" " ")" >&2
         exit 1
     fi
     echo "cross-build: armhf: every time and stat call is its 64-bit time variant"

@@ -49,8 +49,21 @@ triplet_of() {
 # "apt-get update" fails as a whole when any one list fails; the other lists
 # are still updated, and a list that is really missing shows up as a failed
 # install below, which is handled there.
+# Another apt-get may be updating the lists right now: wait for its lock.
 update_lists() {
-    apt_get update -qq "$@" || say "apt-get update reported errors (see above); going on"
+    out=$(mktemp)
+    tries=0
+    until apt_get update -qq 2>"$out"; do
+        tries=$((tries + 1))
+        if grep -q 'Could not get lock' "$out" && [ "$tries" -lt 20 ]; then
+            sleep 15
+            continue
+        fi
+        cat "$out" >&2
+        say "apt-get update reported errors (see above); going on"
+        break
+    done
+    rm -f "$out"
 }
 
 multiarch_ready() { # arch
