@@ -151,6 +151,7 @@ static int item_status(const ts_append_item *it)
     case TS_APPEND_CONFLICT:
         return 409;
     case TS_APPEND_FULL:
+    case TS_APPEND_NO_SPACE:
         return 507;
     default:
         return 503;

@@ -119,6 +119,27 @@ void ts_prom_double(ts_buf *out, const char *name, double v)
     ts_buf_printf(out, "%s %.15g\n", name, v);
 }
 
+void ts_prom_metric_u64(ts_buf *out, const char *name, const char *type, const char *help,
+                        uint64_t v)
+{
+    ts_prom_family(out, name, type, help);
+    ts_prom_u64(out, name, v);
+}
+
+void ts_prom_metric_i64(ts_buf *out, const char *name, const char *type, const char *help,
+                        int64_t v)
+{
+    ts_prom_family(out, name, type, help);
+    ts_prom_i64(out, name, v);
+}
+
+void ts_prom_metric_double(ts_buf *out, const char *name, const char *type, const char *help,
+                           double v)
+{
+    ts_prom_family(out, name, type, help);
+    ts_prom_double(out, name, v);
+}
+
 /* Microseconds as decimal seconds without going through a double. */
 static void prom_seconds_us(ts_buf *out, uint64_t us)
 {
@@ -306,60 +327,52 @@ static void write_build_and_uptime(ts_agent *a, const ts_status_figures *f, ts_b
                    "Wall-clock time the agent started, in seconds since 1970.");
     ts_buf_printf(out, "tillsync_start_time_seconds %" PRId64 ".%03d\n", a->started_at_ms / 1000,
                   (int)(a->started_at_ms % 1000));
-    ts_prom_family(out, "tillsync_uptime_seconds", "gauge",
-                   "Seconds since the agent started (monotonic clock).");
-    ts_prom_i64(out, "tillsync_uptime_seconds", f->uptime_s);
+    ts_prom_metric_i64(out, "tillsync_uptime_seconds", "gauge",
+                       "Seconds since the agent started (monotonic clock).", f->uptime_s);
     if (a->http) {
-        ts_prom_family(out, "tillsync_http_open_connections", "gauge",
-                       "Local API connections open now.");
-        ts_prom_u64(out, "tillsync_http_open_connections",
-                    (uint64_t)ts_http_server_open_conns(a->http));
+        ts_prom_metric_u64(out, "tillsync_http_open_connections", "gauge",
+                           "Local API connections open now.",
+                           (uint64_t)ts_http_server_open_conns(a->http));
     }
 }
 
 static void write_queue(const ts_status_figures *f, ts_buf *out)
 {
     const ts_txnlog_stats *q = &f->queue;
-    ts_prom_family(out, "tillsync_queue_pending", "gauge",
-                   "Txns stored but not yet acknowledged by central.");
-    ts_prom_u64(out, "tillsync_queue_pending", q->pending);
-    ts_prom_family(out, "tillsync_queue_max_pending", "gauge",
-                   "Pending txns at which new txns are refused (storage.max_pending).");
-    ts_prom_u64(out, "tillsync_queue_max_pending", f->max_pending);
-    ts_prom_family(out, "tillsync_queue_oldest_pending_age_seconds", "gauge",
-                   "Age of the oldest txn central has not acknowledged; 0 when none.");
-    ts_prom_i64(out, "tillsync_queue_oldest_pending_age_seconds",
-                f->oldest_pending_age_s < 0 ? 0 : f->oldest_pending_age_s);
-    ts_prom_family(out, "tillsync_queue_last_seq", "gauge", "Highest seq given to a txn.");
-    ts_prom_u64(out, "tillsync_queue_last_seq", q->last_seq);
-    ts_prom_family(out, "tillsync_queue_acked_through", "gauge",
-                   "Every seq up to this one is acknowledged by central.");
-    ts_prom_u64(out, "tillsync_queue_acked_through", q->acked_through);
-    ts_prom_family(out, "tillsync_txns_accepted_total", "counter",
-                   "Txns accepted from the tills (stored durably).");
-    ts_prom_u64(out, "tillsync_txns_accepted_total", q->accepted_total);
-    ts_prom_family(out, "tillsync_txns_rejected_total", "counter",
-                   "Txns refused by validation (4xx answers to the tills).");
-    ts_prom_u64(out, "tillsync_txns_rejected_total", q->rejected_total);
+    ts_prom_metric_u64(out, "tillsync_queue_pending", "gauge",
+                       "Txns stored but not yet acknowledged by central.", q->pending);
+    ts_prom_metric_u64(out, "tillsync_queue_max_pending", "gauge",
+                       "Pending txns at which new txns are refused (storage.max_pending).",
+                       f->max_pending);
+    ts_prom_metric_i64(out, "tillsync_queue_oldest_pending_age_seconds", "gauge",
+                       "Age of the oldest txn central has not acknowledged; 0 when none.",
+                       f->oldest_pending_age_s < 0 ? 0 : f->oldest_pending_age_s);
+    ts_prom_metric_u64(out, "tillsync_queue_last_seq", "gauge", "Highest seq given to a txn.",
+                       q->last_seq);
+    ts_prom_metric_u64(out, "tillsync_queue_acked_through", "gauge",
+                       "Every seq up to this one is acknowledged by central.", q->acked_through);
+    ts_prom_metric_u64(out, "tillsync_txns_accepted_total", "counter",
+                       "Txns accepted from the tills (stored durably).", q->accepted_total);
+    ts_prom_metric_u64(out, "tillsync_txns_rejected_total", "counter",
+                       "Txns refused by validation (4xx answers to the tills).", q->rejected_total);
 }
 
 static void write_storage(const ts_status_figures *f, ts_buf *out)
 {
-    ts_prom_family(out, "tillsync_storage_map_size_bytes", "gauge", "LMDB map size.");
-    ts_prom_u64(out, "tillsync_storage_map_size_bytes", f->map_bytes);
-    ts_prom_family(out, "tillsync_storage_map_used_bytes", "gauge", "LMDB pages in use.");
-    ts_prom_u64(out, "tillsync_storage_map_used_bytes", f->map_used_bytes);
-    ts_prom_family(out, "tillsync_storage_map_used_percent", "gauge",
-                   "LMDB map in use, percent (new txns are refused at 95).");
-    ts_prom_double(out, "tillsync_storage_map_used_percent", f->map_used_pct);
-    ts_prom_family(out, "tillsync_storage_healthy", "gauge",
-                   "1 when the last LMDB commit succeeded, 0 after a failed one.");
-    ts_prom_u64(out, "tillsync_storage_healthy", f->storage_healthy ? 1 : 0);
-    ts_prom_family(out, "tillsync_storage_commits_total", "counter", "LMDB group commits.");
-    ts_prom_u64(out, "tillsync_storage_commits_total", f->commits);
-    ts_prom_family(out, "tillsync_storage_commit_failures_total", "counter",
-                   "LMDB group commits that failed.");
-    ts_prom_u64(out, "tillsync_storage_commit_failures_total", f->commit_failures);
+    ts_prom_metric_u64(out, "tillsync_storage_map_size_bytes", "gauge", "LMDB map size.",
+                       f->map_bytes);
+    ts_prom_metric_u64(out, "tillsync_storage_map_used_bytes", "gauge", "LMDB pages in use.",
+                       f->map_used_bytes);
+    ts_prom_metric_double(out, "tillsync_storage_map_used_percent", "gauge",
+                          "LMDB map in use, percent (new txns are refused at 95).",
+                          f->map_used_pct);
+    ts_prom_metric_u64(out, "tillsync_storage_healthy", "gauge",
+                       "1 when the last LMDB commit succeeded, 0 after a failed one.",
+                       f->storage_healthy ? 1 : 0);
+    ts_prom_metric_u64(out, "tillsync_storage_commits_total", "counter", "LMDB group commits.",
+                       f->commits);
+    ts_prom_metric_u64(out, "tillsync_storage_commit_failures_total", "counter",
+                       "LMDB group commits that failed.", f->commit_failures);
     ts_prom_family(out, "tillsync_storage_last_commit_seconds", "gauge",
                    "Duration of the last group commit including its fsync.");
     ts_buf_puts(out, "tillsync_storage_last_commit_seconds ");
@@ -367,12 +380,10 @@ static void write_storage(const ts_status_figures *f, ts_buf *out)
     ts_buf_puts(out, "\n");
     if (!f->disk_known)
         return;
-    ts_prom_family(out, "tillsync_disk_free_bytes", "gauge",
-                   "Free space on the file system holding data_dir.");
-    ts_prom_u64(out, "tillsync_disk_free_bytes", f->disk_free_bytes);
-    ts_prom_family(out, "tillsync_disk_size_bytes", "gauge",
-                   "Size of the file system holding data_dir.");
-    ts_prom_u64(out, "tillsync_disk_size_bytes", f->disk_total_bytes);
+    ts_prom_metric_u64(out, "tillsync_disk_free_bytes", "gauge",
+                       "Free space on the file system holding data_dir.", f->disk_free_bytes);
+    ts_prom_metric_u64(out, "tillsync_disk_size_bytes", "gauge",
+                       "Size of the file system holding data_dir.", f->disk_total_bytes);
 }
 
 /* Days left on the client certificate, read from the "tls" part of the
@@ -385,10 +396,10 @@ static void write_cert_days_left(ts_agent *a, ts_buf *out)
     cJSON *root = ts_buf_ok(&tls) ? cJSON_ParseWithLength(tls.data, tls.len) : NULL;
     const cJSON *days = cJSON_GetObjectItemCaseSensitive(root, "days_left");
     if (cJSON_IsNumber(days)) {
-        ts_prom_family(out, "tillsync_client_cert_days_left", "gauge",
-                       "Whole days until the client certificate for central expires "
-                       "(negative once expired).");
-        ts_prom_i64(out, "tillsync_client_cert_days_left", (int64_t)days->valuedouble);
+        ts_prom_metric_i64(out, "tillsync_client_cert_days_left", "gauge",
+                           "Whole days until the client certificate for central expires "
+                           "(negative once expired).",
+                           (int64_t)days->valuedouble);
     }
     cJSON_Delete(root);
     ts_buf_free(&tls);

@@ -17,6 +17,7 @@
  * about one page whatever the catalogue's size. The pricelist items and the
  * categories stay in memory (the pricer needs them for every price).
  */
+#include "tillsync/metrics.h"
 #include "tillsync/odoo.h"
 
 #include <stdarg.h>
@@ -1390,50 +1391,40 @@ void ts_odoo_metrics(ts_agent *a, ts_buf *out)
     ts_catalog_info info;
     ts_catalog_get_info(a, &info);
     odoo_state st = o ? o->state : ST_NEVER;
-    ts_buf_puts(out, "# HELP tillsync_odoo_state Odoo sync state (1 for the current one).\n"
-                     "# TYPE tillsync_odoo_state gauge\n");
+    ts_prom_family(out, "tillsync_odoo_state", "gauge", "Odoo sync state (1 for the current one).");
     for (int s = ST_NEVER; s <= ST_AUTH_FAILED; s++)
         ts_buf_printf(out, "tillsync_odoo_state{state=\"%s\"} %d\n", state_names[s], s == (int)st);
-    ts_buf_printf(out,
-                  "# HELP tillsync_odoo_items Products in the local price and stock copy.\n"
-                  "# TYPE tillsync_odoo_items gauge\ntillsync_odoo_items %lld\n"
-                  "# HELP tillsync_odoo_snapshot_age_seconds Age of the copy.\n"
-                  "# TYPE tillsync_odoo_snapshot_age_seconds gauge\n"
-                  "tillsync_odoo_snapshot_age_seconds %lld\n"
-                  "# HELP tillsync_odoo_stale 1 when the copy is older than odoo.stale_after_s.\n"
-                  "# TYPE tillsync_odoo_stale gauge\ntillsync_odoo_stale %d\n"
-                  "# HELP tillsync_odoo_skipped_products Products with neither SKU nor barcode.\n"
-                  "# TYPE tillsync_odoo_skipped_products gauge\n"
-                  "tillsync_odoo_skipped_products %lld\n"
-                  "# HELP tillsync_odoo_list_price_fallback Prices not computed from their rule.\n"
-                  "# TYPE tillsync_odoo_list_price_fallback gauge\n"
-                  "tillsync_odoo_list_price_fallback %lld\n",
-                  (long long)(info.has_copy ? info.items : 0),
-                  (long long)(info.has_copy ? age_s(&info) : 0), is_stale(a, &info),
-                  (long long)info.skipped, (long long)info.fallback);
+    int has = info.has_copy;
+    ts_prom_metric_i64(out, "tillsync_odoo_items", "gauge",
+                       "Products in the local price and stock copy.", has ? info.items : 0);
+    ts_prom_metric_i64(out, "tillsync_odoo_snapshot_age_seconds", "gauge", "Age of the copy.",
+                       has ? age_s(&info) : 0);
+    ts_prom_metric_u64(out, "tillsync_odoo_stale", "gauge",
+                       "1 when the copy is older than odoo.stale_after_s.",
+                       (uint64_t)is_stale(a, &info));
+    ts_prom_metric_i64(out, "tillsync_odoo_skipped_products", "gauge",
+                       "Products with neither SKU nor barcode.", info.skipped);
+    ts_prom_metric_i64(out, "tillsync_odoo_list_price_fallback", "gauge",
+                       "Prices not computed from their rule.", info.fallback);
     if (o) {
         ts_odoo_rpc_stats rs;
         ts_odoo_rpc_get_stats(o->rpc, &rs);
-        ts_buf_printf(
-            out,
-            "# HELP tillsync_odoo_syncs_total Odoo syncs by kind and result.\n"
-            "# TYPE tillsync_odoo_syncs_total counter\n"
-            "tillsync_odoo_syncs_total{kind=\"full\",result=\"ok\"} %llu\n"
-            "tillsync_odoo_syncs_total{kind=\"full\",result=\"failed\"} %llu\n"
-            "tillsync_odoo_syncs_total{kind=\"delta\",result=\"ok\"} %llu\n"
-            "tillsync_odoo_syncs_total{kind=\"delta\",result=\"failed\"} %llu\n"
-            "# HELP tillsync_odoo_requests_total HTTP requests sent to Odoo.\n"
-            "# TYPE tillsync_odoo_requests_total counter\ntillsync_odoo_requests_total %llu\n"
-            "# HELP tillsync_odoo_received_bytes_total Bytes of Odoo answers.\n"
-            "# TYPE tillsync_odoo_received_bytes_total counter\n"
-            "tillsync_odoo_received_bytes_total %llu\n"
-            "# HELP tillsync_odoo_last_full_duration_seconds Time the last full snapshot took.\n"
-            "# TYPE tillsync_odoo_last_full_duration_seconds gauge\n"
-            "tillsync_odoo_last_full_duration_seconds %.3f\n",
-            (unsigned long long)o->fulls_ok, (unsigned long long)o->fulls_failed,
-            (unsigned long long)o->deltas_ok, (unsigned long long)o->deltas_failed,
-            (unsigned long long)rs.requests, (unsigned long long)rs.bytes_received,
-            (double)o->last_full_duration_ms / 1000.0);
+        ts_prom_family(out, "tillsync_odoo_syncs_total", "counter",
+                       "Odoo syncs by kind and result.");
+        ts_buf_printf(out,
+                      "tillsync_odoo_syncs_total{kind=\"full\",result=\"ok\"} %llu\n"
+                      "tillsync_odoo_syncs_total{kind=\"full\",result=\"failed\"} %llu\n"
+                      "tillsync_odoo_syncs_total{kind=\"delta\",result=\"ok\"} %llu\n"
+                      "tillsync_odoo_syncs_total{kind=\"delta\",result=\"failed\"} %llu\n",
+                      (unsigned long long)o->fulls_ok, (unsigned long long)o->fulls_failed,
+                      (unsigned long long)o->deltas_ok, (unsigned long long)o->deltas_failed);
+        ts_prom_metric_u64(out, "tillsync_odoo_requests_total", "counter",
+                           "HTTP requests sent to Odoo.", rs.requests);
+        ts_prom_metric_u64(out, "tillsync_odoo_received_bytes_total", "counter",
+                           "Bytes of Odoo answers.", rs.bytes_received);
+        ts_prom_metric_double(out, "tillsync_odoo_last_full_duration_seconds", "gauge",
+                              "Time the last full snapshot took.",
+                              (double)o->last_full_duration_ms / 1000.0);
     }
     ts_items_metrics(out);
 }

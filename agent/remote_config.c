@@ -285,7 +285,6 @@ void ts_remote_config_metrics(const ts_remote_config *rc, ts_buf *out)
                   rc->polls_unchanged);
     ts_buf_printf(out, "tillsync_config_polls_total{result=\"failed\"} %" PRIu64 "\n",
                   rc->polls_failed);
-    ts_prom_family(out, "tillsync_config_settings_skipped_total", "counter",
-                   "Remote settings ignored as unknown or invalid.");
-    ts_prom_u64(out, "tillsync_config_settings_skipped_total", rc->settings_skipped);
+    ts_prom_metric_u64(out, "tillsync_config_settings_skipped_total", "counter",
+                       "Remote settings ignored as unknown or invalid.", rc->settings_skipped);
 }

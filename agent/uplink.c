@@ -1057,39 +1057,33 @@ void ts_uplink_metrics(ts_agent *a, ts_buf *out)
                    "Back-offs of the forwarder, by cause.");
     for (int i = 0; i < CAUSE_COUNT; i++)
         labelled_u64(out, "tillsync_uplink_retries_total", "cause", cause_names[i], u->retries[i]);
-    ts_prom_family(out, "tillsync_uplink_txns_sent_total", "counter",
-                   "Txns put in batches to central, re-sends included.");
-    ts_prom_u64(out, "tillsync_uplink_txns_sent_total", u->txns_sent);
-    ts_prom_family(out, "tillsync_uplink_txns_acked_total", "counter",
-                   "Txns central acknowledged as durably stored.");
-    ts_prom_u64(out, "tillsync_uplink_txns_acked_total", u->txns_acked);
-    ts_prom_family(out, "tillsync_uplink_bytes_sent_total", "counter",
-                   "Bytes of batch bodies sent to central.");
-    ts_prom_u64(out, "tillsync_uplink_bytes_sent_total", u->bytes_sent);
-    ts_prom_family(out, "tillsync_uplink_acked_through", "gauge",
-                   "Highest seq central acknowledged.");
-    ts_prom_u64(out, "tillsync_uplink_acked_through", u->acked_through);
-    ts_prom_family(out, "tillsync_uplink_consecutive_failures", "gauge",
-                   "Failed exchanges with central since the last success.");
-    ts_prom_u64(out, "tillsync_uplink_consecutive_failures", u->failures);
-    ts_prom_family(out, "tillsync_uplink_held", "gauge",
-                   "1 while the head of the queue is held (refused, lost data, central ahead).");
-    ts_prom_u64(out, "tillsync_uplink_held", u->hold != HOLD_NONE);
+    ts_prom_metric_u64(out, "tillsync_uplink_txns_sent_total", "counter",
+                       "Txns put in batches to central, re-sends included.", u->txns_sent);
+    ts_prom_metric_u64(out, "tillsync_uplink_txns_acked_total", "counter",
+                       "Txns central acknowledged as durably stored.", u->txns_acked);
+    ts_prom_metric_u64(out, "tillsync_uplink_bytes_sent_total", "counter",
+                       "Bytes of batch bodies sent to central.", u->bytes_sent);
+    ts_prom_metric_u64(out, "tillsync_uplink_acked_through", "gauge",
+                       "Highest seq central acknowledged.", u->acked_through);
+    ts_prom_metric_u64(out, "tillsync_uplink_consecutive_failures", "gauge",
+                       "Failed exchanges with central since the last success.", u->failures);
+    ts_prom_metric_u64(out, "tillsync_uplink_held", "gauge",
+                       "1 while the head of the queue is held (refused, lost data, central ahead).",
+                       u->hold != HOLD_NONE);
     ts_prom_family(out, "tillsync_uplink_heartbeats_total", "counter",
                    "Heartbeats sent to central, by outcome.");
     labelled_u64(out, "tillsync_uplink_heartbeats_total", "result", "ok", u->heartbeats_ok);
     labelled_u64(out, "tillsync_uplink_heartbeats_total", "result", "failed", u->heartbeats_failed);
-    ts_prom_family(out, "tillsync_uplink_ack_commit_failures_total", "counter",
-                   "Acks from central that could not be written to the local log.");
-    ts_prom_u64(out, "tillsync_uplink_ack_commit_failures_total", u->ack_commit_failures);
-    ts_prom_family(out, "tillsync_uplink_last_ok_timestamp_seconds", "gauge",
-                   "Wall time of the last good exchange with central (0: never).");
-    ts_prom_i64(out, "tillsync_uplink_last_ok_timestamp_seconds", u->last_ok_ms / 1000);
+    ts_prom_metric_u64(out, "tillsync_uplink_ack_commit_failures_total", "counter",
+                       "Acks from central that could not be written to the local log.",
+                       u->ack_commit_failures);
+    ts_prom_metric_i64(out, "tillsync_uplink_last_ok_timestamp_seconds", "gauge",
+                       "Wall time of the last good exchange with central (0: never).",
+                       u->last_ok_ms / 1000);
     int64_t not_after = u->client ? ts_http_client_cert_not_after_ms(u->client) : 0;
     if (not_after > 0) {
-        ts_prom_family(out, "tillsync_client_cert_expiry_timestamp_seconds", "gauge",
-                       "When the client certificate for central expires.");
-        ts_prom_i64(out, "tillsync_client_cert_expiry_timestamp_seconds", not_after / 1000);
+        ts_prom_metric_i64(out, "tillsync_client_cert_expiry_timestamp_seconds", "gauge",
+                           "When the client certificate for central expires.", not_after / 1000);
     }
     if (u->remote)
         ts_remote_config_metrics(u->remote, out);

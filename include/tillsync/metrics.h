@@ -59,5 +59,12 @@ void ts_prom_label_value(ts_buf *out, const char *s);
 void ts_prom_u64(ts_buf *out, const char *name, uint64_t v);
 void ts_prom_i64(ts_buf *out, const char *name, int64_t v);
 void ts_prom_double(ts_buf *out, const char *name, double v);
+/* A whole unlabelled family: its HELP and TYPE lines and its one sample. */
+void ts_prom_metric_u64(ts_buf *out, const char *name, const char *type, const char *help,
+                        uint64_t v);
+void ts_prom_metric_i64(ts_buf *out, const char *name, const char *type, const char *help,
+                        int64_t v);
+void ts_prom_metric_double(ts_buf *out, const char *name, const char *type, const char *help,
+                           double v);
 
 #endif

@@ -115,6 +115,7 @@ def price(agent, sku):
 def metric(agent, name, labels=""):
     """The value of one sample of /metrics (labels as written, e.g. 'kind="full"')."""
     _, _, text = agent.request("GET", "/metrics")
+    harness.Scrape(text)  # the whole scrape must parse as Prometheus text
     rx = re.compile(r"^%s(\{[^}]*\})? (\S+)$" % re.escape(name), re.M)
     for m in rx.finditer(text):
         if labels in (m.group(1) or ""):

@@ -10,39 +10,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import harness  # noqa: E402
 
 
-def load_parser():
-    """prometheus_client's text parser; Debian installs it for the system
-    Python, which may not be the Python running this test."""
-    try:
-        from prometheus_client.parser import text_string_to_metric_families
-        return text_string_to_metric_families
-    except ImportError:
-        pass
-    for d in ("/usr/lib/python3/dist-packages",):
-        if os.path.isdir(os.path.join(d, "prometheus_client")):
-            sys.path.append(d)
-            from prometheus_client.parser import text_string_to_metric_families
-            return text_string_to_metric_families
-    raise AssertionError("no Prometheus text parser: apt-get install python3-prometheus-client")
+Scrape = harness.Scrape
 
-
-PARSE = load_parser()
-
-
-class Scrape:
-    """One parsed scrape: families by name, samples by (name, labels)."""
-
-    def __init__(self, text):
-        self.text = text
-        self.families = {}
-        self.samples = {}
-        for fam in PARSE(text):
-            self.families[fam.name] = fam
-            for s in fam.samples:
-                self.samples[(s.name, tuple(sorted(s.labels.items())))] = s.value
-
-    def value(self, name, default=None, **labels):
-        return self.samples.get((name, tuple(sorted(labels.items()))), default)
 
 
 class Metrics(unittest.TestCase):

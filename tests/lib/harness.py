@@ -234,3 +234,37 @@ def sample_txn(n, register="R1", kind="sale", sku="SKU-1001", qty=1, unit_price=
 def cleanup(workdir):
     if not os.environ.get("TS_TEST_KEEP"):
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def prometheus_parser():
+    """prometheus_client's text parser; Debian installs it for the system
+    Python, which may not be the Python running this test."""
+    try:
+        from prometheus_client.parser import text_string_to_metric_families
+        return text_string_to_metric_families
+    except ImportError:
+        pass
+    for d in ("/usr/lib/python3/dist-packages",):
+        if os.path.isdir(os.path.join(d, "prometheus_client")):
+            sys.path.append(d)
+            from prometheus_client.parser import text_string_to_metric_families
+            return text_string_to_metric_families
+    raise AssertionError("no Prometheus text parser: apt-get install python3-prometheus-client")
+
+
+
+
+class Scrape:
+    """One parsed scrape: families by name, samples by (name, labels)."""
+
+    def __init__(self, text):
+        self.text = text
+        self.families = {}
+        self.samples = {}
+        for fam in prometheus_parser()(text):
+            self.families[fam.name] = fam
+            for s in fam.samples:
+                self.samples[(s.name, tuple(sorted(s.labels.items())))] = s.value
+
+    def value(self, name, default=None, **labels):
+        return self.samples.get((name, tuple(sorted(labels.items()))), default)
