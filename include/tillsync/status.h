@@ -5,7 +5,7 @@
  * status.c composes the document; each module writes its own part, so no
  * module reads another's state. The parts, each a JSON object value:
  *   "central"  ts_uplink_status_json()   (uplink.h)
- *   "queue"    ts_txnlog_status_json()   (txnlog via status.c)
+ *   "queue"    status.c from ts_txnlog_get_stats() (txnlog.h)
  *   "odoo"     ts_odoo_status_json()     (odoo.h)
  *   "storage"  status.c from store.h stats
  *   "tls"      ts_uplink_tls_status_json() (uplink.h)

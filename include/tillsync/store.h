@@ -56,8 +56,9 @@ void ts_store_read_end(MDB_txn *txn);
 void ts_store_get_stats(ts_store *st, ts_store_stats *out);
 /* Is the store writable (for /healthz): the last commit did not fail. */
 int ts_store_healthy(ts_store *st);
-/* Finishes the ops in hand, stops the writer, closes LMDB. Ops still
- * queued are done with TS_ECANCELED. Blocks: call only at shutdown. */
+/* Writes every op already queued, stops the writer, delivers the results,
+ * then closes LMDB once the loop has run the close callbacks. Blocks for
+ * the last commit: call only at shutdown. Later submits get TS_ECANCELED. */
 void ts_store_close(ts_store *st);
 
 /* Map an LMDB return code to TS_E*. */

@@ -92,7 +92,8 @@ uint64_t ts_txnlog_acked_before(ts_agent *agent, int64_t cutoff_ms);
 /* Sum of moves for sku in txns with seq > after_seq, in thousandths. */
 int64_t ts_txnlog_pending_out(ts_agent *agent, const char *sku, uint64_t after_seq);
 
-/* Called on the loop after each commit that stored new txns (uplink wakes). */
+/* Called on the loop after each commit that stored new txns, so the uplink
+ * wakes at once. One listener: a second call replaces the first. */
 void ts_txnlog_on_append(ts_agent *agent, void (*cb)(void *arg), void *arg);
 
 #endif

@@ -163,6 +163,25 @@ class BufferFull(unittest.TestCase):
             harness.cleanup(workdir)
 
 
+def fill_until_refused(test, agent, note_size, what):
+    """Posts ever more txns with a note_size filler until one is refused.
+    Returns (txn_ids stored, (status, headers, body) of the refusal)."""
+    stored = []
+    for i in range(2000):
+        txn = harness.sample_txn(i)
+        txn["note"] = "f" * note_size
+        status, headers, body = agent.post_txn(txn)
+        if status != 201:
+            return stored, (status, headers, body)
+        stored.append(txn["txn_id"])
+    test.fail(what + " never filled")
+
+
+def assert_all_stored(test, agent, txn_ids):
+    for txn_id in txn_ids:
+        test.assertEqual(agent.request("GET", "/v1/transactions/" + txn_id)[0], 200, txn_id)
+
+
 class MapFull(unittest.TestCase):
     """The LMDB map 95 % used with nothing acked to prune: 507, never a
     dropped txn, and every stored txn still there."""
@@ -171,24 +190,13 @@ class MapFull(unittest.TestCase):
         workdir = harness.make_workdir("mapfull")
         agent = harness.Agent(workdir, {"storage": {"map_size_mb": 16}}).start()
         try:
-            stored, answer = [], None
-            for i in range(2000):
-                txn = harness.sample_txn(i)
-                txn["note"] = "m" * 60000
-                status, headers, body = agent.post_txn(txn)
-                if status != 201:
-                    answer = (status, headers, body)
-                    break
-                stored.append(txn["txn_id"])
-            self.assertIsNotNone(answer, "the map never filled")
-            status, headers, body = answer
+            stored, (status, headers, body) = fill_until_refused(self, agent, 60000, "the map")
             self.assertEqual(status, 507, body)
             self.assertEqual(body["error"]["code"], "buffer_full")
             self.assertIn("retry-after", headers)
             self.assertGreaterEqual(agent.status()["storage"]["map_used_pct"], 90)
             self.assertEqual(agent.request("GET", "/healthz")[0], 200)
-            for txn_id in stored:
-                self.assertEqual(agent.request("GET", "/v1/transactions/" + txn_id)[0], 200)
+            assert_all_stored(self, agent, stored)
         finally:
             agent.kill()
             harness.cleanup(workdir)
@@ -212,23 +220,13 @@ class DiskFull(unittest.TestCase):
                                         "storage": {"map_size_mb": 64}})
         try:
             agent.start()
-            stored, answer = [], None
-            for i in range(2000):
-                txn = harness.sample_txn(i)
-                txn["note"] = "n" * 40000
-                status, _, body = agent.post_txn(txn)
-                if status != 201:
-                    answer = (status, body)
-                    break
-                stored.append(txn["txn_id"])
-            self.assertIsNotNone(answer, "the disk never filled")
-            self.assertEqual(answer[0], 503, answer)
-            self.assertEqual(answer[1]["error"]["code"], "storage_unavailable")
+            stored, (status, _, body) = fill_until_refused(self, agent, 40000, "the disk")
+            self.assertEqual(status, 503, body)
+            self.assertEqual(body["error"]["code"], "storage_unavailable")
             self.assertEqual(agent.request("GET", "/healthz")[0], 503)
             agent.kill()
             agent.start()
-            for txn_id in stored:
-                self.assertEqual(agent.request("GET", "/v1/transactions/" + txn_id)[0], 200)
+            assert_all_stored(self, agent, stored)
         finally:
             agent.kill()
             subprocess.run(["umount", "-l", mnt])
