@@ -45,19 +45,29 @@ void ts_api_json(ts_http_exchange *ex, int status, ts_buf *body)
     ts_http_respond(ex, status, "application/json", "", body->data, body->len);
 }
 
-int ts_api_bearer_matches(const ts_http_request *req, const unsigned char want[32])
+int ts_api_bearer_digest(const ts_http_request *req, unsigned char out[32])
 {
     static const char scheme[] = "Bearer ";
     const ts_str *auth = &req->authorization;
     size_t n = sizeof(scheme) - 1;
     if (auth->len <= n || strncasecmp(auth->p, scheme, n) != 0)
         return 0;
-    uint8_t got[32];
-    ts_sha256(auth->p + n, auth->len - n, got);
+    ts_sha256(auth->p + n, auth->len - n, out);
+    return 1;
+}
+
+int ts_api_digest_eq(const unsigned char a[32], const unsigned char b[32])
+{
     unsigned diff = 0; /* constant time: no early exit on the first mismatch */
     for (int i = 0; i < 32; i++)
-        diff |= (unsigned)(got[i] ^ want[i]);
+        diff |= (unsigned)(a[i] ^ b[i]);
     return diff == 0;
+}
+
+int ts_api_bearer_matches(const ts_http_request *req, const unsigned char want[32])
+{
+    unsigned char got[32];
+    return ts_api_bearer_digest(req, got) && ts_api_digest_eq(got, want);
 }
 
 static int path_is(const ts_http_request *req, const char *p)

@@ -29,5 +29,9 @@ void ts_api_error(ts_http_exchange *ex, int status, const char *code, const char
 void ts_api_json(ts_http_exchange *ex, int status, ts_buf *body);
 /* Is this a bearer token whose SHA-256 equals want (constant time)? */
 int ts_api_bearer_matches(const ts_http_request *req, const unsigned char want[32]);
+/* The SHA-256 of the request's bearer token: 1, or 0 when there is none. */
+int ts_api_bearer_digest(const ts_http_request *req, unsigned char out[32]);
+/* Constant-time comparison of two digests. */
+int ts_api_digest_eq(const unsigned char a[32], const unsigned char b[32]);
 
 #endif
