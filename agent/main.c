@@ -106,16 +106,6 @@ static int export_pending(const char *path)
     return rc || fflush(stdout) ? 1 : 0;
 }
 
-static void on_all_closed(void *arg)
-{
-    (void)arg;
-}
-
-static void close_signal(uv_handle_t *h)
-{
-    (void)h;
-}
-
 static void begin_stop(ts_agent *a, const char *why)
 {
     if (a->stopping)
@@ -125,13 +115,13 @@ static void begin_stop(ts_agent *a, const char *why)
     ts_info("agent.stopping", "signal=%s", why);
     ts_sd_notify("STOPPING=1");
     ts_watchdog_stop();
-    ts_api_stop(a, on_all_closed, NULL);
+    ts_api_stop(a, NULL, NULL);
     if (a->uplink)
         ts_uplink_stop(a);
     if (a->odoo)
         ts_odoo_stop(a);
-    uv_close((uv_handle_t *)&m->sigterm, close_signal);
-    uv_close((uv_handle_t *)&m->sigint, close_signal);
+    uv_close((uv_handle_t *)&m->sigterm, NULL);
+    uv_close((uv_handle_t *)&m->sigint, NULL);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
