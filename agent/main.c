@@ -6,20 +6,21 @@
  * Exit codes: 0 clean stop; 1 bad config or start-up failure (the reason
  * in one line on stderr); 2 bad command line.
  */
-#include "tillsync/agent.h"
-#include "tillsync/api.h"
-#include "tillsync/catalog.h"
-#include "tillsync/clock.h"
-#include "tillsync/config.h"
-#include "tillsync/error.h"
-#include "tillsync/http_server.h"
-#include "tillsync/log.h"
-#include "tillsync/metrics.h"
-#include "tillsync/odoo.h"
-#include "tillsync/sdnotify.h"
-#include "tillsync/store.h"
-#include "tillsync/txnlog.h"
-#include "tillsync/uplink.h"
+#include "core/agent.h"
+#include "router.h"
+#include "odoo/catalog.h"
+#include "core/clock.h"
+#include "config/config.h"
+#include "core/error.h"
+#include "http/http_server.h"
+#include "core/log.h"
+#include "report/metrics.h"
+#include "report/status.h"
+#include "odoo/odoo.h"
+#include "core/sdnotify.h"
+#include "store/store.h"
+#include "store/txnlog.h"
+#include "central/uplink.h"
 
 #include <signal.h>
 #include <stdint.h>
@@ -115,7 +116,7 @@ static void begin_stop(ts_agent *a, const char *why)
     ts_info("agent.stopping", "signal=%s", why);
     ts_sd_notify("STOPPING=1");
     ts_watchdog_stop();
-    ts_api_stop(a, NULL, NULL);
+    ts_router_stop(a, NULL, NULL);
     if (a->uplink)
         ts_uplink_stop(a);
     if (a->odoo)
@@ -137,6 +138,12 @@ static void on_uplink_up(void *arg)
         ts_odoo_link_up(a);
 }
 
+/* The heartbeat carries the status document (uplink.md). */
+static void heartbeat_body(void *arg, ts_buf *out)
+{
+    ts_status_document(arg, out);
+}
+
 static int start_modules(ts_agent *a, char *err, size_t errlen)
 {
     int rc = ts_store_open(&a->store, a->loop, a->cfg->data_dir,
@@ -154,10 +161,11 @@ static int start_modules(ts_agent *a, char *err, size_t errlen)
     }
     if ((rc = ts_uplink_start(a, err, errlen)) != 0)
         return rc;
+    ts_uplink_set_heartbeat_body(a, heartbeat_body, a);
     if (a->cfg->odoo.enabled && (rc = ts_odoo_start(a, err, errlen)) != 0)
         return rc;
     ts_uplink_on_link_up(a, on_uplink_up, a);
-    if ((rc = ts_api_start(a)) != 0) {
+    if ((rc = ts_router_start(a)) != 0) {
         snprintf(err, errlen, "cannot listen on %s:%d: %s", a->cfg->listen_host,
                  a->cfg->listen_port, ts_strerror(rc));
         return rc;

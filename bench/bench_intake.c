@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tillsync/crypto.h"
+#include "crypto/crypto.h"
 
 static const char *TOKEN = "bench-token";
 static int port;

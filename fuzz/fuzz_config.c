@@ -3,8 +3,8 @@
  * settings (from central) with arbitrary bytes: never a crash, a leak or an
  * unbounded read; either accepted or refused with a reason.
  */
-#include "tillsync/config.h"
-#include "tillsync/log.h"
+#include "config/config.h"
+#include "core/log.h"
 
 #include <stdint.h>
 #include <stdlib.h>

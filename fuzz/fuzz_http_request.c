@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tillsync/http_parse.h"
+#include "http/http_parse.h"
 
 #define REQUIRE(cond)                                                                              \
     do {                                                                                           \

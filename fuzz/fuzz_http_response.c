@@ -1,14 +1,14 @@
 /*
  * fuzz_http_response.c - libFuzzer target for the HTTP/1.1 response parser
- * (agent/http_response.c), the first code that reads what central sends.
+ * (agent/http/http_response.c), the first code that reads what central sends.
  *
  * The first two bytes pick the piece size the answer is fed in (a TLS
  * record can end anywhere) and the body bound; the rest is the wire. The
  * parser must never crash, never read past its input, never hand back more
  * body than the bound, and never claim more bytes used than it was given.
  */
-#include "tillsync/error.h"
-#include "tillsync/http_response.h"
+#include "core/error.h"
+#include "http/http_response.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tillsync/odoo_parse.h"
+#include "odoo/odoo_parse.h"
 
 static void read_record(const cJSON *rec)
 {

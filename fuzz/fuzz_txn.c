@@ -10,7 +10,7 @@
  * batch span lies inside the body, starts and ends on a non-blank byte,
  * and is judged on its own without trouble.
  */
-#include "tillsync/txn.h"
+#include "sale/txn.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,10 +2,10 @@
 # agent, so it is served with no file to install and nothing to fetch.
 #
 # Two roles in one file:
-#  - included from the top-level CMakeLists.txt (after tillsync_core is
+#  - included from the top-level CMakeLists.txt (after the report layer is
 #    defined): adds a build step that turns the page into a C source file in
 #    the build tree, regenerated whenever the page changes, and adds that
-#    file to tillsync_core;
+#    file to the report layer (ts_report);
 #  - run as a script (cmake -P, with EMBED_IN and EMBED_OUT) by that build
 #    step: writes the C array
 #        const unsigned char ts_www_status_html[];  (NUL-terminated)
@@ -40,4 +40,4 @@ add_custom_command(
     DEPENDS ${TS_WWW_PAGE} ${PROJECT_SOURCE_DIR}/agent/www/embed.cmake
     COMMENT "Embedding the status page"
     VERBATIM)
-target_sources(tillsync_core PRIVATE ${TS_WWW_GENERATED})
+target_sources(ts_report PRIVATE ${TS_WWW_GENERATED})

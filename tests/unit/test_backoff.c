@@ -2,7 +2,7 @@
  * Retry-After as a floor, bounds. */
 #include "check.h"
 
-#include "tillsync/backoff.h"
+#include "core/backoff.h"
 
 /* An injected generator that returns what the test put in *arg. */
 static uint64_t fixed_rng(void *arg)

@@ -3,8 +3,8 @@
  * by its key, unknown keys (error when strict), and remote settings.
  */
 #include "check.h"
-#include "tillsync/config.h"
-#include "tillsync/error.h"
+#include "config/config.h"
+#include "core/error.h"
 
 #include <string.h>
 

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "tillsync/error.h"
-#include "tillsync/http_parse.h"
+#include "core/error.h"
+#include "http/http_parse.h"
 
 #define LIMIT 1000 /* body limit used by the table */
 

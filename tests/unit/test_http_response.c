@@ -4,8 +4,8 @@
  * since a TLS record can end anywhere.
  */
 #include "check.h"
-#include "tillsync/error.h"
-#include "tillsync/http_response.h"
+#include "core/error.h"
+#include "http/http_response.h"
 
 #include <stdint.h>
 

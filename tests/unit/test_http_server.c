@@ -27,8 +27,8 @@
 #include <uv.h>
 
 #include "check.h"
-#include "tillsync/error.h"
-#include "tillsync/http_server.h"
+#include "core/error.h"
+#include "http/http_server.h"
 
 #define CLIENT_TIMEOUT_S 10
 #define BODY_LIMIT 4096

@@ -9,10 +9,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "tillsync/agent.h"
-#include "tillsync/buf.h"
-#include "tillsync/config.h"
-#include "tillsync/metrics.h"
+#include "core/agent.h"
+#include "core/buf.h"
+#include "config/config.h"
+#include "report/metrics.h"
 
 static ts_config cfg;
 

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 
 #include "check.h"
-#include "tillsync/error.h"
-#include "tillsync/odoo_parse.h"
-#include "tillsync/odoo_rpc.h"
+#include "core/error.h"
+#include "odoo/odoo_parse.h"
+#include "odoo/odoo_rpc.h"
 
 /* The fixtures sit beside this file: tests/unit/../fixtures/odoo/. */
 static char *read_fixture(const char *name, size_t *len)

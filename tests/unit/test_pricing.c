@@ -7,9 +7,9 @@
  */
 #include "check.h"
 
-#include "tillsync/clock.h"
-#include "tillsync/error.h"
-#include "tillsync/pricing.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "odoo/pricing.h"
 
 #include <math.h>
 #include <stdint.h>

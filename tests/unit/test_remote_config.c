@@ -3,9 +3,9 @@
  * apply. */
 #include "check.h"
 
-#include "tillsync/config.h"
-#include "tillsync/error.h"
-#include "tillsync/remote_config.h"
+#include "config/config.h"
+#include "core/error.h"
+#include "central/remote_config.h"
 
 static ts_config cfg; /* large: keep it off the stack */
 

@@ -16,8 +16,8 @@
 #include <uv.h>
 
 #include "check.h"
-#include "tillsync/error.h"
-#include "tillsync/sdnotify.h"
+#include "core/error.h"
+#include "core/sdnotify.h"
 
 #define RECV_DEADLINE_MS 10000 /* generous: the tests also run under qemu */
 

@@ -10,10 +10,10 @@
  * cancelling what is queued (run under ASan for the frees).
  */
 #include "check.h"
-#include "tillsync/buf.h"
-#include "tillsync/clock.h"
-#include "tillsync/error.h"
-#include "tillsync/http_client.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "http/http_client.h"
 
 #include <cjson/cJSON.h>
 #include <arpa/inet.h>

@@ -3,9 +3,9 @@
  * code and field, card data, canonical digests, batch spans, limits.
  */
 #include "check.h"
-#include "tillsync/buf.h"
-#include "tillsync/error.h"
-#include "tillsync/txn.h"
+#include "core/buf.h"
+#include "core/error.h"
+#include "sale/txn.h"
 
 #include <stdarg.h>
 

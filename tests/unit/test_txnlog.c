@@ -4,12 +4,12 @@
  * pruning, pending_out, and that all of it survives a reopen.
  */
 #include "check.h"
-#include "tillsync/agent.h"
-#include "tillsync/config.h"
-#include "tillsync/crypto.h"
-#include "tillsync/error.h"
-#include "tillsync/store.h"
-#include "tillsync/txnlog.h"
+#include "core/agent.h"
+#include "config/config.h"
+#include "crypto/crypto.h"
+#include "core/error.h"
+#include "store/store.h"
+#include "store/txnlog.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -4,8 +4,8 @@
  * key. Keys and signatures are made now by the openssl CLI, never committed.
  */
 #include "check.h"
-#include "tillsync/crypto.h"
-#include "tillsync/error.h"
+#include "crypto/crypto.h"
+#include "core/error.h"
 
 #include <stdint.h>
 #include <stdlib.h>

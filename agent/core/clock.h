@@ -1,0 +1,29 @@
+/*
+ * clock.h - time for the agent (agent/core/clock.c).
+ *
+ * Wall time is int64 milliseconds since the epoch, never time_t: 32-bit ARM
+ * builds must not care about 2038. Wall time is shown and stored, never used
+ * for ordering (boxes without an RTC boot in 1970); ordering is by seq and
+ * durations by the monotonic clock.
+ */
+#ifndef TILLSYNC_CLOCK_H
+#define TILLSYNC_CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TS_RFC3339_LEN 32
+
+int64_t ts_wall_ms(void);  /* UTC wall clock, ms since 1970 */
+uint64_t ts_mono_ms(void); /* monotonic, ms since an arbitrary point */
+
+/* "2026-11-22T09:14:03.120Z"; out must hold TS_RFC3339_LEN bytes. */
+void ts_format_rfc3339_ms(int64_t wall_ms, char *out);
+/* "2026-11-22T09:14:03Z" (whole seconds). */
+void ts_format_rfc3339_s(int64_t wall_ms, char *out);
+/* Odoo's "YYYY-MM-DD HH:MM:SS" (UTC) to ms; returns 0 or TS_EINVAL. */
+int ts_parse_odoo_datetime(const char *s, int64_t *wall_ms);
+/* Calendar to days since 1970-01-01 (proleptic Gregorian), no time_t. */
+int64_t ts_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+#endif

@@ -1,0 +1,13 @@
+/* strutil.c - small text helpers shared by the parsers (strutil.h). */
+#include "core/strutil.h"
+
+int ts_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

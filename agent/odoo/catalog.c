@@ -1,0 +1,849 @@
+/*
+ * catalog.c - the LMDB copy of prices and stock (layout in catalog.h).
+ *
+ * Every write is an "op" handed to the store's writer: the loop encodes the
+ * rows into one compact buffer, the writer applies them inside the group
+ * commit, and the op's done callback runs back on the loop. Records are
+ * stored in the machine's byte order (an LMDB file never moves between
+ * machines); keys are big-endian so versions and ids sort as numbers.
+ */
+#include "odoo/catalog.h"
+
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "config/config.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "store/store.h"
+
+#define RECORD_FORMAT 1
+#define STATE_FORMAT 1
+#define GC_CHUNK 20000 /* entries deleted per op while dropping a version */
+#define KEY_MAX (4 + 511)
+
+struct ts_catalog {
+    ts_agent *a;
+    MDB_dbi items, sku, barcode, stock, meta;
+    ts_catalog_info info; /* the live copy, as of the last op done */
+    uint32_t next_version;
+    uint32_t building; /* version a snapshot is being built in, 0: none */
+    int in_flight;
+    int gc_running;
+    int gc_again;    /* asked for while one ran: run again with fresh bounds */
+    int gc_deferred; /* leftovers found at open, dropped once writes may start */
+    void *map_addr;  /* LMDB's map of data.mdb (see trim_map) */
+    size_t map_len;
+};
+
+typedef enum { OP_PUT, OP_REMOVE, OP_ADD_STOCK, OP_SET_STOCK, OP_STATE, OP_GC } op_kind;
+
+typedef struct cat_op {
+    ts_catalog *cat;
+    op_kind kind;
+    uint32_t version;
+    unsigned char *rows; /* encoded records, ids or stock pairs */
+    size_t rows_len;
+    size_t n;
+    ts_catalog_info info; /* OP_STATE */
+    uint32_t keep;        /* OP_GC: the version to keep ... */
+    uint32_t below;       /* ... and drop only versions under this one */
+    int more;             /* OP_GC: chunk full, go on */
+    int64_t added;        /* items added minus removed */
+    ts_catalog_done_fn done;
+    void *arg;
+} cat_op;
+
+struct ts_catalog_build {
+    ts_catalog *cat;
+    uint32_t version;
+};
+
+/* ---- keys and records -------------------------------------------------- */
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+    for (int i = 3; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+static uint32_t get_be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put_be64(unsigned char *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+/* ver + id (12 bytes) */
+static MDB_val id_key(unsigned char buf[12], uint32_t version, int64_t id)
+{
+    put_be32(buf, version);
+    put_be64(buf + 4, (uint64_t)id);
+    MDB_val k = {12, buf};
+    return k;
+}
+
+/* ver + text */
+static MDB_val text_key(unsigned char buf[KEY_MAX], uint32_t version, const char *s, size_t len)
+{
+    put_be32(buf, version);
+    memcpy(buf + 4, s, len);
+    MDB_val k = {4 + len, buf};
+    return k;
+}
+
+/*
+ * Item record: u8 format, u8 source, u8 decimal places, u8 sku len,
+ * u8 barcode len, u8 unused, u16 name len, i64 product, template, category,
+ * price; then the sku, barcode and name bytes.
+ */
+#define RECORD_HEAD 40
+
+static size_t record_size(const ts_catalog_item *it)
+{
+    return RECORD_HEAD + strlen(it->sku) + strlen(it->barcode) + strlen(it->name);
+}
+
+static void encode_record(unsigned char *p, const ts_catalog_item *it)
+{
+    size_t ls = strlen(it->sku), lb = strlen(it->barcode), ln = strlen(it->name);
+    uint16_t ln16 = (uint16_t)ln;
+    p[0] = RECORD_FORMAT;
+    p[1] = (unsigned char)it->source;
+    p[2] = (unsigned char)it->decimal_places;
+    p[3] = (unsigned char)ls;
+    p[4] = (unsigned char)lb;
+    p[5] = 0;
+    memcpy(p + 6, &ln16, 2);
+    memcpy(p + 8, &it->product_id, 8);
+    memcpy(p + 16, &it->tmpl_id, 8);
+    memcpy(p + 24, &it->categ_id, 8);
+    memcpy(p + 32, &it->price_minor, 8);
+    memcpy(p + RECORD_HEAD, it->sku, ls);
+    memcpy(p + RECORD_HEAD + ls, it->barcode, lb);
+    memcpy(p + RECORD_HEAD + ls + lb, it->name, ln);
+}
+
+/* The sku and barcode spans of a stored record (for index upkeep). */
+typedef struct record_keys {
+    int64_t product_id;
+    const char *sku, *barcode;
+    size_t sku_len, barcode_len;
+} record_keys;
+
+static int record_keys_of(const unsigned char *p, size_t len, record_keys *k)
+{
+    if (len < RECORD_HEAD || p[0] != RECORD_FORMAT)
+        return TS_EFORMAT;
+    uint16_t ln;
+    memcpy(&ln, p + 6, 2);
+    k->sku_len = p[3];
+    k->barcode_len = p[4];
+    if (RECORD_HEAD + k->sku_len + k->barcode_len + ln != len)
+        return TS_EFORMAT;
+    memcpy(&k->product_id, p + 8, 8);
+    k->sku = (const char *)p + RECORD_HEAD;
+    k->barcode = k->sku + k->sku_len;
+    return 0;
+}
+
+static int decode_record(const unsigned char *p, size_t len, ts_catalog_item *it)
+{
+    record_keys k;
+    if (record_keys_of(p, len, &k) != 0 || k.sku_len > TS_SKU_MAX || k.barcode_len > TS_BARCODE_MAX)
+        return TS_EFORMAT;
+    uint16_t ln;
+    memcpy(&ln, p + 6, 2);
+    if (ln > TS_ITEM_NAME_MAX)
+        return TS_EFORMAT;
+    memset(it, 0, sizeof(*it));
+    it->source = (ts_price_source)p[1];
+    it->decimal_places = p[2];
+    memcpy(&it->product_id, p + 8, 8);
+    memcpy(&it->tmpl_id, p + 16, 8);
+    memcpy(&it->categ_id, p + 24, 8);
+    memcpy(&it->price_minor, p + 32, 8);
+    memcpy(it->sku, k.sku, k.sku_len);
+    memcpy(it->barcode, k.barcode, k.barcode_len);
+    memcpy(it->name, k.barcode + k.barcode_len, ln);
+    return 0;
+}
+
+/* "state": the live version and what it is as of. */
+#define STATE_SIZE (8 + 6 * 8 + 8)
+
+static void encode_state(unsigned char *p, const ts_catalog_info *in)
+{
+    uint32_t fmt = STATE_FORMAT;
+    int64_t v[6] = {in->as_of_ms, in->full_at_ms, in->delta_at_ms,
+                    in->items,    in->skipped,    in->fallback};
+    memcpy(p, &fmt, 4);
+    memcpy(p + 4, &in->version, 4);
+    memcpy(p + 8, v, sizeof(v));
+    memcpy(p + 56, in->currency, 8);
+}
+
+static int decode_state(const MDB_val *val, ts_catalog_info *out)
+{
+    const unsigned char *p = val->mv_data;
+    uint32_t fmt;
+    int64_t v[6];
+    if (val->mv_size != STATE_SIZE)
+        return TS_EFORMAT;
+    memcpy(&fmt, p, 4);
+    if (fmt != STATE_FORMAT)
+        return TS_EFORMAT;
+    memset(out, 0, sizeof(*out));
+    memcpy(&out->version, p + 4, 4);
+    memcpy(v, p + 8, sizeof(v));
+    out->as_of_ms = v[0];
+    out->full_at_ms = v[1];
+    out->delta_at_ms = v[2];
+    out->items = v[3];
+    out->skipped = v[4];
+    out->fallback = v[5];
+    memcpy(out->currency, p + 56, 8);
+    out->currency[7] = '\0';
+    out->has_copy = 1;
+    return 0;
+}
+
+static MDB_val state_key(void)
+{
+    MDB_val k = {5, (void *)"state"};
+    return k;
+}
+
+/* ---- writer side: index upkeep ---------------------------------------- */
+
+/* Deletes ver+text -> product_id when it still points at this product (two
+ * products may share a SKU for a while; the newer owner keeps the entry). */
+static int unindex(MDB_txn *txn, MDB_dbi dbi, uint32_t version, const char *s, size_t len,
+                   int64_t product_id)
+{
+    if (len == 0)
+        return 0;
+    unsigned char kb[KEY_MAX];
+    MDB_val k = text_key(kb, version, s, len), v;
+    int rc = mdb_get(txn, dbi, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    if (v.mv_size == 8 && memcmp(v.mv_data, &product_id, 8) == 0)
+        return mdb_del(txn, dbi, &k, NULL);
+    return 0;
+}
+
+static int index_put(MDB_txn *txn, MDB_dbi dbi, uint32_t version, const char *s, size_t len,
+                     int64_t product_id)
+{
+    if (len == 0)
+        return 0;
+    unsigned char kb[KEY_MAX];
+    MDB_val k = text_key(kb, version, s, len);
+    MDB_val v = {8, &product_id};
+    return mdb_put(txn, dbi, &k, &v, 0);
+}
+
+/* Removes the product's record and its index entries; *existed says
+ * whether there was one. */
+static int drop_product(ts_catalog *cat, MDB_txn *txn, uint32_t version, int64_t id, int drop_stock,
+                        int *existed)
+{
+    unsigned char kb[12];
+    MDB_val k = id_key(kb, version, id), v;
+    *existed = 0;
+    int rc = mdb_get(txn, cat->items, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    record_keys old;
+    if (record_keys_of(v.mv_data, v.mv_size, &old) == 0) {
+        rc = unindex(txn, cat->sku, version, old.sku, old.sku_len, id);
+        if (rc == 0)
+            rc = unindex(txn, cat->barcode, version, old.barcode, old.barcode_len, id);
+        if (rc != 0)
+            return rc;
+    }
+    *existed = 1;
+    rc = mdb_del(txn, cat->items, &k, NULL);
+    if (rc == 0 && drop_stock) {
+        rc = mdb_del(txn, cat->stock, &k, NULL);
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+    }
+    return rc;
+}
+
+static int apply_put(cat_op *op, MDB_txn *txn)
+{
+    ts_catalog *cat = op->cat;
+    size_t off = 0;
+    for (size_t i = 0; i < op->n; i++) {
+        uint32_t len;
+        memcpy(&len, op->rows + off, 4);
+        unsigned char *rec = op->rows + off + 4;
+        off += 4 + len;
+        record_keys nk;
+        if (record_keys_of(rec, len, &nk) != 0)
+            return TS_EINVAL;
+        int existed;
+        int rc = drop_product(cat, txn, op->version, nk.product_id, 0, &existed);
+        unsigned char kb[12];
+        MDB_val k = id_key(kb, op->version, nk.product_id);
+        MDB_val v = {len, rec};
+        if (rc == 0)
+            rc = mdb_put(txn, cat->items, &k, &v, 0);
+        if (rc == 0)
+            rc = index_put(txn, cat->sku, op->version, nk.sku, nk.sku_len, nk.product_id);
+        if (rc == 0)
+            rc = index_put(txn, cat->barcode, op->version, nk.barcode, nk.barcode_len,
+                           nk.product_id);
+        if (rc != 0)
+            return ts_store_err(rc);
+        op->added += !existed;
+    }
+    return 0;
+}
+
+static int apply_remove(cat_op *op, MDB_txn *txn)
+{
+    const int64_t *ids = (const int64_t *)(void *)op->rows;
+    for (size_t i = 0; i < op->n; i++) {
+        int existed;
+        int rc = drop_product(op->cat, txn, op->version, ids[i], 1, &existed);
+        if (rc != 0)
+            return ts_store_err(rc);
+        op->added -= existed;
+    }
+    return 0;
+}
+
+static int apply_stock(cat_op *op, MDB_txn *txn, int add)
+{
+    const ts_catalog_stock *s = (const ts_catalog_stock *)(void *)op->rows;
+    for (size_t i = 0; i < op->n; i++) {
+        unsigned char kb[12];
+        MDB_val k = id_key(kb, op->version, s[i].product_id), v;
+        int64_t qty = s[i].qty_milli;
+        if (add) {
+            int rc = mdb_get(txn, op->cat->stock, &k, &v);
+            if (rc == 0 && v.mv_size == 8) {
+                int64_t old;
+                memcpy(&old, v.mv_data, 8);
+                qty += old;
+            } else if (rc != 0 && rc != MDB_NOTFOUND) {
+                return ts_store_err(rc);
+            }
+        }
+        v.mv_size = 8;
+        v.mv_data = &qty;
+        int rc = mdb_put(txn, op->cat->stock, &k, &v, 0);
+        if (rc != 0)
+            return ts_store_err(rc);
+    }
+    return 0;
+}
+
+static int apply_state(cat_op *op, MDB_txn *txn)
+{
+    unsigned char buf[STATE_SIZE];
+    encode_state(buf, &op->info);
+    MDB_val k = state_key(), v = {sizeof(buf), buf};
+    return ts_store_err(mdb_put(txn, op->cat->meta, &k, &v, 0));
+}
+
+/* Deletes keys of versions other than op->keep and below op->below, at most
+ * *budget of them; versions at or above op->below belong to a snapshot
+ * being built. */
+static int gc_dbi(cat_op *op, MDB_txn *txn, MDB_dbi dbi, int *budget)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, dbi, &cur);
+    if (rc != 0)
+        return rc;
+    MDB_val k, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+        if (k.mv_size < 4) {
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+            continue;
+        }
+        uint32_t ver = get_be32(k.mv_data);
+        if (ver >= op->below)
+            break;
+        if (ver == op->keep) {
+            unsigned char next[4];
+            put_be32(next, ver + 1);
+            k.mv_size = 4;
+            k.mv_data = next;
+            rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+            continue;
+        }
+        if (*budget == 0) {
+            op->more = 1;
+            break;
+        }
+        rc = mdb_cursor_del(cur, 0);
+        if (rc != 0)
+            break;
+        (*budget)--;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int apply_gc(cat_op *op, MDB_txn *txn)
+{
+    MDB_dbi dbis[4] = {op->cat->items, op->cat->sku, op->cat->barcode, op->cat->stock};
+    int budget = GC_CHUNK;
+    op->more = 0;
+    for (int i = 0; i < 4 && !op->more; i++) {
+        int rc = gc_dbi(op, txn, dbis[i], &budget);
+        if (rc != 0)
+            return ts_store_err(rc);
+    }
+    return 0;
+}
+
+static int apply_op(MDB_txn *txn, void *arg)
+{
+    cat_op *op = arg;
+    switch (op->kind) {
+    case OP_PUT:
+        return apply_put(op, txn);
+    case OP_REMOVE:
+        return apply_remove(op, txn);
+    case OP_ADD_STOCK:
+        return apply_stock(op, txn, 1);
+    case OP_SET_STOCK:
+        return apply_stock(op, txn, 0);
+    case OP_STATE:
+        return apply_state(op, txn);
+    case OP_GC:
+        return apply_gc(op, txn);
+    }
+    return TS_EINVAL;
+}
+
+/* ---- loop side -------------------------------------------------------- */
+
+static void start_gc(ts_catalog *cat);
+
+/*
+ * Writing a snapshot makes the writer read B-tree pages through LMDB's map,
+ * and every page read stays mapped into this process and counts in its RSS:
+ * a 100 000-item copy would add tens of MiB on a box with little memory.
+ * After each snapshot write we drop our mapping of those pages. The data
+ * stays in the file and the page cache; a later read maps it back with a
+ * minor fault. LMDB only ever reads through the map (no MDB_WRITEMAP), so
+ * dropping pages under a running reader is safe on a shared file mapping.
+ */
+static void trim_map(ts_catalog *cat)
+{
+    if (cat->map_addr)
+        (void)madvise(cat->map_addr, cat->map_len, MADV_DONTNEED);
+}
+
+/* Where LMDB mapped data.mdb (mdb_env_info gives no address unless the
+ * map is fixed): the largest mapping of that file in /proc/self/maps. */
+static void find_map(ts_catalog *cat)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[TS_PATH_MAX + 128];
+    if (!f)
+        return;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi;
+        size_t n = strlen(line);
+        while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+            line[--n] = '\0';
+        if (n < 9 || strcmp(line + n - 9, "/data.mdb") != 0 ||
+            !strstr(line, cat->a->cfg->data_dir) || sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+            continue;
+        if (hi - lo > cat->map_len) {
+            cat->map_addr = (void *)(uintptr_t)lo;
+            cat->map_len = hi - lo;
+        }
+    }
+    fclose(f);
+}
+
+static void on_op_done(void *arg, int err)
+{
+    cat_op *op = arg;
+    ts_catalog *cat = op->cat;
+    if (op->kind != OP_GC)
+        cat->in_flight--;
+    if (err == 0) {
+        if (op->kind == OP_PUT || op->kind == OP_REMOVE) {
+            if (op->version == cat->info.version)
+                cat->info.items += op->added;
+        } else if (op->kind == OP_STATE) {
+            int switched = op->info.version != cat->info.version || !cat->info.has_copy;
+            cat->info = op->info;
+            cat->info.has_copy = 1;
+            if (switched) {
+                cat->building = 0;
+                start_gc(cat);
+            }
+        }
+    }
+    if (op->version != cat->info.version || op->kind == OP_GC)
+        trim_map(cat); /* a snapshot page or a clean-up: pages we will not read */
+    if (op->kind == OP_GC) {
+        cat->gc_running = 0;
+        if (err != 0)
+            ts_warn("catalog.gc_failed", "err=\"%s\"", ts_strerror(err));
+        else if (op->more || cat->gc_again)
+            start_gc(cat);
+    }
+    if (op->done)
+        op->done(op->arg, err);
+    free(op->rows);
+    free(op);
+}
+
+static cat_op *new_op(ts_catalog *cat, op_kind kind, uint32_t version, ts_catalog_done_fn done,
+                      void *arg)
+{
+    cat_op *op = calloc(1, sizeof(*op));
+    if (!op)
+        return NULL;
+    op->cat = cat;
+    op->kind = kind;
+    op->version = version;
+    op->done = done;
+    op->arg = arg;
+    return op;
+}
+
+static int submit(cat_op *op)
+{
+    int rc = ts_store_submit(op->cat->a->store, apply_op, on_op_done, op);
+    if (rc != 0) {
+        free(op->rows);
+        free(op);
+        return rc;
+    }
+    if (op->kind != OP_GC) /* clean-ups run in the background, unwaited */
+        op->cat->in_flight++;
+    return 0;
+}
+
+/* Drops every version but the live one that no snapshot is being built in. */
+static void start_gc(ts_catalog *cat)
+{
+    if (cat->gc_running) {
+        cat->gc_again = 1;
+        return;
+    }
+    cat->gc_again = 0;
+    cat_op *op = new_op(cat, OP_GC, 0, NULL, NULL);
+    if (!op)
+        return;
+    op->keep = cat->info.has_copy ? cat->info.version : 0;
+    op->below = cat->building ? cat->building : cat->next_version;
+    if (submit(op) == 0)
+        cat->gc_running = 1;
+}
+
+static int submit_rows(ts_catalog *cat, op_kind kind, uint32_t version, const void *rows,
+                       size_t size, size_t n, ts_catalog_done_fn done, void *arg)
+{
+    cat_op *op = new_op(cat, kind, version, done, arg);
+    if (!op)
+        return TS_ENOMEM;
+    op->rows = malloc(size ? size : 1);
+    if (!op->rows) {
+        free(op);
+        return TS_ENOMEM;
+    }
+    memcpy(op->rows, rows, size);
+    op->rows_len = size;
+    op->n = n;
+    return submit(op);
+}
+
+static int submit_items(ts_catalog *cat, uint32_t version, const ts_catalog_item *items, size_t n,
+                        ts_catalog_done_fn done, void *arg)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += 4 + record_size(&items[i]);
+    cat_op *op = new_op(cat, OP_PUT, version, done, arg);
+    if (!op)
+        return TS_ENOMEM;
+    op->rows = malloc(total ? total : 1);
+    if (!op->rows) {
+        free(op);
+        return TS_ENOMEM;
+    }
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t len = (uint32_t)record_size(&items[i]);
+        memcpy(op->rows + off, &len, 4);
+        encode_record(op->rows + off + 4, &items[i]);
+        off += 4 + len;
+    }
+    op->rows_len = total;
+    op->n = n;
+    return submit(op);
+}
+
+/* The highest version any key holds (a snapshot cut short by a crash). */
+static uint32_t highest_version(ts_catalog *cat, MDB_txn *txn)
+{
+    MDB_dbi dbis[4] = {cat->items, cat->sku, cat->barcode, cat->stock};
+    uint32_t hi = 0;
+    for (int i = 0; i < 4; i++) {
+        MDB_cursor *cur;
+        MDB_val k, v;
+        if (mdb_cursor_open(txn, dbis[i], &cur) != 0)
+            continue;
+        if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0 && k.mv_size >= 4 &&
+            get_be32(k.mv_data) > hi)
+            hi = get_be32(k.mv_data);
+        mdb_cursor_close(cur);
+    }
+    return hi;
+}
+
+int ts_catalog_open(ts_agent *a)
+{
+    ts_catalog *cat = calloc(1, sizeof(*cat));
+    if (!cat)
+        return TS_ENOMEM;
+    cat->a = a;
+    const char *names[5] = {"cat_items", "cat_sku", "cat_barcode", "cat_stock", "cat_meta"};
+    MDB_dbi *dbis[5] = {&cat->items, &cat->sku, &cat->barcode, &cat->stock, &cat->meta};
+    for (int i = 0; i < 5; i++) {
+        int rc = ts_store_dbi(a->store, names[i], MDB_CREATE, dbis[i]);
+        if (rc != 0) {
+            free(cat);
+            return rc;
+        }
+    }
+    MDB_txn *txn;
+    int rc = ts_store_read_begin(a->store, &txn);
+    if (rc != 0) {
+        free(cat);
+        return rc;
+    }
+    MDB_val k = state_key(), v;
+    if (mdb_get(txn, cat->meta, &k, &v) == 0 && decode_state(&v, &cat->info) != 0) {
+        ts_warn("catalog.state_unreadable", "msg=\"the copy's state record has another "
+                                            "format; a new snapshot replaces it\"");
+        memset(&cat->info, 0, sizeof(cat->info));
+    }
+    uint32_t hi = highest_version(cat, txn);
+    ts_store_read_end(txn);
+    cat->next_version = (hi > cat->info.version ? hi : cat->info.version) + 1;
+    a->catalog = cat;
+    find_map(cat);
+    /* Leftovers of a snapshot cut short, or of an old version, are dropped
+     * when the first snapshot begins: other modules may still be opening
+     * their databases now, which must happen before the first write. */
+    cat->gc_deferred = hi != 0;
+    return 0;
+}
+
+void ts_catalog_close(ts_agent *a)
+{
+    free(a->catalog);
+    a->catalog = NULL;
+}
+
+void ts_catalog_get_info(ts_agent *a, ts_catalog_info *out)
+{
+    if (a->catalog)
+        *out = a->catalog->info;
+    else
+        memset(out, 0, sizeof(*out));
+}
+
+int ts_catalog_ops_in_flight(ts_agent *a)
+{
+    return a->catalog ? a->catalog->in_flight : 0;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+int ts_catalog_read_begin(ts_agent *a, ts_catalog_reader *r)
+{
+    memset(r, 0, sizeof(*r));
+    if (!a->catalog)
+        return TS_ENOTFOUND;
+    MDB_txn *txn;
+    int rc = ts_store_read_begin(a->store, &txn);
+    if (rc != 0)
+        return rc;
+    ts_catalog_info info;
+    MDB_val k = state_key(), v;
+    if (mdb_get(txn, a->catalog->meta, &k, &v) != 0 || decode_state(&v, &info) != 0) {
+        ts_store_read_end(txn);
+        return TS_ENOTFOUND;
+    }
+    r->a = a;
+    r->txn = txn;
+    r->version = info.version;
+    r->as_of_ms = info.as_of_ms;
+    memcpy(r->currency, info.currency, sizeof(r->currency));
+    return 0;
+}
+
+static int find_by(ts_catalog_reader *r, MDB_dbi index, const char *key, ts_catalog_item *out)
+{
+    ts_catalog *cat = r->a->catalog;
+    size_t len = strlen(key);
+    if (len == 0 || len > KEY_MAX - 4)
+        return TS_ENOTFOUND;
+    unsigned char kb[KEY_MAX], ib[12];
+    MDB_val k = text_key(kb, r->version, key, len), v;
+    int rc = mdb_get(r->txn, index, &k, &v);
+    if (rc != 0 || v.mv_size != 8)
+        return rc == MDB_NOTFOUND || rc == 0 ? TS_ENOTFOUND : ts_store_err(rc);
+    int64_t id;
+    memcpy(&id, v.mv_data, 8);
+    k = id_key(ib, r->version, id);
+    rc = mdb_get(r->txn, cat->items, &k, &v);
+    if (rc != 0)
+        return rc == MDB_NOTFOUND ? TS_ENOTFOUND : ts_store_err(rc);
+    if (decode_record(v.mv_data, v.mv_size, out) != 0)
+        return TS_EFORMAT;
+    out->on_hand_milli = 0;
+    if (mdb_get(r->txn, cat->stock, &k, &v) == 0 && v.mv_size == 8)
+        memcpy(&out->on_hand_milli, v.mv_data, 8);
+    return 0;
+}
+
+int ts_catalog_find_sku(ts_catalog_reader *r, const char *sku, ts_catalog_item *out)
+{
+    return find_by(r, r->a->catalog->sku, sku, out);
+}
+
+int ts_catalog_find_barcode(ts_catalog_reader *r, const char *barcode, ts_catalog_item *out)
+{
+    return find_by(r, r->a->catalog->barcode, barcode, out);
+}
+
+void ts_catalog_read_end(ts_catalog_reader *r)
+{
+    if (r->txn)
+        ts_store_read_end(r->txn);
+    r->txn = NULL;
+}
+
+/* ---- a full snapshot -------------------------------------------------- */
+
+int ts_catalog_build_begin(ts_agent *a, ts_catalog_build **out)
+{
+    ts_catalog_build *b = calloc(1, sizeof(*b));
+    if (!b)
+        return TS_ENOMEM;
+    b->cat = a->catalog;
+    b->version = b->cat->next_version++;
+    b->cat->building = b->version;
+    if (b->cat->gc_deferred) {
+        b->cat->gc_deferred = 0;
+        start_gc(b->cat);
+    }
+    *out = b;
+    return 0;
+}
+
+int ts_catalog_build_put(ts_catalog_build *b, const ts_catalog_item *items, size_t n,
+                         ts_catalog_done_fn done, void *arg)
+{
+    return submit_items(b->cat, b->version, items, n, done, arg);
+}
+
+int ts_catalog_build_add_stock(ts_catalog_build *b, const ts_catalog_stock *s, size_t n,
+                               ts_catalog_done_fn done, void *arg)
+{
+    return submit_rows(b->cat, OP_ADD_STOCK, b->version, s, n * sizeof(*s), n, done, arg);
+}
+
+int ts_catalog_build_commit(ts_catalog_build *b, const ts_catalog_info *info,
+                            ts_catalog_done_fn done, void *arg)
+{
+    cat_op *op = new_op(b->cat, OP_STATE, b->version, done, arg);
+    if (!op) {
+        ts_catalog_build_abort(b);
+        return TS_ENOMEM;
+    }
+    op->info = *info;
+    op->info.version = b->version;
+    op->info.has_copy = 1;
+    free(b);
+    return submit(op);
+}
+
+void ts_catalog_build_abort(ts_catalog_build *b)
+{
+    b->cat->building = 0;
+    start_gc(b->cat);
+    free(b);
+}
+
+/* ---- deltas ----------------------------------------------------------- */
+
+static int live_version(ts_agent *a, uint32_t *version)
+{
+    if (!a->catalog || !a->catalog->info.has_copy)
+        return TS_ENOTFOUND;
+    *version = a->catalog->info.version;
+    return 0;
+}
+
+int ts_catalog_put(ts_agent *a, const ts_catalog_item *items, size_t n, ts_catalog_done_fn done,
+                   void *arg)
+{
+    uint32_t ver;
+    int rc = live_version(a, &ver);
+    return rc ? rc : submit_items(a->catalog, ver, items, n, done, arg);
+}
+
+int ts_catalog_remove(ts_agent *a, const int64_t *product_ids, size_t n, ts_catalog_done_fn done,
+                      void *arg)
+{
+    uint32_t ver;
+    int rc = live_version(a, &ver);
+    return rc ? rc
+              : submit_rows(a->catalog, OP_REMOVE, ver, product_ids, n * sizeof(*product_ids), n,
+                            done, arg);
+}
+
+int ts_catalog_set_stock(ts_agent *a, const ts_catalog_stock *s, size_t n, ts_catalog_done_fn done,
+                         void *arg)
+{
+    uint32_t ver;
+    int rc = live_version(a, &ver);
+    return rc ? rc : submit_rows(a->catalog, OP_SET_STOCK, ver, s, n * sizeof(*s), n, done, arg);
+}
+
+int ts_catalog_mark_delta(ts_agent *a, int64_t as_of_ms, int64_t delta_at_ms,
+                          ts_catalog_done_fn done, void *arg)
+{
+    uint32_t ver;
+    int rc = live_version(a, &ver);
+    if (rc != 0)
+        return rc;
+    cat_op *op = new_op(a->catalog, OP_STATE, ver, done, arg);
+    if (!op)
+        return TS_ENOMEM;
+    op->info = a->catalog->info;
+    op->info.as_of_ms = as_of_ms;
+    op->info.delta_at_ms = delta_at_ms;
+    return submit(op);
+}

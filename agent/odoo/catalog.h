@@ -1,0 +1,126 @@
+/*
+ * catalog.h - the LMDB copy of prices and stock the tills look up.
+ *
+ * Owns the named databases (every key starts with a 4-byte big-endian
+ * version, so a snapshot is built beside the live copy):
+ *   cat_items    ver + product_id(BE) -> item record (sku, barcode, name, price)
+ *   cat_sku      ver + sku            -> product_id
+ *   cat_barcode  ver + barcode        -> product_id
+ *   cat_stock    ver + product_id(BE) -> on-hand in thousandths (int64)
+ *   cat_meta     "state"              -> active version and what it is as of
+ * A full snapshot writes a NEW version page by page (each page one small op
+ * in the store's group commit, so nothing big is held in memory) and is
+ * switched in by one op that rewrites "state": a till sees all of one
+ * snapshot or all of the other. Versions that are not live (the one just
+ * replaced, or a snapshot that failed half-way) are dropped afterwards in
+ * chunks, so no commit holds the writer for long. Deltas edit the live
+ * version in place.
+ *
+ * Writes run on the store's writer thread; reads on the loop in short
+ * read-only transactions.
+ */
+#ifndef TILLSYNC_CATALOG_H
+#define TILLSYNC_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/agent.h"
+#include "odoo/odoo_parse.h"
+#include "odoo/pricing.h"
+
+typedef struct ts_catalog_item {
+    int64_t product_id;
+    int64_t tmpl_id;
+    int64_t categ_id;
+    char sku[TS_SKU_MAX + 1]; /* "" when the product has only a barcode */
+    char barcode[TS_BARCODE_MAX + 1];
+    char name[TS_ITEM_NAME_MAX + 1];
+    int64_t price_minor;
+    int decimal_places;
+    ts_price_source source;
+    int64_t on_hand_milli; /* filled by lookups from cat_stock */
+} ts_catalog_item;
+
+/* On-hand for one product, in thousandths. */
+typedef struct ts_catalog_stock {
+    int64_t product_id;
+    int64_t qty_milli;
+} ts_catalog_stock;
+
+/* What the live copy is (persisted with the switch and after each delta). */
+typedef struct ts_catalog_info {
+    int has_copy;
+    uint32_t version;
+    int64_t as_of_ms;    /* wall ms the last sync that completed began reading */
+    int64_t full_at_ms;  /* when the last full snapshot was switched in */
+    int64_t delta_at_ms; /* when the last delta completed (0: none since the full) */
+    int64_t items;       /* products in the copy */
+    int64_t skipped;     /* products with neither SKU nor barcode (or too long) */
+    int64_t fallback;    /* prices that fell back to the list price */
+    char currency[8];    /* "EUR" */
+} ts_catalog_info;
+
+typedef void (*ts_catalog_done_fn)(void *arg, int err);
+
+/* Opens the databases (before the store's first submit, even without odoo),
+ * reads the live copy's info and drops leftovers of unfinished snapshots. */
+int ts_catalog_open(ts_agent *a);
+void ts_catalog_close(ts_agent *a);
+/* The live copy's info (in memory: cheap). */
+void ts_catalog_get_info(ts_agent *a, ts_catalog_info *out);
+
+/* ---- reading (loop thread) -------------------------------------------- */
+
+typedef struct ts_catalog_reader {
+    ts_agent *a;
+    void *txn; /* MDB_txn */
+    uint32_t version;
+    int64_t as_of_ms; /* of the copy this view sees */
+    char currency[8];
+} ts_catalog_reader;
+
+/* One consistent view of the live copy; TS_ENOTFOUND when there is none. */
+int ts_catalog_read_begin(ts_agent *a, ts_catalog_reader *r);
+int ts_catalog_find_sku(ts_catalog_reader *r, const char *sku, ts_catalog_item *out);
+int ts_catalog_find_barcode(ts_catalog_reader *r, const char *barcode, ts_catalog_item *out);
+void ts_catalog_read_end(ts_catalog_reader *r);
+
+/* ---- a full snapshot -------------------------------------------------- */
+
+typedef struct ts_catalog_build ts_catalog_build;
+
+int ts_catalog_build_begin(ts_agent *a, ts_catalog_build **out);
+/* Writes products (copied) into the new version. */
+int ts_catalog_build_put(ts_catalog_build *b, const ts_catalog_item *items, size_t n,
+                         ts_catalog_done_fn done, void *arg);
+/* Adds quant quantities to the products' on-hand in the new version. */
+int ts_catalog_build_add_stock(ts_catalog_build *b, const ts_catalog_stock *s, size_t n,
+                               ts_catalog_done_fn done, void *arg);
+/* Switches the new version in (one commit) with info (version ignored),
+ * then drops the old one in the background. Frees b. */
+int ts_catalog_build_commit(ts_catalog_build *b, const ts_catalog_info *info,
+                            ts_catalog_done_fn done, void *arg);
+/* Gives up: the live copy stays; the partial version is dropped. Frees b. */
+void ts_catalog_build_abort(ts_catalog_build *b);
+
+/* ---- deltas on the live copy ------------------------------------------ */
+
+/* Inserts or replaces products (their stock is kept). */
+int ts_catalog_put(ts_agent *a, const ts_catalog_item *items, size_t n, ts_catalog_done_fn done,
+                   void *arg);
+/* Removes products (archived, no longer for sale); unknown ids are fine. */
+int ts_catalog_remove(ts_agent *a, const int64_t *product_ids, size_t n, ts_catalog_done_fn done,
+                      void *arg);
+/* Replaces the on-hand of these products (quants read again whole). */
+int ts_catalog_set_stock(ts_agent *a, const ts_catalog_stock *s, size_t n, ts_catalog_done_fn done,
+                         void *arg);
+/* Records a completed delta: as_of, delta_at and the counters. */
+int ts_catalog_mark_delta(ts_agent *a, int64_t as_of_ms, int64_t delta_at_ms,
+                          ts_catalog_done_fn done, void *arg);
+
+/* Ops submitted and not yet done, background clean-ups aside (the sync
+ * waits for 0 before switching). */
+int ts_catalog_ops_in_flight(ts_agent *a);
+
+#endif

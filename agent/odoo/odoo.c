@@ -1,0 +1,1428 @@
+/*
+ * odoo.c - the sync with Odoo: when to read, what to read, and the state.
+ *
+ * One job runs at a time, as a chain of reads (odoo_rpc.h) whose callbacks
+ * start the next read:
+ *
+ *   full:  company -> pricelist -> currencies -> categories -> pricelist
+ *          items -> products (priced, written page by page into a new
+ *          version) -> quants (summed into it) -> template watermark ->
+ *          switch in one commit
+ *   delta: pricelist items -> templates -> products by write_date ->
+ *          variants of changed templates and items -> quants by write_date
+ *          -> those products' quants read again whole -> mark the copy
+ *
+ * Pages stream into the store: at most two page writes are in flight, so
+ * reading the next page overlaps writing the last one while memory stays at
+ * about one page whatever the catalogue's size. The pricelist items and the
+ * categories stay in memory (the pricer needs them for every price).
+ */
+#include "core/prom.h"
+#include "odoo/odoo.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/backoff.h"
+#include "odoo/catalog.h"
+#include "core/clock.h"
+#include "config/config.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "odoo/odoo_parse.h"
+#include "odoo/odoo_rpc.h"
+#include "odoo/pricing.h"
+
+#define RETRY_INITIAL_MS 2000
+#define RETRY_MAX_MS (300 * 1000)
+#define AUTH_JITTER_MS (60 * 1000)
+#define LINK_UP_JITTER_MAX_MS (30 * 1000)
+/* A page is parsed READ_SLICE records at a time and written WRITE_CHUNK
+ * products per store op; the next page is read while at most MAX_OPS_AHEAD
+ * ops (about one page) wait for the store. */
+#define READ_SLICE 250
+#define WRITE_CHUNK 250
+#define MAX_OPS_AHEAD 8
+#define DELTA_SET_MAX 10000 /* ids a delta follows up; more: a full snapshot instead */
+#define DOMAIN_MAX (512u * 1024u)
+
+#define PRODUCT_FIELDS                                                                             \
+    "[\"id\",\"default_code\",\"barcode\",\"name\",\"lst_price\",\"categ_id\","                    \
+    "\"product_tmpl_id\",\"write_date\",\"active\",\"sale_ok\"]"
+#define ITEM_FIELDS                                                                                \
+    "[\"id\",\"applied_on\",\"product_id\",\"product_tmpl_id\",\"categ_id\",\"min_quantity\","     \
+    "\"compute_price\",\"fixed_price\",\"percent_price\",\"base\",\"base_pricelist_id\","          \
+    "\"price_discount\",\"price_round\",\"price_surcharge\",\"price_min_margin\","                 \
+    "\"price_max_margin\",\"date_start\",\"date_end\",\"write_date\"]"
+
+typedef enum { ST_NEVER, ST_OK, ST_UNREACHABLE, ST_AUTH_FAILED } odoo_state;
+static const char *const state_names[] = {"never", "ok", "unreachable", "auth_failed"};
+
+typedef enum { JOB_NONE, JOB_FULL, JOB_DELTA } job_kind;
+
+typedef struct id_set {
+    int64_t *ids;
+    size_t n, cap;
+    int overflow;
+} id_set;
+
+typedef struct category {
+    int64_t id;
+    char *parent_path;
+} category;
+
+typedef struct ts_odoo ts_odoo;
+typedef void (*step_fn)(ts_odoo *o);
+typedef int (*page_fn)(ts_odoo *o, const cJSON *records);
+
+/* One paged search_read: by id (id > last seen) or by offset (write_date
+ * order, where ids do not grow). */
+typedef struct page_reader {
+    const char *model;
+    const char *fields;
+    const char *order;
+    char leaves[1024];    /* domain leaves before paging, JSON, "" for none */
+    const id_set *in_ids; /* adds [in_field, "in", ids] */
+    const char *in_field;
+    int by_id;
+    int64_t last_id;
+    int offset;
+    int limit;    /* 0: page_size */
+    int one_page; /* a single request, whatever it returns */
+    int include_archived;
+    page_fn on_page;
+    step_fn on_end;
+} page_reader;
+
+struct ts_odoo {
+    ts_agent *a;
+    const ts_odoo_config *cfg;
+    ts_odoo_rpc *rpc;
+    uv_timer_t timer;
+    int stopping;
+
+    odoo_state state;
+    char last_error[TS_ODOO_MESSAGE_MAX];
+    int64_t last_error_at_ms;
+    ts_backoff backoff;
+    job_kind next_job;
+    uint64_t next_attempt_mono;
+    uint64_t last_full_mono;
+    int64_t next_price_change_ms;
+    int full_wanted; /* a link came back while a job ran */
+
+    /* The job in hand. */
+    job_kind job;
+    int64_t read_started_ms;
+    uint64_t job_started_mono;
+    page_reader rd;
+    step_fn resume; /* run once page writes in flight <= resume_when */
+    int resume_when;
+    int store_err;
+    ts_catalog_build *build;
+    int64_t built_items, skipped;
+
+    /* What pricing needs (rebuilt by each full snapshot). */
+    int64_t company_currency_id, pricelist_currency_id;
+    ts_odoo_currency company_cur, pricelist_cur;
+    ts_price_item *items;
+    size_t n_items, cap_items;
+    int items_changed;
+    category *categs;
+    size_t n_categs, cap_categs;
+    ts_pricer *pricer;
+    int have_pricing; /* a full snapshot in this run set the above */
+
+    /* Delta bookkeeping. */
+    char wm_product[TS_ODOO_DATETIME_LEN], wm_template[TS_ODOO_DATETIME_LEN];
+    char wm_item[TS_ODOO_DATETIME_LEN], wm_quant[TS_ODOO_DATETIME_LEN];
+    id_set tmpl_ids, product_ids, quant_products;
+    ts_catalog_stock *reread_sums; /* one per quant_products id */
+    int delta_needs_full;
+
+    /* Counters. */
+    uint64_t fulls_ok, fulls_failed, deltas_ok, deltas_failed;
+    int64_t last_full_duration_ms;
+};
+
+static void schedule(ts_odoo *o, job_kind job, uint64_t delay_ms);
+static void job_failed(ts_odoo *o, int err, int auth_failed, const char *message);
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static void set_add(id_set *s, int64_t id)
+{
+    if (s->overflow)
+        return;
+    if (s->n && s->ids[s->n - 1] == id)
+        return; /* runs of the same id are common (quants of one product) */
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        int64_t *p = cap <= DELTA_SET_MAX ? realloc(s->ids, cap * sizeof(*p)) : NULL;
+        if (!p) {
+            s->overflow = 1;
+            return;
+        }
+        s->ids = p;
+        s->cap = cap;
+    }
+    s->ids[s->n++] = id;
+}
+
+static void set_clear(id_set *s)
+{
+    free(s->ids);
+    memset(s, 0, sizeof(*s));
+}
+
+static int cmp_i64(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+static void set_sort_unique(id_set *s)
+{
+    if (s->n < 2)
+        return;
+    qsort(s->ids, s->n, sizeof(*s->ids), cmp_i64);
+    size_t k = 1;
+    for (size_t i = 1; i < s->n; i++)
+        if (s->ids[i] != s->ids[k - 1])
+            s->ids[k++] = s->ids[i];
+    s->n = k;
+}
+
+/* Keeps the newest write_date seen ("YYYY-MM-DD HH:MM:SS" sorts as text). */
+static void watermark(char wm[TS_ODOO_DATETIME_LEN], const char *write_date)
+{
+    if (write_date[0] && strcmp(write_date, wm) > 0)
+        memcpy(wm, write_date, TS_ODOO_DATETIME_LEN);
+}
+
+/* The watermark minus odoo.delta_overlap_s, as an Odoo datetime. */
+static void since(const ts_odoo *o, const char *wm, char out[TS_ODOO_DATETIME_LEN])
+{
+    int64_t ms = 0;
+    if (!wm[0] || ts_parse_odoo_datetime(wm, &ms) != 0)
+        ms = 0;
+    ms -= o->cfg->delta_overlap_s * 1000;
+    ts_odoo_format_datetime(ms < 0 ? 0 : ms, out);
+}
+
+/* Uniform in [0, n): jitter from the back-off's own generator. */
+static uint64_t random_below(ts_odoo *o, uint64_t n)
+{
+    if (n == 0)
+        return 0;
+    uint64_t x = o->backoff.state ? o->backoff.state : 0x9E3779B97F4A7C15ull;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    o->backoff.state = x;
+    return x % n;
+}
+
+static const char *category_path(const ts_odoo *o, int64_t id)
+{
+    size_t lo = 0, hi = o->n_categs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (o->categs[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < o->n_categs && o->categs[lo].id == id ? o->categs[lo].parent_path : NULL;
+}
+
+static void free_pricing(ts_odoo *o)
+{
+    for (size_t i = 0; i < o->n_categs; i++)
+        free(o->categs[i].parent_path);
+    free(o->categs);
+    o->categs = NULL;
+    o->n_categs = o->cap_categs = 0;
+    free(o->items);
+    o->items = NULL;
+    o->n_items = o->cap_items = 0;
+    ts_pricer_free(o->pricer);
+    o->pricer = NULL;
+    o->have_pricing = 0;
+}
+
+/* ---- reading pages ---------------------------------------------------- */
+
+static void read_page(ts_odoo *o);
+static int fail_page(ts_odoo *o, const char *what);
+
+/* Runs fn once at most `when` page writes are in flight. */
+static void after_writes(ts_odoo *o, int when, step_fn fn)
+{
+    o->resume = fn;
+    o->resume_when = when;
+    if (o->store_err) {
+        o->resume = NULL;
+        job_failed(o, o->store_err, 0, "the local copy could not be written (disk full?)");
+        return;
+    }
+    if (ts_catalog_ops_in_flight(o->a) <= when) {
+        o->resume = NULL;
+        fn(o);
+    }
+}
+
+/* Catalog op done (loop): arg is the agent, so a late callback after
+ * ts_odoo_stop finds a->odoo NULL instead of freed memory. */
+static void on_write_done(void *arg, int err)
+{
+    ts_agent *a = arg;
+    ts_odoo *o = a->odoo;
+    if (!o || o->stopping)
+        return;
+    if (err != 0 && !o->store_err)
+        o->store_err = err;
+    if (o->resume)
+        after_writes(o, o->resume_when, o->resume);
+}
+
+/* Hands the page's records to rd.on_page in slices of READ_SLICE, each a
+ * small cJSON array: a page is never one big tree. At least one call, so
+ * a handler sees an empty answer too. */
+static int read_slices(ts_odoo *o, const ts_odoo_answer *ans)
+{
+    ts_odoo_list list;
+    if (ts_odoo_list_begin(&list, ans->records, ans->records_len) != 0)
+        return fail_page(o, "not a list of records");
+    int first = 1;
+    for (;;) {
+        cJSON *slice = cJSON_CreateArray(), *rec = NULL;
+        if (!slice)
+            return fail_page(o, "out of memory for a page");
+        int n = 0, rc = 0;
+        while (n < READ_SLICE && (rc = ts_odoo_list_next(&list, &rec)) == 0 && rec) {
+            cJSON_AddItemToArray(slice, rec);
+            n++;
+        }
+        if (rc == 0 && (n > 0 || first))
+            rc = o->rd.on_page(o, slice) != 0 ? -1 : 0;
+        else if (rc != 0)
+            rc = fail_page(o, "a record is not well-formed JSON");
+        cJSON_Delete(slice);
+        if (rc != 0)
+            return rc;
+        if (n < READ_SLICE)
+            return 0;
+        first = 0;
+    }
+}
+
+/* A page arrived. The next page is asked for before this one is worked on
+ * (when the store keeps up), so Odoo prepares it while we price and write. */
+static void on_page(void *arg, const ts_odoo_answer *ans)
+{
+    ts_odoo *o = arg;
+    if (o->stopping || o->job == JOB_NONE)
+        return;
+    if (ans->err) {
+        job_failed(o, ans->err, ans->auth_failed, ans->message);
+        return;
+    }
+    size_t n;
+    cJSON *last;
+    if (ts_odoo_list_last(ans->records, ans->records_len, &n, &last) != 0) {
+        fail_page(o, "not a list of records");
+        return;
+    }
+    int64_t id;
+    if (last && ts_odoo_int(cJSON_GetObjectItemCaseSensitive(last, "id"), &id) == 0)
+        o->rd.last_id = id;
+    cJSON_Delete(last);
+    o->rd.offset += (int)n;
+    size_t limit = (size_t)(o->rd.limit ? o->rd.limit : o->cfg->page_size);
+    int more = n >= limit && !o->rd.one_page;
+    int asked = 0;
+    if (more && ts_catalog_ops_in_flight(o->a) <= MAX_OPS_AHEAD) {
+        read_page(o);
+        if (o->job == JOB_NONE)
+            return; /* could not send */
+        asked = 1;
+    }
+    if (read_slices(o, ans) != 0)
+        return; /* the job failed (and the read asked for was canceled) */
+    if (!more)
+        after_writes(o, 0, o->rd.on_end);
+    else if (!asked)
+        after_writes(o, MAX_OPS_AHEAD, read_page);
+}
+
+static void put_id_list(ts_buf *b, const id_set *s)
+{
+    ts_buf_puts(b, "[");
+    for (size_t i = 0; i < s->n; i++)
+        ts_buf_printf(b, "%s%lld", i ? "," : "", (long long)s->ids[i]);
+    ts_buf_puts(b, "]");
+}
+
+static void read_page(ts_odoo *o)
+{
+    page_reader *rd = &o->rd;
+    ts_buf dom;
+    ts_buf_init(&dom, DOMAIN_MAX);
+    ts_buf_puts(&dom, "[");
+    ts_buf_puts(&dom, rd->leaves);
+    if (rd->in_ids) {
+        ts_buf_printf(&dom, "%s[\"%s\",\"in\",", rd->leaves[0] ? "," : "", rd->in_field);
+        put_id_list(&dom, rd->in_ids);
+        ts_buf_puts(&dom, "]");
+    }
+    if (rd->by_id)
+        ts_buf_printf(&dom, "%s[\"id\",\">\",%lld]", dom.len > 1 ? "," : "",
+                      (long long)rd->last_id);
+    ts_buf_puts(&dom, "]");
+    ts_odoo_query q = {rd->model,
+                       dom.data,
+                       rd->fields,
+                       rd->order,
+                       rd->limit ? rd->limit : o->cfg->page_size,
+                       rd->by_id ? 0 : rd->offset,
+                       rd->include_archived};
+    int rc = ts_buf_ok(&dom) ? ts_odoo_rpc_search_read(o->rpc, &q, on_page, o) : TS_ETOOBIG;
+    ts_buf_free(&dom);
+    if (rc != 0)
+        job_failed(o, rc, 0, "cannot send a request to Odoo");
+}
+
+/* Sets up a paged read (read_page sends it); leaves_fmt gives the domain's
+ * leaves, printf-style. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 8, 9)))
+#endif
+static void
+setup_read(ts_odoo *o, const char *model, const char *fields, int by_id, page_fn on_page_fn,
+           step_fn on_end, int include_archived, const char *leaves_fmt, ...)
+{
+    page_reader *rd = &o->rd;
+    memset(rd, 0, sizeof(*rd));
+    rd->model = model;
+    rd->fields = fields;
+    rd->by_id = by_id;
+    rd->order = by_id ? "id" : "write_date,id";
+    rd->on_page = on_page_fn;
+    rd->on_end = on_end;
+    rd->include_archived = include_archived;
+    va_list ap;
+    va_start(ap, leaves_fmt);
+    vsnprintf(rd->leaves, sizeof(rd->leaves), leaves_fmt, ap);
+    va_end(ap);
+}
+
+/* ---- full snapshot ---------------------------------------------------- */
+
+static void full_pricelist(ts_odoo *o);
+static void full_currencies(ts_odoo *o);
+static void full_categories(ts_odoo *o);
+static void full_items(ts_odoo *o);
+static void full_products(ts_odoo *o);
+static void full_quants(ts_odoo *o);
+static void full_template_mark(ts_odoo *o);
+static void full_switch(ts_odoo *o);
+
+static int fail_page(ts_odoo *o, const char *what)
+{
+    char msg[TS_ODOO_MESSAGE_MAX];
+    snprintf(msg, sizeof(msg), "Odoo's answer cannot be used: %s", what);
+    job_failed(o, TS_EPROTO, 0, msg);
+    return TS_EPROTO;
+}
+
+static int on_company(ts_odoo *o, const cJSON *records)
+{
+    const cJSON *first = cJSON_GetArrayItem(records, 0);
+    if (!first ||
+        ts_odoo_many2one_id(cJSON_GetObjectItemCaseSensitive(first, "currency_id"),
+                            &o->company_currency_id) != 0 ||
+        o->company_currency_id == 0)
+        return fail_page(o, "no company with a currency is readable by the Odoo user");
+    return 0;
+}
+
+/* The first company (by id) the Odoo user sees gives the base currency. */
+static void full_company(ts_odoo *o)
+{
+    setup_read(o, "res.company", "[\"id\",\"currency_id\"]", 0, on_company, full_pricelist, 0, "%s",
+               "");
+    o->rd.order = "id";
+    o->rd.limit = 1;
+    o->rd.one_page = 1;
+    read_page(o);
+}
+
+static int on_pricelist(ts_odoo *o, const cJSON *records)
+{
+    const cJSON *first = cJSON_GetArrayItem(records, 0);
+    if (!first) {
+        char msg[TS_ODOO_MESSAGE_MAX];
+        snprintf(msg, sizeof(msg),
+                 "odoo.pricelist_id %lld does not exist in Odoo or the Odoo user cannot read it",
+                 (long long)o->cfg->pricelist_id);
+        job_failed(o, TS_EPROTO, 0, msg);
+        return TS_EPROTO;
+    }
+    if (ts_odoo_many2one_id(cJSON_GetObjectItemCaseSensitive(first, "currency_id"),
+                            &o->pricelist_currency_id) != 0 ||
+        o->pricelist_currency_id == 0)
+        return fail_page(o, "the pricelist has no currency");
+    return 0;
+}
+
+static void full_pricelist(ts_odoo *o)
+{
+    o->pricelist_currency_id = 0;
+    if (!o->cfg->pricelist_id) {
+        full_currencies(o);
+        return;
+    }
+    setup_read(o, "product.pricelist", "[\"id\",\"currency_id\"]", 0, on_pricelist, full_currencies,
+               1, "[\"id\",\"=\",%lld]", (long long)o->cfg->pricelist_id);
+    o->rd.order = "id";
+    o->rd.one_page = 1;
+    read_page(o);
+}
+
+static int on_currencies(ts_odoo *o, const cJSON *records)
+{
+    int have_company = 0, have_pricelist = !o->pricelist_currency_id;
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records)
+    {
+        ts_odoo_currency c;
+        if (ts_odoo_parse_currency(rec, &c) != 0)
+            return fail_page(o, "a currency without decimal_places or rate");
+        if (c.id == o->company_currency_id) {
+            o->company_cur = c;
+            have_company = 1;
+        }
+        if (c.id == o->pricelist_currency_id) {
+            o->pricelist_cur = c;
+            have_pricelist = 1;
+        }
+    }
+    if (!have_company || !have_pricelist)
+        return fail_page(o, "the company's or the pricelist's currency cannot be read");
+    return 0;
+}
+
+/* Currencies may be archived (EUR is, in a fresh Odoo): active_test false. */
+static void full_currencies(ts_odoo *o)
+{
+    setup_read(
+        o, "res.currency", "[\"id\",\"name\",\"decimal_places\",\"rate\"]", 0, on_currencies,
+        full_categories, 1, "[\"id\",\"in\",[%lld,%lld]]", (long long)o->company_currency_id,
+        (long long)(o->pricelist_currency_id ? o->pricelist_currency_id : o->company_currency_id));
+    o->rd.order = "id";
+    o->rd.one_page = 1;
+    read_page(o);
+}
+
+static int on_categories(ts_odoo *o, const cJSON *records)
+{
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records)
+    {
+        ts_odoo_category c;
+        if (ts_odoo_parse_category(rec, &c) != 0)
+            return fail_page(o, "a product category without a readable parent_path");
+        if (o->n_categs == o->cap_categs) {
+            size_t cap = o->cap_categs ? o->cap_categs * 2 : 64;
+            category *p = realloc(o->categs, cap * sizeof(*p));
+            if (!p)
+                return fail_page(o, "out of memory for the categories");
+            o->categs = p;
+            o->cap_categs = cap;
+        }
+        char *path = strdup(c.parent_path);
+        if (!path)
+            return fail_page(o, "out of memory for the categories");
+        o->categs[o->n_categs].id = c.id;
+        o->categs[o->n_categs++].parent_path = path;
+    }
+    return 0;
+}
+
+static void full_categories(ts_odoo *o)
+{
+    free_pricing(o);
+    setup_read(o, "product.category", "[\"id\",\"parent_path\"]", 1, on_categories, full_items, 0,
+               "%s", "");
+    read_page(o);
+}
+
+/* Where the item with this id is or would go in o->items (sorted by id). */
+static size_t item_slot(const ts_odoo *o, int64_t id)
+{
+    size_t lo = 0, hi = o->n_items;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (o->items[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static const ts_price_item *find_item(const ts_odoo *o, int64_t id)
+{
+    size_t i = item_slot(o, id);
+    return i < o->n_items && o->items[i].id == id ? &o->items[i] : NULL;
+}
+
+/* Inserts or replaces one item, keeping o->items sorted by id. Parsed
+ * items are zeroed first (ts_odoo_parse_price_item), so memcmp compares. */
+static int upsert_item(ts_odoo *o, const ts_price_item *it)
+{
+    size_t lo = item_slot(o, it->id);
+    if (lo < o->n_items && o->items[lo].id == it->id) {
+        o->items[lo] = *it;
+        return 0;
+    }
+    if (o->n_items == o->cap_items) {
+        size_t cap = o->cap_items ? o->cap_items * 2 : 64;
+        ts_price_item *p = realloc(o->items, cap * sizeof(*p));
+        if (!p)
+            return TS_ENOMEM;
+        o->items = p;
+        o->cap_items = cap;
+    }
+    memmove(&o->items[lo + 1], &o->items[lo], (o->n_items - lo) * sizeof(*o->items));
+    o->items[lo] = *it;
+    o->n_items++;
+    return 0;
+}
+
+static int on_items(ts_odoo *o, const cJSON *records)
+{
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records)
+    {
+        ts_price_item it;
+        char wd[TS_ODOO_DATETIME_LEN];
+        if (ts_odoo_parse_price_item(rec, &it, wd) != 0)
+            return fail_page(o, "a pricelist item in an unexpected shape");
+        watermark(o->wm_item, wd);
+        const ts_price_item *had = find_item(o, it.id);
+        if (had && memcmp(had, &it, sizeof(it)) == 0)
+            continue; /* seen again in the overlap window, unchanged */
+        if (upsert_item(o, &it) != 0)
+            return fail_page(o, "out of memory for the pricelist items");
+        o->items_changed = 1;
+        if (o->job == JOB_DELTA) {
+            if (it.applied_on == TS_APPLIED_VARIANT)
+                set_add(&o->product_ids, it.product_id);
+            else if (it.applied_on == TS_APPLIED_TEMPLATE)
+                set_add(&o->tmpl_ids, it.product_tmpl_id);
+            else
+                o->delta_needs_full = 1; /* a category or global rule: every price may move */
+        }
+    }
+    return 0;
+}
+
+static void full_items(ts_odoo *o)
+{
+    if (!o->cfg->pricelist_id) {
+        full_products(o);
+        return;
+    }
+    setup_read(o, "product.pricelist.item", ITEM_FIELDS, 1, on_items, full_products, 0,
+               "[\"pricelist_id\",\"=\",%lld]", (long long)o->cfg->pricelist_id);
+    read_page(o);
+}
+
+static int make_pricer(ts_odoo *o)
+{
+    ts_pricer *p = NULL;
+    const ts_currency *pl = o->pricelist_currency_id ? &o->pricelist_cur.cur : NULL;
+    int rc = ts_pricer_new(o->items, o->n_items, pl, &o->company_cur.cur, ts_wall_ms(), &p);
+    if (rc != 0)
+        return rc;
+    ts_pricer_free(o->pricer);
+    o->pricer = p;
+    o->next_price_change_ms = ts_pricer_next_change_ms(p);
+    o->items_changed = 0;
+    return 0;
+}
+
+/* Turns one parsed product into the copy's item; 0, or 1 to skip it. */
+static int item_of(ts_odoo *o, const ts_odoo_product *p, ts_catalog_item *it)
+{
+    if (!p->sku[0] && !p->barcode[0])
+        return 1;
+    ts_price_product pp = {p->id, p->tmpl_id, p->categ_id, p->lst_price};
+    ts_price price;
+    if (ts_pricer_price(o->pricer, &pp, category_path(o, p->categ_id), &price) != 0)
+        return 1;
+    memset(it, 0, sizeof(*it));
+    it->product_id = p->id;
+    it->tmpl_id = p->tmpl_id;
+    it->categ_id = p->categ_id;
+    memcpy(it->sku, p->sku, sizeof(it->sku));
+    memcpy(it->barcode, p->barcode, sizeof(it->barcode));
+    memcpy(it->name, p->name, sizeof(it->name));
+    it->price_minor = price.amount_minor;
+    it->decimal_places = price.decimal_places;
+    it->source = price.source;
+    return 0;
+}
+
+/* Writes a page's items and removals: into the new version (full) or the
+ * live copy (delta). */
+static int write_products(ts_odoo *o, const ts_catalog_item *items, size_t n_items,
+                          const int64_t *gone, size_t n_gone)
+{
+    int rc = 0;
+    if (n_items)
+        rc = o->job == JOB_FULL
+                 ? ts_catalog_build_put(o->build, items, n_items, on_write_done, o->a)
+                 : ts_catalog_put(o->a, items, n_items, on_write_done, o->a);
+    if (rc == 0 && n_gone)
+        rc = ts_catalog_remove(o->a, gone, n_gone, on_write_done, o->a);
+    if (rc != 0)
+        job_failed(o, rc, 0, "the local copy could not be written");
+    return rc;
+}
+
+/* A page of products, priced, written in chunks of WRITE_CHUNK. In a delta,
+ * products archived or no longer for sale leave the copy (sale_ok is
+ * checked here, not in the domain, so that a product losing it is seen). */
+static int on_products(ts_odoo *o, const cJSON *records)
+{
+    ts_catalog_item *items = malloc(WRITE_CHUNK * sizeof(*items));
+    int64_t *gone = malloc(WRITE_CHUNK * sizeof(*gone));
+    size_t n_items = 0, n_gone = 0;
+    int rc = 0;
+    const cJSON *rec;
+    if (!items || !gone) {
+        rc = fail_page(o, "out of memory for a page of products");
+        goto done;
+    }
+    cJSON_ArrayForEach(rec, records)
+    {
+        ts_odoo_product p;
+        int prc = ts_odoo_parse_product(rec, &p);
+        if (prc == TS_EINVAL) {
+            rc = fail_page(o, "a product in an unexpected shape");
+            goto done;
+        }
+        if (prc == 0)
+            watermark(o->wm_product, p.write_date);
+        int wanted = prc == 0 && p.active && p.sale_ok;
+        if (wanted && item_of(o, &p, &items[n_items]) == 0) {
+            n_items++;
+        } else {
+            if (wanted || prc != 0)
+                o->skipped++; /* neither SKU nor barcode, too long, or no price */
+            if (o->job == JOB_DELTA)
+                gone[n_gone++] = p.id;
+        }
+        if (n_items == WRITE_CHUNK || n_gone == WRITE_CHUNK || !rec->next) {
+            o->built_items += (int64_t)n_items;
+            rc = write_products(o, items, n_items, gone, n_gone);
+            if (rc != 0)
+                goto done;
+            n_items = n_gone = 0;
+        }
+    }
+done:
+    free(items);
+    free(gone);
+    return rc;
+}
+
+static void full_products(ts_odoo *o)
+{
+    int rc = make_pricer(o);
+    if (rc != 0) {
+        job_failed(o, rc, 0, "the pricelist's currencies cannot be used (decimal places or rate)");
+        return;
+    }
+    o->have_pricing = 1;
+    setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, full_quants, 0, "%s",
+               "[\"sale_ok\",\"=\",true]");
+    read_page(o);
+}
+
+static int cmp_stock(const void *x, const void *y)
+{
+    const ts_catalog_stock *a = x, *b = y;
+    return (a->product_id > b->product_id) - (a->product_id < b->product_id);
+}
+
+/* Sums the page's quants per product, sorted so the store writes in key
+ * order. Returns the number of products, or -1 for a malformed quant. */
+static long sum_quants(const cJSON *records, ts_catalog_stock *out, char *wm)
+{
+    size_t n = 0;
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records)
+    {
+        ts_odoo_quant q;
+        if (ts_odoo_parse_quant(rec, &q) != 0)
+            return -1;
+        watermark(wm, q.write_date);
+        out[n].product_id = q.product_id;
+        out[n++].qty_milli = q.qty_milli;
+    }
+    if (n == 0)
+        return 0;
+    qsort(out, n, sizeof(*out), cmp_stock);
+    size_t k = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (out[i].product_id == out[k].product_id)
+            out[k].qty_milli += out[i].qty_milli;
+        else
+            out[++k] = out[i];
+    }
+    return (long)(k + 1);
+}
+
+static int on_full_quants(ts_odoo *o, const cJSON *records)
+{
+    int n = cJSON_GetArraySize(records);
+    ts_catalog_stock *s = malloc((size_t)(n ? n : 1) * sizeof(*s));
+    if (!s)
+        return fail_page(o, "out of memory for a page of quants");
+    long k = sum_quants(records, s, o->wm_quant);
+    int rc = 0;
+    if (k < 0) {
+        rc = fail_page(o, "a stock quant in an unexpected shape");
+    } else if (k > 0) {
+        rc = ts_catalog_build_add_stock(o->build, s, (size_t)k, on_write_done, o->a);
+        if (rc != 0)
+            job_failed(o, rc, 0, "the local copy could not be written");
+    }
+    free(s);
+    return rc;
+}
+
+static void full_quants(ts_odoo *o)
+{
+    setup_read(o, "stock.quant", "[\"id\",\"product_id\",\"quantity\",\"write_date\"]", 1,
+               on_full_quants, full_template_mark, 0, "[\"location_id\",\"child_of\",%lld]",
+               (long long)o->cfg->location_id);
+    read_page(o);
+}
+
+static int on_template_mark(ts_odoo *o, const cJSON *records)
+{
+    int64_t id;
+    char wd[TS_ODOO_DATETIME_LEN];
+    const cJSON *first = cJSON_GetArrayItem(records, 0);
+    if (first && ts_odoo_parse_stamp(first, &id, wd) == 0)
+        watermark(o->wm_template, wd);
+    return 0;
+}
+
+/* The newest product.template write_date: where template deltas start. */
+static void full_template_mark(ts_odoo *o)
+{
+    setup_read(o, "product.template", "[\"id\",\"write_date\"]", 0, on_template_mark, full_switch,
+               1, "%s", "");
+    o->rd.order = "write_date desc,id desc";
+    o->rd.limit = 1;
+    o->rd.one_page = 1;
+    read_page(o);
+}
+
+static void job_succeeded(ts_odoo *o);
+
+static void on_switched(void *arg, int err)
+{
+    ts_agent *a = arg;
+    ts_odoo *o = a->odoo;
+    if (!o || o->stopping)
+        return;
+    if (err != 0) {
+        job_failed(o, err, 0, "the new copy could not be switched in (disk full?)");
+        return;
+    }
+    ts_pricer_stats ps;
+    ts_pricer_get_stats(o->pricer, &ps);
+    o->last_full_duration_ms = (int64_t)(ts_mono_ms() - o->job_started_mono);
+    ts_info("odoo.snapshot_done",
+            "items=%lld skipped=%lld list_price_fallback=%llu duration_ms=%lld",
+            (long long)o->built_items, (long long)o->skipped, (unsigned long long)ps.fallback,
+            (long long)o->last_full_duration_ms);
+    o->last_full_mono = ts_mono_ms();
+    o->fulls_ok++;
+    job_succeeded(o);
+}
+
+static void full_switch(ts_odoo *o)
+{
+    ts_pricer_stats ps;
+    ts_pricer_get_stats(o->pricer, &ps);
+    ts_catalog_info info;
+    memset(&info, 0, sizeof(info));
+    info.as_of_ms = o->read_started_ms;
+    info.full_at_ms = ts_wall_ms();
+    info.items = o->built_items;
+    info.skipped = o->skipped;
+    info.fallback = (int64_t)ps.fallback;
+    const ts_odoo_currency *c = o->pricelist_currency_id ? &o->pricelist_cur : &o->company_cur;
+    memcpy(info.currency, c->name, sizeof(info.currency));
+    ts_catalog_build *b = o->build;
+    o->build = NULL;
+    int rc = ts_catalog_build_commit(b, &info, on_switched, o->a);
+    if (rc != 0)
+        job_failed(o, rc, 0, "the new copy could not be switched in");
+}
+
+static void start_full(ts_odoo *o)
+{
+    char why[TS_ODOO_MESSAGE_MAX];
+    /* Store IT rotates the key by replacing the file: read it every time. */
+    if (ts_odoo_rpc_reload_key(o->rpc, why, sizeof(why)) != 0) {
+        job_failed(o, TS_EIO, 1, why);
+        return;
+    }
+    int rc = ts_catalog_build_begin(o->a, &o->build);
+    if (rc != 0) {
+        job_failed(o, rc, 0, "cannot start a new copy");
+        return;
+    }
+    o->built_items = o->skipped = 0;
+    o->wm_product[0] = o->wm_template[0] = o->wm_item[0] = o->wm_quant[0] = '\0';
+    full_company(o);
+}
+
+/* ---- delta ------------------------------------------------------------ */
+
+static void delta_templates(ts_odoo *o);
+static void delta_products(ts_odoo *o);
+static void delta_template_variants(ts_odoo *o);
+static void delta_item_variants(ts_odoo *o);
+static void delta_quants(ts_odoo *o);
+static void delta_quants_reread(ts_odoo *o);
+static void delta_mark(ts_odoo *o);
+
+static void delta_items(ts_odoo *o)
+{
+    char from[TS_ODOO_DATETIME_LEN];
+    if (!o->cfg->pricelist_id) {
+        delta_templates(o);
+        return;
+    }
+    since(o, o->wm_item, from);
+    setup_read(o, "product.pricelist.item", ITEM_FIELDS, 0, on_items, delta_templates, 0,
+               "[\"pricelist_id\",\"=\",%lld],[\"write_date\",\">=\",\"%s\"]",
+               (long long)o->cfg->pricelist_id, from);
+    read_page(o);
+}
+
+static int on_templates(ts_odoo *o, const cJSON *records)
+{
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records)
+    {
+        int64_t id;
+        char wd[TS_ODOO_DATETIME_LEN];
+        if (ts_odoo_parse_stamp(rec, &id, wd) != 0)
+            return fail_page(o, "a product template in an unexpected shape");
+        watermark(o->wm_template, wd);
+        set_add(&o->tmpl_ids, id);
+    }
+    return 0;
+}
+
+static void delta_templates(ts_odoo *o)
+{
+    if (o->delta_needs_full) {
+        delta_mark(o);
+        return;
+    }
+    if (o->items_changed && make_pricer(o) != 0) {
+        job_failed(o, TS_EINVAL, 0, "the pricelist's currencies cannot be used");
+        return;
+    }
+    char from[TS_ODOO_DATETIME_LEN];
+    since(o, o->wm_template, from);
+    setup_read(o, "product.template", "[\"id\",\"write_date\"]", 0, on_templates, delta_products, 1,
+               "[\"write_date\",\">=\",\"%s\"]", from);
+    read_page(o);
+}
+
+static void delta_products(ts_odoo *o)
+{
+    char from[TS_ODOO_DATETIME_LEN];
+    since(o, o->wm_product, from);
+    setup_read(o, "product.product", PRODUCT_FIELDS, 0, on_products, delta_template_variants, 1,
+               "[\"write_date\",\">=\",\"%s\"]", from);
+    read_page(o);
+}
+
+/* Variants of templates whose write_date moved (a price set on the form). */
+static void delta_template_variants(ts_odoo *o)
+{
+    if (o->tmpl_ids.overflow || o->product_ids.overflow) {
+        o->delta_needs_full = 1;
+        delta_mark(o);
+        return;
+    }
+    if (o->tmpl_ids.n == 0) {
+        delta_item_variants(o);
+        return;
+    }
+    set_sort_unique(&o->tmpl_ids);
+    setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_item_variants, 1, "%s",
+               "");
+    o->rd.in_ids = &o->tmpl_ids;
+    o->rd.in_field = "product_tmpl_id";
+    read_page(o);
+}
+
+/* Variants named by changed pricelist items. */
+static void delta_item_variants(ts_odoo *o)
+{
+    if (o->product_ids.n == 0) {
+        delta_quants(o);
+        return;
+    }
+    set_sort_unique(&o->product_ids);
+    setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_quants, 1, "%s", "");
+    o->rd.in_ids = &o->product_ids;
+    o->rd.in_field = "id";
+    read_page(o);
+}
+
+static int on_quant_changes(ts_odoo *o, const cJSON *records)
+{
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records)
+    {
+        int64_t id, product;
+        char wd[TS_ODOO_DATETIME_LEN];
+        if (ts_odoo_parse_stamp(rec, &id, wd) != 0 ||
+            ts_odoo_many2one_id(cJSON_GetObjectItemCaseSensitive(rec, "product_id"), &product) ||
+            product == 0)
+            return fail_page(o, "a stock quant in an unexpected shape");
+        watermark(o->wm_quant, wd);
+        set_add(&o->quant_products, product);
+    }
+    return 0;
+}
+
+static void delta_quants(ts_odoo *o)
+{
+    char from[TS_ODOO_DATETIME_LEN];
+    since(o, o->wm_quant, from);
+    setup_read(o, "stock.quant", "[\"id\",\"product_id\",\"write_date\"]", 0, on_quant_changes,
+               delta_quants_reread, 0,
+               "[\"location_id\",\"child_of\",%lld],[\"write_date\",\">=\",\"%s\"]",
+               (long long)o->cfg->location_id, from);
+    read_page(o);
+}
+
+static int on_quant_reread(ts_odoo *o, const cJSON *records)
+{
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records)
+    {
+        ts_odoo_quant q;
+        if (ts_odoo_parse_quant(rec, &q) != 0)
+            return fail_page(o, "a stock quant in an unexpected shape");
+        int64_t *hit = bsearch(&q.product_id, o->quant_products.ids, o->quant_products.n,
+                               sizeof(int64_t), cmp_i64);
+        if (hit)
+            o->reread_sums[hit - o->quant_products.ids].qty_milli += q.qty_milli;
+    }
+    return 0;
+}
+
+static void delta_write_stock(ts_odoo *o)
+{
+    int rc = ts_catalog_set_stock(o->a, o->reread_sums, o->quant_products.n, on_write_done, o->a);
+    free(o->reread_sums);
+    o->reread_sums = NULL;
+    if (rc != 0) {
+        job_failed(o, rc, 0, "the local copy could not be written");
+        return;
+    }
+    after_writes(o, 0, delta_mark);
+}
+
+/* Each product whose quants changed gets its quants read again whole, so a
+ * quant Odoo deleted does not linger in the sum. */
+static void delta_quants_reread(ts_odoo *o)
+{
+    if (o->quant_products.overflow) {
+        o->delta_needs_full = 1;
+        delta_mark(o);
+        return;
+    }
+    if (o->quant_products.n == 0) {
+        delta_mark(o);
+        return;
+    }
+    set_sort_unique(&o->quant_products);
+    free(o->reread_sums);
+    o->reread_sums = calloc(o->quant_products.n, sizeof(*o->reread_sums));
+    if (!o->reread_sums) {
+        job_failed(o, TS_ENOMEM, 0, "out of memory for the changed quants");
+        return;
+    }
+    for (size_t i = 0; i < o->quant_products.n; i++)
+        o->reread_sums[i].product_id = o->quant_products.ids[i];
+    setup_read(o, "stock.quant", "[\"id\",\"product_id\",\"quantity\"]", 1, on_quant_reread,
+               delta_write_stock, 0, "[\"location_id\",\"child_of\",%lld]",
+               (long long)o->cfg->location_id);
+    o->rd.in_ids = &o->quant_products;
+    o->rd.in_field = "product_id";
+    read_page(o);
+}
+
+static void on_delta_marked(void *arg, int err)
+{
+    ts_agent *a = arg;
+    ts_odoo *o = a->odoo;
+    if (!o || o->stopping)
+        return;
+    if (err != 0) {
+        job_failed(o, err, 0, "the local copy could not be written");
+        return;
+    }
+    o->deltas_ok++;
+    job_succeeded(o);
+}
+
+static void delta_mark(ts_odoo *o)
+{
+    if (o->delta_needs_full) {
+        /* What changed touches more than a delta can follow: the rest of this
+         * delta is done by a full snapshot, right now. */
+        ts_info("odoo.delta_to_full", "why=\"pricelist rule on a category or all products, or "
+                                      "too many changes\"");
+        o->full_wanted = 1;
+        o->deltas_ok++;
+        job_succeeded(o);
+        return;
+    }
+    int rc = ts_catalog_mark_delta(o->a, o->read_started_ms, ts_wall_ms(), on_delta_marked, o->a);
+    if (rc != 0)
+        job_failed(o, rc, 0, "the local copy could not be written");
+}
+
+static void start_delta(ts_odoo *o)
+{
+    set_clear(&o->tmpl_ids);
+    set_clear(&o->product_ids);
+    set_clear(&o->quant_products);
+    o->delta_needs_full = 0;
+    o->items_changed = 0;
+    delta_items(o);
+}
+
+/* ---- scheduling and state --------------------------------------------- */
+
+static void set_state(ts_odoo *o, odoo_state s)
+{
+    if (o->state != s)
+        ts_info("odoo.state", "state=%s was=%s", state_names[s], state_names[o->state]);
+    o->state = s;
+}
+
+static void job_end(ts_odoo *o)
+{
+    o->job = JOB_NONE;
+    o->resume = NULL;
+    o->store_err = 0;
+    set_clear(&o->tmpl_ids);
+    set_clear(&o->product_ids);
+    set_clear(&o->quant_products);
+    free(o->reread_sums);
+    o->reread_sums = NULL;
+}
+
+/* The next job after a success: a full one when due, else a delta. */
+static void schedule_next(ts_odoo *o)
+{
+    uint64_t now = ts_mono_ms();
+    uint64_t full_due = o->last_full_mono + (uint64_t)o->cfg->full_resync_s * 1000;
+    int64_t change_in = o->next_price_change_ms - ts_wall_ms();
+    if (o->next_price_change_ms != INT64_MAX && change_in >= 0 &&
+        now + (uint64_t)change_in < full_due)
+        full_due = now + (uint64_t)change_in + 1000; /* a pricelist date starts or ends */
+    uint64_t delta_due = now + (uint64_t)o->cfg->delta_s * 1000;
+    if (o->full_wanted || !o->have_pricing || full_due <= now)
+        schedule(o, JOB_FULL, 0);
+    else if (full_due <= delta_due)
+        schedule(o, JOB_FULL, full_due - now);
+    else
+        schedule(o, JOB_DELTA, delta_due - now);
+}
+
+static void job_succeeded(ts_odoo *o)
+{
+    job_end(o);
+    ts_backoff_reset(&o->backoff);
+    o->last_error[0] = '\0';
+    set_state(o, ST_OK);
+    schedule_next(o);
+}
+
+static void job_failed(ts_odoo *o, int err, int auth_failed, const char *message)
+{
+    if (o->stopping || o->job == JOB_NONE)
+        return;
+    job_kind was = o->job;
+    ts_odoo_rpc_cancel(o->rpc); /* a page asked for ahead is not wanted now */
+    if (o->build) {
+        ts_catalog_build_abort(o->build);
+        o->build = NULL;
+    }
+    job_end(o);
+    if (was == JOB_FULL)
+        o->fulls_failed++;
+    else
+        o->deltas_failed++;
+    snprintf(o->last_error, sizeof(o->last_error), "%s", message);
+    o->last_error_at_ms = ts_wall_ms();
+    uint64_t delay;
+    if (auth_failed) {
+        set_state(o, ST_AUTH_FAILED);
+        delay = TS_ODOO_AUTH_RETRY_MS + random_below(o, AUTH_JITTER_MS);
+        ts_backoff_next(&o->backoff, -1);
+    } else {
+        if (err != TS_EIO && err != TS_EFULL && err != TS_ENOMEM)
+            set_state(o, ST_UNREACHABLE);
+        delay = ts_backoff_next(&o->backoff, -1);
+    }
+    ts_warn("odoo.sync_failed", "job=%s state=%s retry_in_ms=%llu msg=\"%s\"",
+            was == JOB_FULL ? "full" : "delta", state_names[o->state], (unsigned long long)delay,
+            o->last_error);
+    schedule(o, JOB_FULL, delay); /* after a failure, a fresh snapshot */
+}
+
+static int has_copy(ts_agent *a)
+{
+    ts_catalog_info info;
+    ts_catalog_get_info(a, &info);
+    return info.has_copy;
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    ts_odoo *o = t->data;
+    if (o->stopping || o->job != JOB_NONE)
+        return;
+    job_kind job = o->next_job;
+    o->next_job = JOB_NONE;
+    if (job == JOB_DELTA && (!o->have_pricing || !has_copy(o->a)))
+        job = JOB_FULL;
+    o->job = job;
+    o->read_started_ms = ts_wall_ms();
+    o->job_started_mono = ts_mono_ms();
+    o->full_wanted = 0;
+    ts_debug("odoo.sync_start", "job=%s", job == JOB_FULL ? "full" : "delta");
+    if (job == JOB_FULL)
+        start_full(o);
+    else
+        start_delta(o);
+}
+
+static void schedule(ts_odoo *o, job_kind job, uint64_t delay_ms)
+{
+    o->next_job = job;
+    o->next_attempt_mono = ts_mono_ms() + delay_ms;
+    uv_timer_start(&o->timer, on_timer, delay_ms, 0);
+}
+
+void ts_odoo_link_up(ts_agent *a)
+{
+    ts_odoo *o = a->odoo;
+    if (!o || o->stopping)
+        return;
+    if (o->job != JOB_NONE) {
+        o->full_wanted = 1;
+        return;
+    }
+    if (o->state == ST_AUTH_FAILED)
+        return; /* the credentials did not change because central came back */
+    uint64_t jitter_max = (uint64_t)o->cfg->delta_s * 1000;
+    if (jitter_max > LINK_UP_JITTER_MAX_MS)
+        jitter_max = LINK_UP_JITTER_MAX_MS;
+    uint64_t delay = random_below(o, jitter_max);
+    if (o->next_job != JOB_FULL || o->next_attempt_mono > ts_mono_ms() + delay)
+        schedule(o, JOB_FULL, delay);
+}
+
+int ts_odoo_start(ts_agent *a, char *err, size_t errlen)
+{
+    if (!a->cfg->odoo.enabled)
+        return 0;
+    if (!a->catalog) {
+        snprintf(err, errlen, "odoo: the local copy's databases are not open");
+        return TS_EINVAL;
+    }
+    ts_odoo *o = calloc(1, sizeof(*o));
+    if (!o)
+        return TS_ENOMEM;
+    o->a = a;
+    o->cfg = &a->cfg->odoo;
+    int rc = ts_odoo_rpc_new(&o->rpc, a->loop, o->cfg, err, errlen);
+    if (rc != 0) {
+        free(o);
+        return rc;
+    }
+    uint64_t retry_max = (uint64_t)o->cfg->delta_s * 5000;
+    if (retry_max > RETRY_MAX_MS)
+        retry_max = RETRY_MAX_MS;
+    ts_backoff_init(&o->backoff, RETRY_INITIAL_MS, retry_max,
+                    (uint64_t)ts_wall_ms() ^ ((uint64_t)(uintptr_t)o << 16));
+    o->next_price_change_ms = INT64_MAX;
+    o->state = has_copy(a) ? ST_OK : ST_NEVER;
+    uv_timer_init(a->loop, &o->timer);
+    o->timer.data = o;
+    a->odoo = o; /* main.c calls ts_odoo_link_up when the uplink returns */
+    schedule(o, JOB_FULL, 0);
+    return 0;
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+void ts_odoo_stop(ts_agent *a)
+{
+    ts_odoo *o = a->odoo;
+    if (!o)
+        return;
+    o->stopping = 1;
+    a->odoo = NULL;
+    ts_odoo_rpc_close(o->rpc); /* the read in flight ends, ignored (stopping) */
+    if (o->build)
+        ts_catalog_build_abort(o->build);
+    job_end(o);
+    free_pricing(o);
+    uv_timer_stop(&o->timer);
+    uv_close((uv_handle_t *)&o->timer, on_timer_closed);
+}
+
+/* ---- status and metrics ----------------------------------------------- */
+
+static void put_time(ts_buf *out, const char *key, int64_t ms)
+{
+    if (ms <= 0) {
+        ts_buf_printf(out, ",\"%s\":null", key);
+        return;
+    }
+    char t[TS_RFC3339_LEN];
+    ts_format_rfc3339_s(ms, t);
+    ts_buf_printf(out, ",\"%s\":\"%s\"", key, t);
+}
+
+static int64_t age_s(const ts_catalog_info *info)
+{
+    int64_t age = (ts_wall_ms() - info->as_of_ms) / 1000;
+    return age < 0 ? 0 : age;
+}
+
+static int is_stale(ts_agent *a, const ts_catalog_info *info)
+{
+    return !info->has_copy || age_s(info) > a->cfg->odoo.stale_after_s;
+}
+
+void ts_odoo_status_json(ts_agent *a, ts_buf *out)
+{
+    ts_odoo *o = a->odoo;
+    ts_catalog_info info;
+    ts_catalog_get_info(a, &info);
+    ts_buf_printf(out, "{\"configured\":%s", a->cfg->odoo.enabled ? "true" : "false");
+    ts_buf_printf(out, ",\"state\":\"%s\"", state_names[o ? o->state : ST_NEVER]);
+    put_time(out, "last_full_at", info.has_copy ? info.full_at_ms : 0);
+    put_time(out, "last_delta_at", info.has_copy ? info.delta_at_ms : 0);
+    put_time(out, "as_of", info.has_copy ? info.as_of_ms : 0);
+    ts_buf_printf(out, ",\"items\":%lld", (long long)(info.has_copy ? info.items : 0));
+    ts_buf_printf(out, ",\"stale\":%s", is_stale(a, &info) ? "true" : "false");
+    if (info.has_copy)
+        ts_buf_printf(out, ",\"snapshot_age_s\":%lld", (long long)age_s(&info));
+    else
+        ts_buf_puts(out, ",\"snapshot_age_s\":null");
+    ts_buf_puts(out, ",\"last_error\":");
+    if (!a->cfg->odoo.enabled) {
+        ts_buf_puts(out, "\"odoo is not configured: the agent keeps no price and stock copy\"");
+    } else if (o && o->last_error[0]) {
+        ts_buf_json_string(out, o->last_error, strlen(o->last_error));
+        put_time(out, "last_error_at", o->last_error_at_ms);
+    } else {
+        ts_buf_puts(out, "null");
+    }
+    if (o) {
+        ts_buf_printf(out, ",\"protocol\":\"%s\"", ts_odoo_rpc_protocol(o->rpc));
+        const char *syncing = o->job == JOB_FULL    ? "\"full\""
+                              : o->job == JOB_DELTA ? "\"delta\""
+                                                    : "null";
+        ts_buf_printf(out, ",\"syncing\":%s", syncing);
+        uint64_t now = ts_mono_ms();
+        uint64_t in = o->job != JOB_NONE || o->next_attempt_mono <= now
+                          ? 0
+                          : (o->next_attempt_mono - now + 999) / 1000;
+        ts_buf_printf(out, ",\"next_attempt_in_s\":%llu", (unsigned long long)in);
+        if (o->state == ST_AUTH_FAILED)
+            ts_buf_puts(out, ",\"retry_policy\":\"Odoo refused the credentials: the agent tries "
+                             "again no more than once every 5 minutes, re-reading "
+                             "odoo.api_key_file each time\"");
+    }
+    ts_buf_printf(out, ",\"skipped_products\":%lld,\"list_price_fallback\":%lld",
+                  (long long)info.skipped, (long long)info.fallback);
+    if (info.has_copy)
+        ts_buf_printf(out, ",\"currency\":\"%s\"", info.currency);
+    ts_buf_puts(out, "}");
+}
+
+void ts_odoo_metrics(ts_agent *a, ts_buf *out)
+{
+    ts_odoo *o = a->odoo;
+    ts_catalog_info info;
+    ts_catalog_get_info(a, &info);
+    odoo_state st = o ? o->state : ST_NEVER;
+    ts_prom_family(out, "tillsync_odoo_state", "gauge", "Odoo sync state (1 for the current one).");
+    for (int s = ST_NEVER; s <= ST_AUTH_FAILED; s++)
+        ts_buf_printf(out, "tillsync_odoo_state{state=\"%s\"} %d\n", state_names[s], s == (int)st);
+    int has = info.has_copy;
+    ts_prom_metric_i64(out, "tillsync_odoo_items", "gauge",
+                       "Products in the local price and stock copy.", has ? info.items : 0);
+    ts_prom_metric_i64(out, "tillsync_odoo_snapshot_age_seconds", "gauge", "Age of the copy.",
+                       has ? age_s(&info) : 0);
+    ts_prom_metric_u64(out, "tillsync_odoo_stale", "gauge",
+                       "1 when the copy is older than odoo.stale_after_s.",
+                       (uint64_t)is_stale(a, &info));
+    ts_prom_metric_i64(out, "tillsync_odoo_skipped_products", "gauge",
+                       "Products with neither SKU nor barcode.", info.skipped);
+    ts_prom_metric_i64(out, "tillsync_odoo_list_price_fallback", "gauge",
+                       "Prices not computed from their rule.", info.fallback);
+    if (o) {
+        ts_odoo_rpc_stats rs;
+        ts_odoo_rpc_get_stats(o->rpc, &rs);
+        ts_prom_family(out, "tillsync_odoo_syncs_total", "counter",
+                       "Odoo syncs by kind and result.");
+        ts_buf_printf(out,
+                      "tillsync_odoo_syncs_total{kind=\"full\",result=\"ok\"} %llu\n"
+                      "tillsync_odoo_syncs_total{kind=\"full\",result=\"failed\"} %llu\n"
+                      "tillsync_odoo_syncs_total{kind=\"delta\",result=\"ok\"} %llu\n"
+                      "tillsync_odoo_syncs_total{kind=\"delta\",result=\"failed\"} %llu\n",
+                      (unsigned long long)o->fulls_ok, (unsigned long long)o->fulls_failed,
+                      (unsigned long long)o->deltas_ok, (unsigned long long)o->deltas_failed);
+        ts_prom_metric_u64(out, "tillsync_odoo_requests_total", "counter",
+                           "HTTP requests sent to Odoo.", rs.requests);
+        ts_prom_metric_u64(out, "tillsync_odoo_received_bytes_total", "counter",
+                           "Bytes of Odoo answers.", rs.bytes_received);
+        ts_prom_metric_double(out, "tillsync_odoo_last_full_duration_seconds", "gauge",
+                              "Time the last full snapshot took.",
+                              (double)o->last_full_duration_ms / 1000.0);
+    }
+}

@@ -1,0 +1,114 @@
+/*
+ * router.c - the local API's router (router.h): which module answers which
+ * path, the status token on GETs, and /healthz. It sits above every layer,
+ * beside main.c, because it is wiring: it names each module's handler.
+ */
+#include "router.h"
+#include "config/config.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "http/reply.h"
+#include "pos/intake.h"
+#include "pos/items.h"
+#include "report/metrics.h"
+#include "report/status.h"
+#include "store/store.h"
+
+#include <string.h>
+
+static int path_is(const ts_http_request *req, const char *p)
+{
+    return ts_str_eq(req->path, p);
+}
+
+static int path_starts(const ts_http_request *req, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return req->path.len > n && memcmp(req->path.p, prefix, n) == 0;
+}
+
+static void healthz(ts_agent *a, ts_http_exchange *ex, const ts_http_request *req)
+{
+    if (ts_store_healthy(a->store))
+        ts_http_respond(ex, 200, "text/plain; charset=utf-8", "", "ok\n", 3);
+    else
+        ts_http_respond(ex, 503, "text/plain; charset=utf-8", "", "store not writable\n", 19);
+}
+
+typedef struct route {
+    const char *method;
+    const char *path;
+    int prefix;        /* path is a prefix */
+    int open;          /* no status token needed */
+    const char *label; /* endpoint label in /metrics */
+    ts_route_handler handler;
+} route;
+
+/* POSTs check the register tokens themselves. GETs need the status token
+ * when the config sets one, except /healthz and the page's HTML (the page
+ * asks for the token and sends it on its own requests). */
+static const route routes[] = {
+    {"POST", "/v1/transactions", 0, 1, "post_txn", ts_intake_post},
+    {"POST", "/v1/transactions:batch", 0, 1, "post_batch", ts_intake_post_batch},
+    {"GET", "/v1/transactions/", 1, 0, "get_txn", ts_intake_get},
+    {"GET", "/v1/items", 0, 0, "items", ts_items_handle},
+    {"GET", "/v1/items/", 1, 0, "items", ts_items_handle},
+    {"GET", "/v1/status", 0, 0, "status", ts_status_handle_json},
+    {"GET", "/metrics", 0, 0, "metrics", ts_metrics_handle},
+    {"GET", "/", 0, 1, "page", ts_status_handle_page},
+    {"GET", "/healthz", 0, 1, "healthz", healthz},
+};
+
+static void dispatch(void *user, ts_http_exchange *ex, const ts_http_request *req)
+{
+    ts_agent *a = user;
+    int path_known = 0;
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        const route *r = &routes[i];
+        if (!(r->prefix ? path_starts(req, r->path) : path_is(req, r->path)))
+            continue;
+        path_known = 1;
+        if (!ts_str_eq(req->method, r->method))
+            continue;
+        ts_http_exchange_set_label(ex, r->label);
+        if (!r->open && a->cfg->has_status_token &&
+            !ts_bearer_matches(req, a->cfg->status_token_sha256)) {
+            ts_reply_error(ex, 401, "unauthorized", "this page needs the store's status token",
+                           NULL, "WWW-Authenticate: Bearer\r\n");
+            return;
+        }
+        r->handler(a, ex, req);
+        return;
+    }
+    if (path_known)
+        ts_reply_error(ex, 405, "method_not_allowed", "this path does not take that method", NULL,
+                       "");
+    else
+        ts_reply_error(ex, 404, "not_found", "no such path", NULL, "");
+}
+
+static void on_answer(void *user, const char *label, int status, uint64_t latency_us)
+{
+    ts_metrics_observe_request(user, label, status, latency_us);
+}
+
+int ts_router_start(ts_agent *a)
+{
+    ts_http_server_options opt = {
+        .host = a->cfg->listen_host,
+        .port = a->cfg->listen_port,
+        .max_conns = a->cfg->http_max_conns,
+        .idle_timeout_ms = (uint64_t)a->cfg->http_idle_timeout_ms,
+        .body_limit = TS_HTTP_MAX_BODY_BYTES,
+        .on_answer = on_answer,
+    };
+    return ts_http_server_start(&a->http, a->loop, &opt, dispatch, a);
+}
+
+void ts_router_stop(ts_agent *a, void (*cb)(void *), void *arg)
+{
+    if (a->http)
+        ts_http_server_close(a->http, cb, arg);
+    else if (cb)
+        cb(arg);
+}

@@ -1,0 +1,767 @@
+/*
+ * txnlog.c - the durable log of txns (txnlog.h).
+ *
+ * Record layout in "txns" (value of key seq, 8 bytes big-endian so LMDB's
+ * byte order is seq order):
+ *   u8 version | u8 flags | u16 txn_id_len | u32 body_len | u32 moves_len
+ *   | i64 received_at_ms | 32-byte digest | txn_id | body | moves
+ * where moves is n x (u8 sku_len | sku | i64 qty_milli), kept so pruning
+ * can remove the txn's entries from "moves". Fields are copied with memcpy:
+ * LMDB values need not be aligned, and 32-bit ARM must not fault.
+ *
+ * The loop keeps a copy of the counters (last_seq, acked_through, ...);
+ * the writer's apply functions read and write the durable ones inside their
+ * transaction and return the new values for the loop to take over in done.
+ */
+#include "store/txnlog.h"
+#include "core/clock.h"
+#include "config/config.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define REC_HEADER 52 /* 1+1+2+4+4+8+32 */
+#define PRUNE_MAX_PER_COMMIT 20000
+
+typedef struct txnlog_counters {
+    uint64_t last_seq;
+    uint64_t acked_through;
+    uint64_t accepted_total;
+    uint64_t rejected_total;
+} txnlog_counters;
+
+struct ts_txnlog {
+    ts_agent *agent;
+    MDB_dbi txns, ids, acks, moves, meta;
+    txnlog_counters c;         /* the loop's copy, updated in done callbacks */
+    uint64_t rejected_unsaved; /* counted on the loop, folded into the next append */
+    uint64_t lowest_held;      /* 0 when empty */
+    void (*on_append)(void *);
+    void *on_append_arg;
+};
+
+/* ---- encoding helpers ---- */
+
+static void be64(uint8_t out[8], uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        out[i] = (uint8_t)v;
+}
+
+static uint64_t from_be64(const void *p)
+{
+    const uint8_t *b = p;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | b[i];
+    return v;
+}
+
+static int64_t get_i64(const void *p)
+{
+    int64_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+typedef struct rec_view {
+    int flags;
+    size_t id_len, body_len, moves_len;
+    int64_t received_at_ms;
+    const uint8_t *digest;
+    const char *txn_id, *body;
+    const uint8_t *moves;
+} rec_view;
+
+static int rec_parse(const MDB_val *v, rec_view *r)
+{
+    const uint8_t *p = v->mv_data;
+    if (v->mv_size < REC_HEADER || p[0] != 1)
+        return TS_EFORMAT;
+    uint16_t id_len;
+    uint32_t body_len, moves_len;
+    memcpy(&id_len, p + 2, 2);
+    memcpy(&body_len, p + 4, 4);
+    memcpy(&moves_len, p + 8, 4);
+    if ((uint64_t)REC_HEADER + id_len + body_len + moves_len != v->mv_size)
+        return TS_EFORMAT;
+    r->flags = p[1];
+    r->id_len = id_len;
+    r->body_len = body_len;
+    r->moves_len = moves_len;
+    r->received_at_ms = get_i64(p + 12);
+    r->digest = p + 20;
+    r->txn_id = (const char *)p + REC_HEADER;
+    r->body = r->txn_id + id_len;
+    r->moves = (const uint8_t *)r->body + body_len;
+    return 0;
+}
+
+static size_t moves_size(const ts_txn_info *info)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < info->n_moves; i++)
+        n += 1 + strlen(info->moves[i].sku) + 8;
+    return n;
+}
+
+/* Writes the record for item into the reserved value buffer. */
+static void rec_write(uint8_t *p, const ts_append_item *it, int64_t received_at_ms)
+{
+    const ts_txn_info *info = it->info;
+    uint16_t id_len = (uint16_t)strlen(info->txn_id);
+    uint32_t body_len = (uint32_t)it->len, mlen = (uint32_t)moves_size(info);
+    p[0] = 1;
+    p[1] = (uint8_t)(info->is_return ? 1 : 0);
+    memcpy(p + 2, &id_len, 2);
+    memcpy(p + 4, &body_len, 4);
+    memcpy(p + 8, &mlen, 4);
+    memcpy(p + 12, &received_at_ms, 8);
+    memcpy(p + 20, info->digest, 32);
+    p += REC_HEADER;
+    memcpy(p, info->txn_id, id_len);
+    p += id_len;
+    memcpy(p, it->body, it->len);
+    p += it->len;
+    for (size_t i = 0; i < info->n_moves; i++) {
+        uint8_t sl = (uint8_t)strlen(info->moves[i].sku);
+        int64_t q = info->is_return ? -info->moves[i].qty_milli : info->moves[i].qty_milli;
+        *p++ = sl;
+        memcpy(p, info->moves[i].sku, sl);
+        p += sl;
+        memcpy(p, &q, 8);
+        p += 8;
+    }
+}
+
+/* Key of "moves": sku NUL seq(BE). */
+static size_t move_key(uint8_t *out, const char *sku, size_t sku_len, uint64_t seq)
+{
+    memcpy(out, sku, sku_len);
+    out[sku_len] = 0;
+    be64(out + sku_len + 1, seq);
+    return sku_len + 9;
+}
+
+/* ---- counters ---- */
+
+static const char *const counter_names[] = {"last_seq", "acked_through", "accepted_total",
+                                            "rejected_total"};
+
+static int counters_read(MDB_txn *txn, MDB_dbi meta, txnlog_counters *c)
+{
+    uint64_t *fields[] = {&c->last_seq, &c->acked_through, &c->accepted_total, &c->rejected_total};
+    for (int i = 0; i < 4; i++) {
+        MDB_val k = {strlen(counter_names[i]), (void *)counter_names[i]}, v;
+        int rc = mdb_get(txn, meta, &k, &v);
+        *fields[i] = 0;
+        if (rc == 0 && v.mv_size == 8)
+            *fields[i] = from_be64(v.mv_data);
+        else if (rc != MDB_NOTFOUND && rc != 0)
+            return ts_store_err(rc);
+    }
+    return 0;
+}
+
+static int counters_write(MDB_txn *txn, MDB_dbi meta, const txnlog_counters *c)
+{
+    const uint64_t fields[] = {c->last_seq, c->acked_through, c->accepted_total, c->rejected_total};
+    for (int i = 0; i < 4; i++) {
+        uint8_t b[8];
+        be64(b, fields[i]);
+        MDB_val k = {strlen(counter_names[i]), (void *)counter_names[i]}, v = {8, b};
+        int rc = mdb_put(txn, meta, &k, &v, 0);
+        if (rc)
+            return ts_store_err(rc);
+    }
+    return 0;
+}
+
+static uint64_t lowest_seq(MDB_txn *txn, MDB_dbi txns)
+{
+    MDB_cursor *c;
+    MDB_val k, v;
+    uint64_t seq = 0;
+    if (mdb_cursor_open(txn, txns, &c) == 0) {
+        if (mdb_cursor_get(c, &k, &v, MDB_FIRST) == 0 && k.mv_size == 8)
+            seq = from_be64(k.mv_data);
+        mdb_cursor_close(c);
+    }
+    return seq;
+}
+
+/* When was seq acked: the first ack entry at or after it (0: not acked). */
+static int64_t acked_at(MDB_txn *txn, MDB_dbi acks, uint64_t seq)
+{
+    uint8_t kb[8];
+    be64(kb, seq);
+    MDB_val k = {8, kb}, v;
+    MDB_cursor *c;
+    int64_t at = 0;
+    if (mdb_cursor_open(txn, acks, &c) == 0) {
+        if (mdb_cursor_get(c, &k, &v, MDB_SET_RANGE) == 0 && v.mv_size == 8)
+            at = get_i64(v.mv_data);
+        mdb_cursor_close(c);
+    }
+    return at;
+}
+
+/* ---- open / close ---- */
+
+int ts_txnlog_open(ts_agent *a)
+{
+    ts_txnlog *t = calloc(1, sizeof(*t));
+    if (!t)
+        return TS_ENOMEM;
+    t->agent = a;
+    int rc = ts_store_dbi(a->store, "txns", 0, &t->txns);
+    if (!rc)
+        rc = ts_store_dbi(a->store, "txn_ids", 0, &t->ids);
+    if (!rc)
+        rc = ts_store_dbi(a->store, "acks", 0, &t->acks);
+    if (!rc)
+        rc = ts_store_dbi(a->store, "moves", 0, &t->moves);
+    if (!rc)
+        rc = ts_store_dbi(a->store, "txn_meta", 0, &t->meta);
+    MDB_txn *txn = NULL;
+    if (!rc)
+        rc = ts_store_read_begin(a->store, &txn);
+    if (!rc) {
+        rc = counters_read(txn, t->meta, &t->c);
+        t->lowest_held = lowest_seq(txn, t->txns);
+        ts_store_read_end(txn);
+    }
+    if (rc) {
+        free(t);
+        return rc;
+    }
+    a->txnlog = t;
+    ts_info("txnlog.open", "last_seq=%llu acked_through=%llu", (unsigned long long)t->c.last_seq,
+            (unsigned long long)t->c.acked_through);
+    return 0;
+}
+
+void ts_txnlog_close(ts_agent *a)
+{
+    free(a->txnlog);
+    a->txnlog = NULL;
+}
+
+/* ---- append ---- */
+
+typedef struct append_op {
+    ts_txnlog *t;
+    ts_append_item *items;
+    size_t n;
+    uint64_t max_pending;
+    uint64_t rejected_delta;
+    int64_t received_at_ms;
+    txnlog_counters after; /* written by apply */
+    uint64_t first_stored; /* seq of the first new txn, 0 when none */
+    void (*done)(void *);
+    void *arg;
+} append_op;
+
+/* An existing txn_id: a replay when the content matches, else a conflict. */
+static int judge_known(append_op *op, MDB_txn *txn, ts_append_item *it, const MDB_val *seqv)
+{
+    uint8_t kb[8];
+    memcpy(kb, seqv->mv_data, 8);
+    MDB_val k = {8, kb}, v;
+    rec_view r;
+    int rc = mdb_get(txn, op->t->txns, &k, &v);
+    if (rc)
+        return ts_store_err(rc);
+    if (rec_parse(&v, &r))
+        return TS_EFORMAT;
+    it->seq = from_be64(kb);
+    it->acked = it->seq <= op->after.acked_through;
+    it->result =
+        memcmp(r.digest, it->info->digest, 32) == 0 ? TS_APPEND_REPLAY : TS_APPEND_CONFLICT;
+    return 0;
+}
+
+static int store_new(append_op *op, MDB_txn *txn, ts_append_item *it)
+{
+    ts_txnlog *t = op->t;
+    uint64_t seq = op->after.last_seq + 1;
+    uint8_t kb[8];
+    be64(kb, seq);
+    size_t id_len = strlen(it->info->txn_id);
+    MDB_val k = {8, kb}, v = {REC_HEADER + id_len + it->len + moves_size(it->info), NULL};
+    int rc = mdb_put(txn, t->txns, &k, &v, MDB_RESERVE | MDB_APPEND);
+    if (rc)
+        return ts_store_err(rc);
+    rec_write(v.mv_data, it, op->received_at_ms);
+    MDB_val ik = {id_len, (void *)it->info->txn_id}, iv = {8, kb};
+    if ((rc = mdb_put(txn, t->ids, &ik, &iv, MDB_NOOVERWRITE)) != 0)
+        return ts_store_err(rc);
+    for (size_t i = 0; i < it->info->n_moves; i++) {
+        const ts_txn_move *m = &it->info->moves[i];
+        uint8_t mk[TS_SKU_MAX + 9];
+        int64_t q = it->info->is_return ? -m->qty_milli : m->qty_milli;
+        MDB_val mkv = {move_key(mk, m->sku, strlen(m->sku), seq), mk}, mv = {8, &q};
+        if ((rc = mdb_put(txn, t->moves, &mkv, &mv, 0)) != 0)
+            return ts_store_err(rc);
+    }
+    it->seq = seq;
+    it->acked = 0;
+    it->result = TS_APPEND_STORED;
+    op->after.last_seq = seq;
+    op->after.accepted_total++;
+    if (!op->first_stored)
+        op->first_stored = seq;
+    return 0;
+}
+
+static int append_apply(MDB_txn *txn, void *arg)
+{
+    append_op *op = arg;
+    ts_txnlog *t = op->t;
+    int rc = counters_read(txn, t->meta, &op->after);
+    op->first_stored = 0;
+    for (size_t i = 0; i < op->n && rc == 0; i++) {
+        ts_append_item *it = &op->items[i];
+        MDB_val k = {strlen(it->info->txn_id), (void *)it->info->txn_id}, v;
+        int grc = mdb_get(txn, t->ids, &k, &v);
+        if (grc == 0 && v.mv_size == 8)
+            rc = judge_known(op, txn, it, &v);
+        else if (grc != MDB_NOTFOUND)
+            rc = ts_store_err(grc);
+        else if (op->after.last_seq - op->after.acked_through >= op->max_pending)
+            it->result = TS_APPEND_FULL;
+        else
+            rc = store_new(op, txn, it);
+    }
+    op->after.rejected_total += op->rejected_delta;
+    if (rc == 0)
+        rc = counters_write(txn, t->meta, &op->after);
+    return rc;
+}
+
+static void append_done(void *arg, int err)
+{
+    append_op *op = arg;
+    ts_txnlog *t = op->t;
+    int stored = 0;
+    for (size_t i = 0; i < op->n; i++) {
+        ts_append_item *it = &op->items[i];
+        if (err) /* nothing of this op is on disk */
+            it->result = err == TS_EFULL ? TS_APPEND_NO_SPACE : TS_APPEND_FAILED;
+        else
+            stored |= it->result == TS_APPEND_STORED;
+    }
+    if (!err) {
+        t->c = op->after;
+        if (!t->lowest_held)
+            t->lowest_held = op->first_stored;
+    } else {
+        t->rejected_unsaved += op->rejected_delta;
+    }
+    op->done(op->arg);
+    if (stored && t->on_append)
+        t->on_append(t->on_append_arg);
+    free(op);
+}
+
+int ts_txnlog_append(ts_agent *a, ts_append_item *items, size_t n, void (*done)(void *arg),
+                     void *arg)
+{
+    ts_txnlog *t = a->txnlog;
+    append_op *op = calloc(1, sizeof(*op));
+    if (!op)
+        return TS_ENOMEM;
+    op->t = t;
+    op->items = items;
+    op->n = n;
+    op->max_pending = a->cfg->storage.max_pending;
+    op->rejected_delta = t->rejected_unsaved;
+    op->received_at_ms = ts_wall_ms();
+    op->done = done;
+    op->arg = arg;
+    t->rejected_unsaved = 0;
+    int rc = ts_store_submit(a->store, append_apply, append_done, op);
+    if (rc) {
+        t->rejected_unsaved += op->rejected_delta;
+        free(op);
+    }
+    return rc;
+}
+
+void ts_txnlog_count_rejected(ts_agent *a)
+{
+    a->txnlog->rejected_unsaved++;
+}
+
+void ts_txnlog_on_append(ts_agent *a, void (*cb)(void *arg), void *arg)
+{
+    a->txnlog->on_append = cb;
+    a->txnlog->on_append_arg = arg;
+}
+
+/* ---- reads ---- */
+
+static void record_from_view(ts_txnlog *t, MDB_txn *txn, uint64_t seq, const rec_view *r,
+                             ts_txn_record *out)
+{
+    out->seq = seq;
+    out->received_at_ms = r->received_at_ms;
+    out->acked_at_ms = seq <= t->c.acked_through ? acked_at(txn, t->acks, seq) : 0;
+    size_t n = r->id_len < TS_TXN_ID_MAX ? r->id_len : TS_TXN_ID_MAX;
+    memcpy(out->txn_id, r->txn_id, n);
+    out->txn_id[n] = '\0';
+    out->body = r->body;
+    out->body_len = r->body_len;
+}
+
+int ts_txnlog_get(ts_agent *a, const char *txn_id, ts_txn_record *out)
+{
+    ts_txnlog *t = a->txnlog;
+    size_t len = strlen(txn_id);
+    if (len == 0 || len > TS_TXN_ID_MAX)
+        return TS_ENOTFOUND;
+    MDB_txn *txn;
+    int rc = ts_store_read_begin(a->store, &txn);
+    if (rc)
+        return rc;
+    MDB_val k = {len, (void *)txn_id}, v;
+    rc = ts_store_err(mdb_get(txn, t->ids, &k, &v));
+    if (rc == 0 && v.mv_size == 8) {
+        uint64_t seq = from_be64(v.mv_data);
+        uint8_t kb[8];
+        be64(kb, seq);
+        MDB_val sk = {8, kb}, sv;
+        rec_view r;
+        rc = ts_store_err(mdb_get(txn, t->txns, &sk, &sv));
+        if (rc == 0)
+            rc = rec_parse(&sv, &r);
+        if (rc == 0) {
+            record_from_view(t, txn, seq, &r, out);
+            out->body = NULL;
+            out->body_len = 0;
+        }
+    }
+    ts_store_read_end(txn);
+    return rc;
+}
+
+int ts_txnlog_scan(ts_agent *a, uint64_t from_seq, size_t max_n, size_t max_bytes,
+                   int (*fn)(void *arg, const ts_txn_record *rec), void *arg)
+{
+    ts_txnlog *t = a->txnlog;
+    MDB_txn *txn;
+    MDB_cursor *c = NULL;
+    int rc = ts_store_read_begin(a->store, &txn);
+    if (rc)
+        return rc;
+    rc = ts_store_err(mdb_cursor_open(txn, t->txns, &c));
+    uint8_t kb[8];
+    be64(kb, from_seq);
+    MDB_val k = {8, kb}, v;
+    size_t n = 0, bytes = 0;
+    int mrc = rc ? MDB_NOTFOUND : mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    while (mrc == 0 && n < max_n) {
+        rec_view r;
+        if ((rc = rec_parse(&v, &r)) != 0)
+            break;
+        if (n > 0 && bytes + r.body_len > max_bytes)
+            break;
+        ts_txn_record rec;
+        record_from_view(t, txn, from_be64(k.mv_data), &r, &rec);
+        n++;
+        bytes += r.body_len;
+        if (fn(arg, &rec) != 0)
+            break;
+        mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    if (c)
+        mdb_cursor_close(c);
+    ts_store_read_end(txn);
+    return rc;
+}
+
+static int64_t oldest_pending_at(ts_txnlog *t)
+{
+    if (t->c.last_seq <= t->c.acked_through)
+        return 0;
+    MDB_txn *txn;
+    if (ts_store_read_begin(t->agent->store, &txn))
+        return 0;
+    uint8_t kb[8];
+    be64(kb, t->c.acked_through + 1);
+    MDB_val k = {8, kb}, v;
+    rec_view r;
+    int64_t at = 0;
+    if (mdb_get(txn, t->txns, &k, &v) == 0 && rec_parse(&v, &r) == 0)
+        at = r.received_at_ms;
+    ts_store_read_end(txn);
+    return at;
+}
+
+void ts_txnlog_get_stats(ts_agent *a, ts_txnlog_stats *out)
+{
+    ts_txnlog *t = a->txnlog;
+    memset(out, 0, sizeof(*out));
+    out->last_seq = t->c.last_seq;
+    out->acked_through = t->c.acked_through;
+    out->pending = t->c.last_seq - t->c.acked_through;
+    out->oldest_pending_received_at_ms = oldest_pending_at(t);
+    out->accepted_total = t->c.accepted_total;
+    out->rejected_total = t->c.rejected_total + t->rejected_unsaved;
+    out->lowest_held_seq = t->lowest_held;
+}
+
+uint64_t ts_txnlog_acked_before(ts_agent *a, int64_t cutoff_ms)
+{
+    ts_txnlog *t = a->txnlog;
+    MDB_txn *txn;
+    MDB_cursor *c;
+    uint64_t seq = 0;
+    if (ts_store_read_begin(a->store, &txn))
+        return 0;
+    if (mdb_cursor_open(txn, t->acks, &c) == 0) {
+        MDB_val k, v;
+        int rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+        for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
+            if (k.mv_size == 8 && v.mv_size == 8 && get_i64(v.mv_data) < cutoff_ms) {
+                seq = from_be64(k.mv_data);
+                break;
+            }
+        }
+        mdb_cursor_close(c);
+    }
+    ts_store_read_end(txn);
+    return seq;
+}
+
+int64_t ts_txnlog_pending_out(ts_agent *a, const char *sku, uint64_t after_seq)
+{
+    ts_txnlog *t = a->txnlog;
+    size_t sl = strlen(sku);
+    if (sl == 0 || sl > TS_SKU_MAX)
+        return 0;
+    MDB_txn *txn;
+    MDB_cursor *c;
+    int64_t sum = 0;
+    if (ts_store_read_begin(a->store, &txn))
+        return 0;
+    if (mdb_cursor_open(txn, t->moves, &c) == 0) {
+        uint8_t kb[TS_SKU_MAX + 9];
+        MDB_val k = {move_key(kb, sku, sl, after_seq + 1), kb}, v;
+        int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+            if (k.mv_size != sl + 9 || memcmp(k.mv_data, sku, sl) != 0 ||
+                ((const uint8_t *)k.mv_data)[sl] != 0 || v.mv_size != 8)
+                break;
+            sum += get_i64(v.mv_data);
+        }
+        mdb_cursor_close(c);
+    }
+    ts_store_read_end(txn);
+    return sum;
+}
+
+/* ---- acks, rewinds and pruning ---- */
+
+typedef struct ack_op {
+    ts_txnlog *t;
+    int kind;      /* ACK, REWIND, PRUNE */
+    uint64_t seq;  /* ack: through; rewind: m */
+    int64_t at_ms; /* ack: now; prune: cutoff */
+    txnlog_counters after;
+    uint64_t lowest_held;
+    uint64_t pruned;
+    void (*done)(void *, int);
+    void *arg;
+} ack_op;
+
+enum { OP_ACK, OP_REWIND, OP_PRUNE };
+
+static int put_ack(MDB_txn *txn, MDB_dbi acks, uint64_t through, int64_t at)
+{
+    uint8_t kb[8];
+    be64(kb, through);
+    MDB_val k = {8, kb}, v = {8, &at};
+    return ts_store_err(mdb_put(txn, acks, &k, &v, 0));
+}
+
+static int apply_ack(ack_op *op, MDB_txn *txn)
+{
+    if (op->seq > op->after.last_seq)
+        return TS_EINVAL; /* central acked what we never had */
+    if (op->seq <= op->after.acked_through)
+        return 0;
+    op->after.acked_through = op->seq;
+    return put_ack(txn, op->t->acks, op->seq, op->at_ms);
+}
+
+/* Central lost data and wants seq m again: acks from m on are void. */
+static int apply_rewind(ack_op *op, MDB_txn *txn)
+{
+    ts_txnlog *t = op->t;
+    uint64_t m = op->seq;
+    if (m == 0 || m - 1 > op->after.last_seq)
+        return TS_EINVAL;
+    if (m - 1 >= op->after.acked_through) { /* central is ahead of our acks: an ack */
+        op->seq = m - 1;
+        op->at_ms = ts_wall_ms();
+        return apply_ack(op, txn);
+    }
+    uint8_t kb[8];
+    be64(kb, m);
+    MDB_val k = {8, kb}, v;
+    if (mdb_get(txn, t->txns, &k, &v) != 0)
+        return TS_ENOTFOUND; /* already pruned: cannot resend */
+    int64_t covering = acked_at(txn, t->acks, m);
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, t->acks, &c);
+    if (rc)
+        return ts_store_err(rc);
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+        if ((rc = mdb_cursor_del(c, 0)) != 0)
+            break;
+    mdb_cursor_close(c);
+    if (rc != MDB_NOTFOUND && rc != 0)
+        return ts_store_err(rc);
+    op->after.acked_through = m - 1;
+    return m > 1 ? put_ack(txn, t->acks, m - 1, covering) : 0;
+}
+
+/* Removes one txn with its id and moves entries. */
+static int delete_txn(ts_txnlog *t, MDB_txn *txn, MDB_cursor *c, const MDB_val *k, const MDB_val *v)
+{
+    rec_view r;
+    int rc = rec_parse(v, &r);
+    if (rc)
+        return rc;
+    uint64_t seq = from_be64(k->mv_data);
+    MDB_val ik = {r.id_len, (void *)r.txn_id};
+    rc = mdb_del(txn, t->ids, &ik, NULL);
+    for (size_t off = 0; (rc == 0 || rc == MDB_NOTFOUND) && off + 9 <= r.moves_len;) {
+        size_t sl = r.moves[off];
+        if (off + 1 + sl + 8 > r.moves_len)
+            break;
+        uint8_t mk[TS_SKU_MAX + 9];
+        MDB_val mkv = {move_key(mk, (const char *)r.moves + off + 1, sl, seq), mk};
+        rc = mdb_del(txn, t->moves, &mkv, NULL);
+        off += 1 + sl + 8;
+    }
+    if (rc && rc != MDB_NOTFOUND)
+        return ts_store_err(rc);
+    return ts_store_err(mdb_cursor_del(c, 0));
+}
+
+static int apply_prune(ack_op *op, MDB_txn *txn)
+{
+    ts_txnlog *t = op->t;
+    MDB_cursor *c;
+    MDB_val k, v;
+    int rc = mdb_cursor_open(txn, t->txns, &c);
+    if (rc)
+        return ts_store_err(rc);
+    int err = 0;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && op->pruned < PRUNE_MAX_PER_COMMIT;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        uint64_t seq = from_be64(k.mv_data);
+        if (seq > op->after.acked_through)
+            break;
+        int64_t at = acked_at(txn, t->acks, seq);
+        if (at >= op->at_ms)
+            break;
+        if ((err = delete_txn(t, txn, c, &k, &v)) != 0)
+            break;
+        op->pruned++;
+    }
+    mdb_cursor_close(c);
+    if (err)
+        return err;
+    op->lowest_held = lowest_seq(txn, t->txns);
+    /* Ack entries below the lowest held seq cover nothing any more. */
+    uint64_t keep_from = op->lowest_held ? op->lowest_held : op->after.acked_through;
+    if ((rc = mdb_cursor_open(txn, t->acks, &c)) != 0)
+        return ts_store_err(rc);
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (from_be64(k.mv_data) >= keep_from)
+            break;
+        if ((rc = mdb_cursor_del(c, 0)) != 0)
+            break;
+    }
+    mdb_cursor_close(c);
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : ts_store_err(rc);
+}
+
+static int ack_apply(MDB_txn *txn, void *arg)
+{
+    ack_op *op = arg;
+    int rc = counters_read(txn, op->t->meta, &op->after);
+    if (rc)
+        return rc;
+    op->lowest_held = (uint64_t)-1;
+    switch (op->kind) {
+    case OP_ACK:
+        rc = apply_ack(op, txn);
+        break;
+    case OP_REWIND:
+        rc = apply_rewind(op, txn);
+        break;
+    default:
+        rc = apply_prune(op, txn);
+        break;
+    }
+    return rc ? rc : counters_write(txn, op->t->meta, &op->after);
+}
+
+static void ack_done(void *arg, int err)
+{
+    ack_op *op = arg;
+    ts_txnlog *t = op->t;
+    if (!err) {
+        t->c.acked_through = op->after.acked_through;
+        if (op->lowest_held != (uint64_t)-1)
+            t->lowest_held = op->lowest_held;
+        if (op->kind == OP_PRUNE && op->pruned)
+            ts_info("txnlog.pruned", "txns=%llu lowest_held=%llu", (unsigned long long)op->pruned,
+                    (unsigned long long)t->lowest_held);
+    }
+    if (op->done)
+        op->done(op->arg, err);
+    free(op);
+}
+
+static int submit_ack_op(ts_agent *a, int kind, uint64_t seq, int64_t at_ms,
+                         void (*done)(void *, int), void *arg)
+{
+    ack_op *op = calloc(1, sizeof(*op));
+    if (!op)
+        return TS_ENOMEM;
+    op->t = a->txnlog;
+    op->kind = kind;
+    op->seq = seq;
+    op->at_ms = at_ms;
+    op->done = done;
+    op->arg = arg;
+    int rc = ts_store_submit(a->store, ack_apply, ack_done, op);
+    if (rc)
+        free(op);
+    return rc;
+}
+
+int ts_txnlog_ack(ts_agent *a, uint64_t through, void (*done)(void *arg, int err), void *arg)
+{
+    return submit_ack_op(a, OP_ACK, through, ts_wall_ms(), done, arg);
+}
+
+int ts_txnlog_rewind(ts_agent *a, uint64_t m, void (*done)(void *arg, int err), void *arg)
+{
+    return submit_ack_op(a, OP_REWIND, m, 0, done, arg);
+}
+
+int ts_txnlog_prune(ts_agent *a, int64_t cutoff_ms, void (*done)(void *arg, int err), void *arg)
+{
+    return submit_ack_op(a, OP_PRUNE, 0, cutoff_ms, done, arg);
+}
