@@ -151,7 +151,8 @@ static int start_modules(ts_agent *a, char *err, size_t errlen)
     if (rc)
         return rc;
     /* Every module's databases are opened before the first write. */
-    if ((rc = ts_txnlog_open(a)) != 0 || (rc = ts_catalog_open(a)) != 0) {
+    if ((rc = ts_txnlog_open(a)) != 0 || (rc = ts_catalog_open(a)) != 0 ||
+        (rc = ts_store_start(a->store)) != 0) {
         snprintf(err, errlen, "cannot open the store's databases: %s", ts_strerror(rc));
         return rc;
     }

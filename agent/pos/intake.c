@@ -127,7 +127,9 @@ static void judge(intake_req *r, size_t i, const ts_register *reg, const char *b
         return;
     }
     if (strcmp(r->infos[i].register_id, reg->id) != 0) {
+        ts_txn_info keep = r->infos[i]; /* the batch answer still names it */
         ts_txn_info_free(&r->infos[i]);
+        memcpy(r->infos[i].txn_id, keep.txn_id, sizeof(keep.txn_id));
         e->status = 403;
         e->code = "register_mismatch";
         snprintf(e->message, sizeof(e->message),
@@ -216,6 +218,19 @@ static void answer_single(intake_req *r)
     ts_reply_error(r->ex, status, code, msg, NULL, retry);
 }
 
+/* "txn_id": every batch result names its txn: as sent when it was a
+ * string, null otherwise (pos-api.md). */
+static void put_result_txn_id(ts_buf *b, const ts_txn_info *info)
+{
+    ts_buf_puts(b, ",\"txn_id\":");
+    if (info->txn_id[0])
+        ts_buf_json_string(b, info->txn_id, strlen(info->txn_id));
+    else if (info->has_sent_txn_id)
+        ts_buf_json_string(b, info->sent_txn_id, strlen(info->sent_txn_id));
+    else
+        ts_buf_puts(b, "null");
+}
+
 static void answer_batch(intake_req *r)
 {
     ts_buf b;
@@ -225,13 +240,13 @@ static void answer_batch(intake_req *r)
         ts_buf_printf(&b, "%s{\"index\":%zu", i ? "," : "", i);
         const ts_txn_error *e = &r->errors[i];
         if (e->status) {
+            put_result_txn_id(&b, &r->infos[i]);
             ts_buf_printf(&b, ",\"status\":%d,\"error\":", e->status);
             put_error_object(&b, e->code, e->message, e->field);
         } else {
             const ts_append_item *it = &r->items[r->item_of[i]];
             int st = item_status(it);
-            ts_buf_puts(&b, ",\"txn_id\":");
-            ts_buf_json_string(&b, it->info->txn_id, strlen(it->info->txn_id));
+            put_result_txn_id(&b, it->info);
             ts_buf_printf(&b, ",\"status\":%d", st);
             if (st == 200 || st == 201) {
                 ts_buf_printf(&b, ",\"seq\":%llu,\"state\":\"%s\"", (unsigned long long)it->seq,
@@ -424,14 +439,14 @@ void ts_intake_get(ts_agent *a, ts_http_exchange *ex, const ts_http_request *req
 {
     static const char prefix[] = "/v1/transactions/";
     char id[TS_TXN_ID_MAX + 1];
-    size_t n = req->path.len - (sizeof(prefix) - 1);
+    size_t n = 0;
     ts_txn_record rec;
-    if (n == 0 || n > TS_TXN_ID_MAX) {
+    /* The id is a URL segment: R1%3A0042 and R1:0042 are the same txn. */
+    ts_str segment = {req->path.p + sizeof(prefix) - 1, req->path.len - (sizeof(prefix) - 1)};
+    if (ts_http_decode_segment(segment, id, sizeof(id), &n) != 0 || n == 0) {
         ts_reply_error(ex, 404, "not_found", "no txn with this txn_id", NULL, "");
         return;
     }
-    memcpy(id, req->path.p + sizeof(prefix) - 1, n);
-    id[n] = '\0';
     int rc = ts_txnlog_get(a, id, &rec);
     if (rc) {
         ts_reply_error(ex, rc == TS_ENOTFOUND ? 404 : 503,

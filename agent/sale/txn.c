@@ -17,6 +17,7 @@
  * it is a short plain identifier.
  */
 #include "sale/txn.h"
+#include "core/strutil.h"
 #include "core/error.h"
 #include "sale/json_scan.h"
 
@@ -55,7 +56,7 @@ static const struct {
      "occurred_at must be an RFC 3339 date-time with an offset, e.g. 2026-11-22T10:15:00+01:00"},
     {"invalid_currency", "currency must be three upper-case letters, e.g. EUR"},
     {"invalid_lines", "lines must be an array of 1-500 objects"},
-    {"invalid_sku", "sku must be a string of 1-64 bytes (UTF-8) without control characters"},
+    {"invalid_sku", "sku must be a string of 1-64 characters without control characters"},
     {"invalid_qty", "qty must be a JSON number > 0 and <= 1000000 with at most 3 decimals"},
     {"invalid_amount", "unit_price and amount must be integers from 0 to 1000000000000 (minor "
                        "units, no fraction or exponent)"},
@@ -592,7 +593,8 @@ static int judge_line(judge *j, uint32_t line, unsigned index, ts_txn_move *move
     size_t n = is_type(j, sku, TS_JSON_STRING)
                    ? ts_json_str_decode(j->doc, sku, move->sku, TS_SKU_MAX)
                    : 0;
-    if (n < 1 || n > TS_SKU_MAX || has_control_char(move->sku, n))
+    if (n < 1 || n > TS_SKU_MAX || ts_utf8_chars(move->sku, n) > TS_SKU_MAX_CHARS ||
+        has_control_char(move->sku, n))
         return refuse(j->err, "invalid_sku", "lines[%u].sku", index);
     move->sku[n] = '\0';
     if (read_qty_milli(j, field(j, line, "qty"), &move->qty_milli) != 0)
@@ -679,13 +681,23 @@ static int judge_txn(ts_json_doc *doc, ts_txn_info *info, ts_txn_error *err)
     return 0;
 }
 
-/* A refused txn keeps its txn_id when that field is valid, so a batch
- * answer can say which txn each result is about. It is an id field (the
- * spec exempts it from the card rule), never free text. */
+/* A refused txn keeps its txn_id, so a batch answer can say which txn each
+ * result is about: the valid id, and the string as sent even when invalid.
+ * It is an id field (the spec exempts it from the card rule). */
 static void name_refused_txn(ts_json_doc *doc, ts_txn_info *info)
 {
     judge j = {doc, info, NULL, 0, 0};
-    read_id(&j, field(&j, 0, "txn_id"), TS_TXN_ID_MAX, info->txn_id);
+    uint32_t v = field(&j, 0, "txn_id");
+    read_id(&j, v, TS_TXN_ID_MAX, info->txn_id);
+    if (!is_type(&j, v, TS_JSON_STRING))
+        return;
+    size_t n = ts_json_str_decode(doc, v, info->sent_txn_id, TS_SENT_ID_MAX);
+    if (n <= TS_SENT_ID_MAX) {
+        info->sent_txn_id[n] = '\0';
+        info->has_sent_txn_id = 1;
+    } else {
+        info->sent_txn_id[0] = '\0';
+    }
 }
 
 /* ---- public ------------------------------------------------------------- */

@@ -224,7 +224,7 @@ static int mkdir_p(const char *path)
  * build is refused rather than misread. */
 static int check_format(ts_store *st, char *err, size_t errlen)
 {
-    MDB_txn *txn;
+    MDB_txn *txn = NULL;
     int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
     if (rc == 0)
         rc = mdb_dbi_open(txn, "store_meta", MDB_CREATE, &st->meta);
@@ -331,6 +331,25 @@ int ts_store_dbi(ts_store *st, const char *name, unsigned flags, MDB_dbi *out)
     return ts_store_err(rc);
 }
 
+/* Called with st->mu held. */
+static int start_writer_locked(ts_store *st)
+{
+    if (st->writer_started)
+        return 0;
+    if (uv_thread_create(&st->writer, writer_main, st) != 0)
+        return TS_EIO;
+    st->writer_started = 1;
+    return 0;
+}
+
+int ts_store_start(ts_store *st)
+{
+    uv_mutex_lock(&st->mu);
+    int rc = start_writer_locked(st);
+    uv_mutex_unlock(&st->mu);
+    return rc;
+}
+
 int ts_store_submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done, void *arg)
 {
     store_op *op = calloc(1, sizeof(*op));
@@ -345,13 +364,10 @@ int ts_store_submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done
         free(op);
         return TS_ECANCELED;
     }
-    if (!st->writer_started) {
-        if (uv_thread_create(&st->writer, writer_main, st) != 0) {
-            uv_mutex_unlock(&st->mu);
-            free(op);
-            return TS_EIO;
-        }
-        st->writer_started = 1;
+    if (start_writer_locked(st) != 0) {
+        uv_mutex_unlock(&st->mu);
+        free(op);
+        return TS_EIO;
     }
     list_push(&st->queued, op);
     uv_cond_signal(&st->wake);

@@ -48,6 +48,11 @@ int ts_store_open(ts_store **out, uv_loop_t *loop, const char *data_dir, uint64_
                   char *err, size_t errlen);
 /* Opens or creates a named database; only before the first submit. */
 int ts_store_dbi(ts_store *st, const char *name, unsigned flags, MDB_dbi *out);
+/* Starts the writer thread, once every module has opened its databases
+ * (ts_store_dbi is refused after), so the first sale after a start does not
+ * pay for creating it. ts_store_submit starts it too if nobody did. */
+int ts_store_start(ts_store *st);
+
 /* Queues an op for the next group commit. */
 int ts_store_submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done, void *arg);
 /* Short read-only transaction on the loop thread. */

@@ -479,13 +479,19 @@ static void test_sku(void)
     expect_422(one_line("\"a\x7f\"", "1", "1", "1", "1"), "invalid_sku", "lines[0].sku");
     expect_422(one_line("\"a\xc2\x85\"", "1", "1", "1", "1"), "invalid_sku", "lines[0].sku");
     expect_422(one_line(fmt("\"%065d\"", 1), "1", "1", "1", "1"), "invalid_sku", "lines[0].sku");
-    /* 64 bytes: 32 two-byte characters are fine, 33 are not (bytes count). */
-    char u[200] = "\"";
-    for (int i = 0; i < 32; i++)
+    /* 64 characters, not bytes: 64 two-byte characters are fine, 65 are not;
+     * 64 four-byte characters too (pos-api.md counts code points). */
+    char u[300] = "\"";
+    for (int i = 0; i < 64; i++)
         strcat(u, "\xc3\xa9");
     expect_valid(one_line(fmt("%s\"", u), "1", "1", "1", "1"));
     expect_422(one_line(fmt("%s\xc3\xa9\"", u), "1", "1", "1", "1"), "invalid_sku", "lines[0].sku");
     expect_valid(one_line(fmt("\"%064d\"", 1), "1", "1", "1", "1"));
+    char emoji[300] = "\"";
+    for (int i = 0; i < 64; i++)
+        strcat(emoji, "\xf0\x9f\x8d\x8e");
+    expect_valid(one_line(fmt("%s\"", emoji), "1", "1", "1", "1"));
+    expect_422(one_line(fmt("%sx\"", emoji), "1", "1", "1", "1"), "invalid_sku", "lines[0].sku");
     expect_valid(one_line("\"SKU 1/2 \\\"x\\\"\"", "1", "1", "1", "1"));
     /* A missing sku in the second line names that line. */
     expect_422(txn_with("lines", "[{\"sku\":\"S\",\"qty\":1,\"unit_price\":1,\"amount\":1},"
