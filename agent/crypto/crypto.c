@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 
+#include <mbedtls/platform_util.h>
 #include <mbedtls/base64.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecp.h>
@@ -655,4 +656,9 @@ int ts_digest_eq(const unsigned char a[32], const unsigned char b[32])
     for (int i = 0; i < 32; i++)
         diff |= (unsigned)(a[i] ^ b[i]);
     return diff == 0;
+}
+
+void ts_zeroize(void *p, size_t n)
+{
+    mbedtls_platform_zeroize(p, n);
 }

@@ -107,4 +107,8 @@ const char *ts_tls_reason(const ts_tls_session *s);
 /* Constant-time comparison of two SHA-256 digests: 1 when equal. */
 int ts_digest_eq(const unsigned char a[32], const unsigned char b[32]);
 
+/* Clears a secret (key, token, a request that held one) in a way the
+ * compiler may not drop, unlike a memset before free. */
+void ts_zeroize(void *p, size_t n);
+
 #endif
