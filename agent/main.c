@@ -8,6 +8,7 @@
  */
 #include "core/agent.h"
 #include "router.h"
+#include "status_cli.h"
 #include "odoo/catalog.h"
 #include "core/clock.h"
 #include "config/config.h"
@@ -41,6 +42,7 @@ static void usage(FILE *out)
     fprintf(out, "usage: tillsync --config FILE      run the agent\n"
                  "       tillsync --check-config FILE  validate a config, exit 0 or 1\n"
                  "       tillsync --export-pending FILE  print txns central has not acked\n"
+                 "       tillsync status [--config FILE] [--json] [--token-file PATH]\n"
                  "       tillsync --version\n");
 }
 
@@ -235,6 +237,8 @@ int main(int argc, char **argv)
         printf("tillsync %s\n", TS_VERSION);
         return 0;
     }
+    if (argc >= 2 && strcmp(argv[1], "status") == 0)
+        return ts_status_cli_main(argc, argv); /* its own exit codes: status_cli.h */
     if (argc == 3 && strcmp(argv[1], "--check-config") == 0)
         return check_config(argv[2]);
     if (argc == 3 && strcmp(argv[1], "--export-pending") == 0)
