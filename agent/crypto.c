@@ -15,6 +15,7 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/version.h>
@@ -103,6 +104,11 @@ int ts_unhex32(const char *hex, uint8_t out[32])
         out[i] = (uint8_t)(hi << 4 | lo);
     }
     return 0;
+}
+
+void ts_wipe(void *p, size_t n)
+{
+    mbedtls_platform_zeroize(p, n);
 }
 
 /* ---- Base64 and update signatures ---- */
@@ -637,6 +643,15 @@ int ts_tls_read(ts_tls_session *s, void *buf, size_t cap, size_t *got)
         }
         return tls_fail(s, rc);
     }
+}
+
+int ts_tls_is_tls13(const ts_tls_session *s)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03020000
+    return mbedtls_ssl_get_version_number(&s->ssl) == MBEDTLS_SSL_VERSION_TLS1_3;
+#else
+    return 0; /* 2.28 speaks TLS 1.2 at most */
+#endif
 }
 
 void ts_tls_close_notify(ts_tls_session *s)

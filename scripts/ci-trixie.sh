@@ -8,8 +8,8 @@
 #     new one;
 #  2. in a private mount namespace, mounts the source read-only at /src,
 #     /proc and a fresh /tmp, builds with warnings as errors and runs the
-#     unit tests and the TLS, uplink and signature tests (or, with --all,
-#     the whole suite; extra arguments go to ctest);
+#     unit tests and the TLS, uplink and signature tests (--all: the whole
+#     suite; --tests REGEX: those; further arguments go to ctest);
 #  3. unmounts on exit (trap), whatever happened, and removes the build.
 # Prints the mbedTLS version built against. Exits non-zero on any failure.
 # About 4 minutes on the first run (mostly debootstrap), 1-2 cached.
@@ -34,10 +34,10 @@ pkgs="build-essential cmake pkg-config ca-certificates
 tests='^unit\.|tls|uplink|central|signature|update'
 
 ctest_args=()
-if [ "${1:-}" = --all ]; then
-    shift
-    tests=''
-fi
+case "${1:-}" in
+--all) shift; tests='' ;;
+--tests) tests=$2; shift 2 ;;
+esac
 ctest_args+=("$@")
 
 # The first plain Debian archive (not security) that this machine's apt uses.
@@ -120,7 +120,7 @@ run='
 set -eu
 root=$1; src=$2; shift 2
 cleanup() {
-    for m in "$root/tmp" "$root/dev/shm" "$root/src" "$root/proc"; do
+    for m in "$root/etc/hosts" "$root/tmp" "$root/dev/shm" "$root/src" "$root/proc"; do
         mountpoint -q "$m" && umount "$m" || true
     done
 }
@@ -131,6 +131,9 @@ mount --bind "$src" "$root/src"
 mount -o remount,bind,ro "$root/src"
 mount -t tmpfs -o size=4g tmpfs "$root/tmp"
 mount -t tmpfs tmpfs "$root/dev/shm"
+# Names resolve as on the host: the default /etc/hosts of Debian 13 also maps
+# localhost to ::1, where the stand-ins do not listen.
+mount --bind /etc/hosts "$root/etc/hosts"
 chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
     TESTS="$TESTS" bash -c "$INNER" inner "$@"
 '
