@@ -214,15 +214,19 @@ static void test_fields(void **state)
     assert_true(str_is(req.authorization, "Bearer abc"));
     assert_int_equal(req.keep_alive, 1);
     assert_int_equal(req.body_len, 2);
-    assert_true(req.body != NULL && memcmp(req.body, "{}", 2) == 0);
+    assert_non_null(req.body);
+    assert_memory_equal(req.body, "{}", 2);
     assert_int_equal(used, strstr(raw, "GET /next") - raw);
     assert_int_equal(req.head_len + req.content_length, used);
     v = ts_http_header_get(&req, "CONTENT-LENGTH");
-    assert_true(v != NULL && str_is(*v, "2"));
+    assert_non_null(v);
+    assert_true(str_is(*v, "2"));
     v = ts_http_header_get(&req, "x-empty");
-    assert_true(v != NULL && v->len == 0);
+    assert_non_null(v);
+    assert_int_equal(v->len, 0);
     assert_null(ts_http_header_get(&req, "Cookie"));
-    assert_true(ts_str_ieq(req.method, "post") && !ts_str_eq(req.method, "post"));
+    assert_true(ts_str_ieq(req.method, "post"));
+    assert_false(ts_str_eq(req.method, "post"));
 
     /* The rest is the start of the next, pipelined request. */
     assert_int_equal(ts_http_parse_request(raw + used, sizeof raw - 1 - used, LIMIT, &req, &used),
@@ -237,9 +241,12 @@ static void test_absent_fields_are_empty(void **state)
 
     assert_int_equal(ts_http_parse_request(raw, sizeof raw - 1, LIMIT, &req, &used),
                      TS_HTTP_PARSE_DONE);
-    assert_true(req.content_type.p != NULL && req.content_type.len == 0);
-    assert_true(req.authorization.p != NULL && req.authorization.len == 0);
-    assert_true(req.query.len == 0 && str_is(req.path, "/x"));
+    assert_non_null(req.content_type.p);
+    assert_int_equal(req.content_type.len, 0);
+    assert_non_null(req.authorization.p);
+    assert_int_equal(req.authorization.len, 0);
+    assert_int_equal(req.query.len, 0);
+    assert_true(str_is(req.path, "/x"));
     assert_int_equal(req.body_len, 0);
 }
 
@@ -282,7 +289,8 @@ static void test_expect_continue(void **state)
     assert_int_equal(req.head_len, sizeof raw - 1);
     assert_int_equal(req.content_length, 500);
     assert_int_equal(req.expect_continue, 1);
-    assert_true(req.body == NULL && used == 0);
+    assert_null(req.body);
+    assert_int_equal(used, 0);
     /* Incomplete headers: nothing known yet. */
     assert_int_equal(ts_http_parse_request(raw, sizeof raw - 3, LIMIT, &req, &used),
                      TS_HTTP_PARSE_AGAIN);

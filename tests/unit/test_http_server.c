@@ -421,11 +421,11 @@ static void expect_error_answer(const char *raw, size_t len, int status, const c
     char want[128];
 
     snprintf(want, sizeof want, "{\"error\":{\"code\":\"%s\",\"message\":\"", code);
-    assert_true(client_open(&c) == 0);
-    assert_true(send_all(&c, raw, len) == 0);
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(client_open(&c), 0);
+    assert_int_equal(send_all(&c, raw, len), 0);
+    assert_int_equal(read_response(&c, &r), 0);
     assert_int_equal(r.status, status);
-    assert_true(strncmp(r.body, want, strlen(want)) == 0);
+    assert_int_equal(strncmp(r.body, want, strlen(want)), 0);
     assert_non_null(strstr(r.head, "Content-Type: application/json\r\n"));
     assert_true(r.closing);
     assert_true(wait_closed(&c));
@@ -441,35 +441,35 @@ static void keep_alive_client(void)
     client c;
     response r;
 
-    assert_true(client_open(&c) == 0);
+    assert_int_equal(client_open(&c), 0);
     assert_true(send_str(&c, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(read_response(&c, &r), 0);
     assert_int_equal(r.status, 200);
     assert_string_equal(r.body, "hello");
     assert_true(!r.closing);
     assert_non_null(strstr(r.head, "Content-Type: text/plain\r\n"));
-    assert_true(send_str(&c, post) == 0);
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(send_str(&c, post), 0);
+    assert_int_equal(read_response(&c, &r), 0);
     assert_string_equal(r.body, "POST /echo?x=1 abcde");
     assert_non_null(find_header(r.head, "X-Echo"));
     assert_true(send_str(&c, "HEAD /hello HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
-    assert_true(read_response_ex(&c, &r, 1) == 0);
+    assert_int_equal(read_response_ex(&c, &r, 1), 0);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.head, "Content-Length: 5\r\n"));
     assert_true(send_str(&c, "GET /nope HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n") == 0);
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(read_response(&c, &r), 0);
     assert_int_equal(r.status, 404);
     assert_true(r.closing);
     assert_true(wait_closed(&c));
     client_close(&c);
 
     /* HTTP/1.0: closed unless it asks for keep-alive. */
-    assert_true(client_open(&c) == 0);
+    assert_int_equal(client_open(&c), 0);
     assert_true(send_str(&c, "GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n") == 0);
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(read_response(&c, &r), 0);
     assert_non_null(strstr(r.head, "Connection: keep-alive\r\n"));
     assert_true(send_str(&c, "GET /hello HTTP/1.0\r\n\r\n") == 0);
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(read_response(&c, &r), 0);
     assert_int_equal(r.status, 200);
     assert_true(r.closing);
     assert_true(wait_closed(&c));
@@ -485,30 +485,30 @@ static void pipelining_client(void)
     client c;
     response r;
 
-    assert_true(client_open(&c) == 0);
-    assert_true(send_str(&c, three) == 0);
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(client_open(&c), 0);
+    assert_int_equal(send_str(&c, three), 0);
+    assert_int_equal(read_response(&c, &r), 0);
     assert_string_equal(r.body, "GET /echo?n=1 ");
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(read_response(&c, &r), 0);
     assert_string_equal(r.body, "POST /echo?n=2 xyz");
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(read_response(&c, &r), 0);
     assert_string_equal(r.body, "async");
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(read_response(&c, &r), 0);
     assert_string_equal(r.body, "GET /echo?n=4 ");
     assert_true(r.closing);
     assert_true(wait_closed(&c));
     client_close(&c);
 
     /* Pipelined after a half-close: every request is still answered. */
-    assert_true(client_open(&c) == 0);
+    assert_int_equal(client_open(&c), 0);
     assert_true(
         send_str(&c,
                  "GET /hello HTTP/1.1\r\nHost: t\r\n\r\nGET /async HTTP/1.1\r\nHost: t\r\n\r\n") ==
         0);
     shutdown(c.fd, SHUT_WR);
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(read_response(&c, &r), 0);
     assert_string_equal(r.body, "hello");
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(read_response(&c, &r), 0);
     assert_string_equal(r.body, "async");
     assert_true(r.closing);
     assert_true(wait_closed(&c));
@@ -534,26 +534,26 @@ static void big_pipelined_client(void)
     size_t len = 0;
     int i;
 
-    assert_true(client_open(&c) == 0);
+    assert_int_equal(client_open(&c), 0);
     len = make_post(reqs, BODY_LIMIT, 'L');
-    assert_true(send_all(&c, reqs, len) == 0);
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(send_all(&c, reqs, len), 0);
+    assert_int_equal(read_response(&c, &r), 0);
     assert_int_equal(r.status, 200);
     assert_int_equal(r.body_len, strlen("POST /echo ") + BODY_LIMIT);
 
     len = (size_t)sprintf(reqs, "GET /hold HTTP/1.1\r\nHost: t\r\n\r\n");
     for (i = 0; i < 6; i++)
         len += make_post(reqs + len, BODY_LIMIT - 100, (char)('a' + i));
-    assert_true(send_all(&c, reqs, len) == 0);
-    assert_true(wait_shared(&shared.held, 1) == 0);
-    assert_true(client_open(&other) == 0);
+    assert_int_equal(send_all(&c, reqs, len), 0);
+    assert_int_equal(wait_shared(&shared.held, 1), 0);
+    assert_int_equal(client_open(&other), 0);
     assert_true(send_str(&other, "GET /release HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
-    assert_true(read_response(&other, &r) == 0);
+    assert_int_equal(read_response(&other, &r), 0);
     client_close(&other);
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(read_response(&c, &r), 0);
     assert_string_equal(r.body, "held answer");
     for (i = 0; i < 6; i++) {
-        assert_true(read_response(&c, &r) == 0);
+        assert_int_equal(read_response(&c, &r), 0);
         assert_int_equal(r.body_len, strlen("POST /echo ") + BODY_LIMIT - 100);
         assert_true(r.body[r.body_len - 1] == 'a' + i);
     }
@@ -566,10 +566,10 @@ static void async_client(void)
     response r;
     int i;
 
-    assert_true(client_open(&c) == 0);
+    assert_int_equal(client_open(&c), 0);
     for (i = 0; i < 3; i++) {
         assert_true(send_str(&c, "GET /async HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
-        assert_true(read_response(&c, &r) == 0);
+        assert_int_equal(read_response(&c, &r), 0);
         assert_int_equal(r.status, 200);
         assert_string_equal(r.body, "async");
     }
@@ -584,31 +584,31 @@ static void client_leaves_client(void)
     response r;
 
     /* Reset: the server closes the connection, the exchange lives on. */
-    assert_true(client_open(&c) == 0);
+    assert_int_equal(client_open(&c), 0);
     assert_true(send_str(&c, "GET /hold HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
-    assert_true(wait_shared(&shared.held, 1) == 0);
+    assert_int_equal(wait_shared(&shared.held, 1), 0);
     client_reset(&c);
-    assert_true(wait_shared(&shared.open_conns, 0) == 0);
+    assert_int_equal(wait_shared(&shared.open_conns, 0), 0);
     assert_int_equal(get_once("/release"), 200); /* answers the orphan: a no-op */
-    assert_true(wait_shared(&shared.held, 0) == 0);
+    assert_int_equal(wait_shared(&shared.held, 0), 0);
 
     /* Plain close: answered into the void, then closed. */
-    assert_true(client_open(&c) == 0);
+    assert_int_equal(client_open(&c), 0);
     assert_true(send_str(&c, "GET /hold HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
-    assert_true(wait_shared(&shared.held, 1) == 0);
+    assert_int_equal(wait_shared(&shared.held, 1), 0);
     client_close(&c);
     assert_int_equal(get_once("/release"), 200);
-    assert_true(wait_shared(&shared.open_conns, 0) == 0);
+    assert_int_equal(wait_shared(&shared.open_conns, 0), 0);
 
     /* Half-close: the answer still arrives, with Connection: close. */
-    assert_true(client_open(&c) == 0);
+    assert_int_equal(client_open(&c), 0);
     assert_true(send_str(&c, "GET /hold HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
-    assert_true(wait_shared(&shared.held, 1) == 0);
+    assert_int_equal(wait_shared(&shared.held, 1), 0);
     shutdown(c.fd, SHUT_WR);
-    assert_true(client_open(&other) == 0);
+    assert_int_equal(client_open(&other), 0);
     assert_true(send_str(&other, "GET /release HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
-    assert_true(read_response(&other, &r) == 0);
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(read_response(&other, &r), 0);
+    assert_int_equal(read_response(&c, &r), 0);
     assert_string_equal(r.body, "held answer");
     assert_true(r.closing);
     assert_true(wait_closed(&c));
@@ -616,9 +616,9 @@ static void client_leaves_client(void)
     client_close(&other);
 
     /* Held when the server closes: answered after the close (a no-op). */
-    assert_true(client_open(&c) == 0);
+    assert_int_equal(client_open(&c), 0);
     assert_true(send_str(&c, "GET /hold HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
-    assert_true(wait_shared(&shared.held, 1) == 0);
+    assert_int_equal(wait_shared(&shared.held, 1), 0);
     client_close(&c);
 }
 
@@ -665,20 +665,20 @@ static void expect_continue_client(void)
     client c;
     response r;
 
-    assert_true(client_open(&c) == 0);
-    assert_true(send_str(&c, head) == 0);
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(client_open(&c), 0);
+    assert_int_equal(send_str(&c, head), 0);
+    assert_int_equal(read_response(&c, &r), 0);
     assert_int_equal(r.status, 100);
-    assert_true(send_str(&c, "body") == 0);
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(send_str(&c, "body"), 0);
+    assert_int_equal(read_response(&c, &r), 0);
     assert_int_equal(r.status, 200);
     assert_string_equal(r.body, "POST /echo body");
     /* A body sent without waiting for the 100 is fine too. */
-    assert_true(send_str(&c, head) == 0);
-    assert_true(send_str(&c, "four") == 0);
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(send_str(&c, head), 0);
+    assert_int_equal(send_str(&c, "four"), 0);
+    assert_int_equal(read_response(&c, &r), 0);
     if (r.status == 100) /* the server may have seen the headers alone first */
-        assert_true(read_response(&c, &r) == 0);
+        assert_int_equal(read_response(&c, &r), 0);
     assert_int_equal(r.status, 200);
     assert_string_equal(r.body, "POST /echo four");
     client_close(&c);
@@ -694,19 +694,19 @@ static void truncated_client(void)
     client c;
     response r;
 
-    assert_true(client_open(&c) == 0);
+    assert_int_equal(client_open(&c), 0);
     assert_true(
         send_str(&c, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly part") ==
         0);
     assert_int_equal(get_once("/hello"), 200);
-    assert_true(read_response(&c, &r) == 0);
+    assert_int_equal(read_response(&c, &r), 0);
     assert_int_equal(r.status, 408);
     assert_true(r.closing);
     assert_true(wait_closed(&c));
     client_close(&c);
 
     /* An idle connection is closed without a word. */
-    assert_true(client_open(&c) == 0);
+    assert_int_equal(client_open(&c), 0);
     assert_true(wait_closed(&c));
     assert_int_equal(c.len, 0);
     client_close(&c);
@@ -719,7 +719,7 @@ static void slowloris_client(void)
     struct pollfd p;
     int i, cut = 0;
 
-    assert_true(client_open(&c) == 0);
+    assert_int_equal(client_open(&c), 0);
     assert_true(send_str(&c, "GET /hello HTTP/1.1\r\nHost: t\r\nX-Drip: ") == 0);
     for (i = 0; i < 400 && !cut; i++) {
         p.fd = c.fd;
@@ -748,26 +748,26 @@ static void conn_bound_client(void)
     int i;
 
     for (i = 0; i < 3; i++) {
-        assert_true(client_open(&c[i]) == 0);
+        assert_int_equal(client_open(&c[i]), 0);
         assert_true(send_str(&c[i], "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
-        assert_true(read_response(&c[i], &r) == 0);
+        assert_int_equal(read_response(&c[i], &r), 0);
     }
-    assert_true(wait_shared(&shared.open_conns, 3) == 0);
+    assert_int_equal(wait_shared(&shared.open_conns, 3), 0);
     /* Over the bound: accepted and closed at once, nothing read. */
-    assert_true(client_open(&extra) == 0);
+    assert_int_equal(client_open(&extra), 0);
     (void)send_str(&extra, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
     n = recv(extra.fd, junk, sizeof junk, 0);
     assert_true(n == 0 || (n < 0 && errno == ECONNRESET));
     client_close(&extra);
-    assert_true(wait_shared(&shared.rejected, 1) == 0);
+    assert_int_equal(wait_shared(&shared.rejected, 1), 0);
     /* A slot freed is a slot for the next client. */
     client_close(&c[0]);
-    assert_true(wait_shared(&shared.open_conns, 2) == 0);
+    assert_int_equal(wait_shared(&shared.open_conns, 2), 0);
     assert_int_equal(get_once("/hello"), 200);
     /* The others kept their connections. */
     for (i = 1; i < 3; i++) {
         assert_true(send_str(&c[i], "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
-        assert_true(read_response(&c[i], &r) == 0);
+        assert_int_equal(read_response(&c[i], &r), 0);
         assert_string_equal(r.body, "hello");
         client_close(&c[i]);
     }

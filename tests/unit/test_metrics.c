@@ -156,7 +156,8 @@ static void test_build_info_and_queue(void **state)
         has_line(out, "tillsync_build_info{version=\"" TS_VERSION "\",store_id=\"S042\"} 1"));
     assert_true(has_line(out, "tillsync_queue_pending 0"));
     assert_true(has_line(out, "tillsync_queue_max_pending 1000000"));
-    assert_true(out->len > 0 && out->data[out->len - 1] == '\n');
+    assert_true(out->len > 0);
+    assert_true(out->data[out->len - 1] == '\n');
 }
 
 /* Freed, the registry is gone and observing is a no-op. */
