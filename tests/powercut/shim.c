@@ -18,6 +18,8 @@
  * Files named $TS_PC_IGNORE (default lock.mdb: LMDB's reader table, which
  * LMDB rebuilds after a crash) are not watched. A writable shared mapping
  * of a watched file cannot be modelled: it is reported in "unsupported".
+ * TS_PC_LIE=1 models a disk that lies about flushes (nothing is ever
+ * durable): the tests use it to show that they notice lost sales.
  */
 #include "pc_state.h"
 
@@ -49,6 +51,7 @@ static struct {
     size_t dir_len;
     char state[PATH_MAX];
     const char *ignore;
+    int lie; /* TS_PC_LIE=1: a disk that acknowledges flushes and keeps nothing */
     pthread_mutex_t mu;
     watched_fd fds[FD_MAX];
     pc_entry cur[PC_MAX_FILES]; /* the namespace as the process sees it */
@@ -115,6 +118,7 @@ __attribute__((constructor)) static void shim_init(void)
     g.dir_len = strlen(g.dir);
     snprintf(g.state, sizeof(g.state), "%s", state);
     g.ignore = getenv("TS_PC_IGNORE") ? getenv("TS_PC_IGNORE") : "lock.mdb";
+    g.lie = getenv("TS_PC_LIE") && strcmp(getenv("TS_PC_LIE"), "1") == 0;
     if (pc_ns_load(g.state, &g.ns) != 0) {
         note_unsupported("the state's ns file is unreadable");
         return;
@@ -378,7 +382,7 @@ static void record_iov(watched_fd *w, const struct iovec *iov, int cnt, off_t of
         size_t len = iov[i].iov_len < (size_t)done ? iov[i].iov_len : (size_t)done;
         if (w->id > 0 && len)
             log_append(w->id, PC_WRITE, (uint64_t)off, iov[i].iov_base, len,
-                       w->dsync ? PC_DURABLE : 0);
+                       w->dsync && !g.lie ? PC_DURABLE : 0);
         off += (off_t)len;
         done -= (ssize_t)len;
     }
@@ -430,7 +434,7 @@ static int do_sync(int fd, int (*real)(int))
     }
     int r = real(fd);
     e = errno;
-    if (r == 0 && w->id > 0)
+    if (r == 0 && w->id > 0 && !g.lie)
         fold(w->id);
     else if (r == 0)
         commit_ns_for(-1); /* a directory's fsync: every entry op so far */
