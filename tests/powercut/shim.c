@@ -11,7 +11,8 @@
  * journal transaction holding its own entry); nothing else is assumed.
  *
  * Faults: the file $TS_PC_STATE/fault, read on every watched call, holds
- * e.g. "write=EIO fsync=ENOSPC". A failed write writes nothing; a failed
+ * e.g. "write=EIO fsync=ENOSPC" ("dsync_write=EIO": only writes through
+ * O_DSYNC fds, LMDB's meta page). A failed write writes nothing; a failed
  * fsync loses, for good, every write to that file not yet durable (Linux
  * marks the pages clean: PostgreSQL's "fsyncgate").
  *
@@ -365,7 +366,9 @@ static int fault_for(const char *what)
     pc_close(fd);
     buf[n > 0 ? n : 0] = '\0';
     snprintf(key, sizeof(key), "%s=", what);
-    const char *at = strstr(buf, key);
+    const char *at = buf;
+    while ((at = strstr(at, key)) != NULL && at != buf && at[-1] != ' ' && at[-1] != '\n')
+        at++; /* "write=" inside "dsync_write=" */
     if (!at)
         return 0;
     at += strlen(key);
@@ -395,7 +398,8 @@ static ssize_t do_write(int fd, const struct iovec *iov, int cnt, off_t off)
 {
     watched_fd *w = lock_fd(fd);
     ssize_t r;
-    if (w && w->id > 0 && (r = fault_for("write")) != 0) {
+    if (w && w->id > 0 &&
+        ((r = fault_for("write")) != 0 || (w->dsync && (r = fault_for("dsync_write")) != 0))) {
         pthread_mutex_unlock(&g.mu);
         errno = (int)r;
         return -1;
