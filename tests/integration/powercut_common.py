@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import harness  # noqa: E402
@@ -46,7 +47,8 @@ class ShimAgent(harness.Agent):
         os.makedirs(self.data_dir, exist_ok=True)
         pre = preload()
         if pre is None:
-            raise unittest_skip("no ASan runtime found for LD_PRELOAD")
+            raise unittest.SkipTest("sanitized agent, but no ASan runtime found to preload "
+                                    "before the shim")
         self.env = dict(os.environ, LD_PRELOAD=pre, TS_PC_DIR=self.data_dir,
                         TS_PC_STATE=self.state)
         if SANITIZED:
@@ -80,10 +82,6 @@ class ShimAgent(harness.Agent):
         os.rename(self.state, prev)
         os.rename(new, self.state)
         return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", out.stdout)}
-
-
-class unittest_skip(Exception):
-    pass
 
 
 class Till(threading.Thread):
