@@ -234,6 +234,9 @@ static void reopen_env(ts_store *st)
         ts_error("store.reopen_failed", "error=\"%s\"", err[0] ? err : ts_strerror(rc));
     else
         ts_info("store.reopened", "reason=\"a commit failed on the disk\"");
+    uv_mutex_lock(&st->mu);
+    st->stats.reopens++;
+    uv_mutex_unlock(&st->mu);
 }
 
 /* On the loop: hand each finished op its result, in commit order. */
