@@ -7,6 +7,13 @@
  * the queue and ride the next commit together. So one fsync serves many
  * txns, the loop never waits on the disk, and durability is LMDB's: after
  * mdb_txn_commit returns, the data survives a crash or power cut.
+ *
+ * A commit that fails on the disk (EIO, ENOSPC from a write or from
+ * fdatasync) leaves the environment suspect: after a failed fdatasync the
+ * kernel may have dropped the pages it could not write (PostgreSQL's
+ * "fsyncgate"), and a failed meta-page write leaves LMDB in MDB_PANIC for
+ * good. So the writer parks, and the loop closes the environment and opens
+ * it again from what the file holds (tests/integration/test_disk_faults.py).
  */
 #include "store/store.h"
 #include "core/clock.h"
@@ -32,8 +39,18 @@ typedef struct op_list {
 } op_list;
 
 struct ts_store {
-    MDB_env *env;
+    MDB_env *env; /* NULL while a reopen after a disk fault has not succeeded */
     MDB_dbi meta; /* store-level facts: the format version */
+    char dir[1100];
+    uint64_t map_bytes;
+    /* Named databases in the order they were opened, to open them again
+     * with the same handles after a reopen. */
+    struct {
+        char name[32];
+        unsigned flags;
+        MDB_dbi dbi;
+    } dbis[16];
+    size_t n_dbis;
     uv_loop_t *loop;
     uv_thread_t writer;
     uv_mutex_t mu;    /* guards everything below */
@@ -43,6 +60,7 @@ struct ts_store {
     uv_async_t async; /* the writer pokes the loop through it */
     size_t in_flight; /* loop thread only: ops submitted, not yet delivered */
     int stopping;
+    int reopen; /* the writer waits for the loop to reopen the environment */
     int writer_started;
     int healthy;
     ts_store_stats stats;
@@ -116,12 +134,18 @@ static uint64_t used_bytes(MDB_env *env)
     return (pages > free_pages ? pages - free_pages : 0) * st.ms_psize;
 }
 
+/* A failed commit that says nothing about the data itself. */
+static int disk_suspect(int rc)
+{
+    return rc != 0 && rc != MDB_MAP_FULL && rc != ENOMEM;
+}
+
 /* One group commit: every op in its own nested transaction, one fsync. */
 static void commit_group(ts_store *st, store_op *ops)
 {
     uint64_t t0 = uv_hrtime();
     MDB_txn *txn = NULL;
-    int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    int rc = st->env ? mdb_txn_begin(st->env, NULL, 0, &txn) : EIO;
     for (store_op *op = ops; op; op = op->next) {
         if (rc) {
             op->err = ts_store_err(rc);
@@ -141,7 +165,7 @@ static void commit_group(ts_store *st, store_op *ops)
     }
     if (rc == 0)
         rc = mdb_txn_commit(txn);
-    uint64_t used = used_bytes(st->env);
+    uint64_t used = st->env ? used_bytes(st->env) : 0;
     size_t n = 0;
     for (store_op *op = ops; op; op = op->next, n++)
         if (rc && !op->err)
@@ -151,6 +175,7 @@ static void commit_group(ts_store *st, store_op *ops)
 
     uv_mutex_lock(&st->mu);
     st->healthy = rc == 0;
+    st->reopen = disk_suspect(rc);
     st->stats.commits += rc == 0;
     st->stats.commit_failures += rc != 0;
     st->stats.ops_committed += rc == 0 ? n : 0;
@@ -171,6 +196,8 @@ static void writer_main(void *arg)
     for (;;) {
         while (!st->queued.head && !st->stopping)
             uv_cond_wait(&st->wake, &st->mu);
+        while (st->reopen && !st->stopping)
+            uv_cond_wait(&st->wake, &st->mu);
         store_op *ops = list_take(&st->queued);
         if (!ops)
             break; /* stopping, and nothing left to write */
@@ -181,12 +208,51 @@ static void writer_main(void *arg)
     uv_mutex_unlock(&st->mu);
 }
 
+static int open_env(ts_store *st, char *err, size_t errlen);
+static int dbi_open(ts_store *st, const char *name, unsigned flags, MDB_dbi *out);
+
+/* On the loop, with the writer parked and (between callbacks) no read
+ * transaction open: the environment again, from what the file holds. */
+static void reopen_env(ts_store *st)
+{
+    char err[256] = "";
+    if (st->env)
+        mdb_env_close(st->env);
+    st->env = NULL;
+    int rc = open_env(st, err, sizeof(err));
+    for (size_t i = 0; rc == 0 && i < st->n_dbis; i++) {
+        MDB_dbi dbi;
+        rc = dbi_open(st, st->dbis[i].name, st->dbis[i].flags, &dbi);
+        if (rc == 0 && dbi != st->dbis[i].dbi)
+            rc = TS_EFORMAT; /* cannot happen: same names, same order */
+    }
+    if (rc && st->env) {
+        mdb_env_close(st->env);
+        st->env = NULL;
+    }
+    if (rc)
+        ts_error("store.reopen_failed", "error=\"%s\"", err[0] ? err : ts_strerror(rc));
+    else
+        ts_info("store.reopened", "reason=\"a commit failed on the disk\"");
+    uv_mutex_lock(&st->mu);
+    st->stats.reopens++;
+    uv_mutex_unlock(&st->mu);
+}
+
 /* On the loop: hand each finished op its result, in commit order. */
 static void deliver_finished(ts_store *st)
 {
     uv_mutex_lock(&st->mu);
     store_op *ops = list_take(&st->finished);
+    int reopen = st->reopen && !st->stopping;
     uv_mutex_unlock(&st->mu);
+    if (reopen) {
+        reopen_env(st);
+        uv_mutex_lock(&st->mu);
+        st->reopen = 0; /* a failed reopen is tried again after the next commit */
+        uv_cond_signal(&st->wake);
+        uv_mutex_unlock(&st->mu);
+    }
     for (store_op *op = ops, *next; op; op = next) {
         next = op->next;
         if (--st->in_flight == 0)
@@ -262,6 +328,33 @@ static int check_format(ts_store *st, char *err, size_t errlen)
     return ts_store_err(rc);
 }
 
+/* Opens st->env and checks the format; on failure st->env is NULL. */
+static int open_env(ts_store *st, char *err, size_t errlen)
+{
+    int rc = mdb_env_create(&st->env);
+    if (rc == 0)
+        rc = mdb_env_set_mapsize(st->env, (size_t)st->map_bytes);
+    if (rc == 0)
+        rc = mdb_env_set_maxdbs(st->env, 32);
+    /* MDB_NOTLS: read transactions are not tied to the thread's TLS slot. */
+    if (rc == 0)
+        rc = mdb_env_open(st->env, st->dir, MDB_NOTLS, 0640);
+    if (rc) {
+        snprintf(err, errlen, "cannot open LMDB in %s: %s", st->dir, mdb_strerror(rc));
+        mdb_env_close(st->env);
+        st->env = NULL;
+        return ts_store_err(rc);
+    }
+    int dead = 0;
+    mdb_reader_check(st->env, &dead); /* slots left by a killed process */
+    int frc = check_format(st, err, errlen);
+    if (frc) {
+        mdb_env_close(st->env);
+        st->env = NULL;
+    }
+    return frc;
+}
+
 int ts_store_open(ts_store **out, uv_loop_t *loop, const char *data_dir, uint64_t map_bytes,
                   char *err, size_t errlen)
 {
@@ -280,27 +373,12 @@ int ts_store_open(ts_store **out, uv_loop_t *loop, const char *data_dir, uint64_
         return TS_ENOMEM;
     st->loop = loop;
     st->healthy = 1;
-    int rc = mdb_env_create(&st->env);
-    if (rc == 0)
-        rc = mdb_env_set_mapsize(st->env, (size_t)map_bytes);
-    if (rc == 0)
-        rc = mdb_env_set_maxdbs(st->env, 32);
-    /* MDB_NOTLS: read transactions are not tied to the thread's TLS slot. */
-    if (rc == 0)
-        rc = mdb_env_open(st->env, dir, MDB_NOTLS, 0640);
+    snprintf(st->dir, sizeof(st->dir), "%s", dir);
+    st->map_bytes = map_bytes;
+    int rc = open_env(st, err, errlen);
     if (rc) {
-        snprintf(err, errlen, "cannot open LMDB in %s: %s", dir, mdb_strerror(rc));
-        mdb_env_close(st->env);
         free(st);
-        return ts_store_err(rc);
-    }
-    int dead = 0;
-    mdb_reader_check(st->env, &dead); /* slots left by a killed process */
-    int frc = check_format(st, err, errlen);
-    if (frc) {
-        mdb_env_close(st->env);
-        free(st);
-        return frc;
+        return rc;
     }
     MDB_envinfo info;
     mdb_env_info(st->env, &info);
@@ -316,10 +394,8 @@ int ts_store_open(ts_store **out, uv_loop_t *loop, const char *data_dir, uint64_
     return 0;
 }
 
-int ts_store_dbi(ts_store *st, const char *name, unsigned flags, MDB_dbi *out)
+static int dbi_open(ts_store *st, const char *name, unsigned flags, MDB_dbi *out)
 {
-    if (st->writer_started)
-        return TS_EINVAL;
     MDB_txn *txn;
     int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
     if (rc)
@@ -347,6 +423,20 @@ int ts_store_start(ts_store *st)
     uv_mutex_lock(&st->mu);
     int rc = start_writer_locked(st);
     uv_mutex_unlock(&st->mu);
+    return rc;
+}
+
+int ts_store_dbi(ts_store *st, const char *name, unsigned flags, MDB_dbi *out)
+{
+    if (st->writer_started || st->n_dbis == sizeof(st->dbis) / sizeof(st->dbis[0]) ||
+        strlen(name) >= sizeof(st->dbis[0].name))
+        return TS_EINVAL;
+    int rc = dbi_open(st, name, flags, out);
+    if (rc == 0) {
+        snprintf(st->dbis[st->n_dbis].name, sizeof(st->dbis[0].name), "%s", name);
+        st->dbis[st->n_dbis].flags = flags;
+        st->dbis[st->n_dbis++].dbi = *out;
+    }
     return rc;
 }
 
@@ -379,6 +469,8 @@ int ts_store_submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done
 
 int ts_store_read_begin(ts_store *st, MDB_txn **txn)
 {
+    if (!st->env)
+        return TS_EIO; /* a reopen after a disk fault has not succeeded yet */
     return ts_store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn));
 }
 
@@ -406,7 +498,8 @@ int ts_store_healthy(ts_store *st)
 static void on_async_closed(uv_handle_t *h)
 {
     ts_store *st = h->data;
-    mdb_env_close(st->env);
+    if (st->env)
+        mdb_env_close(st->env);
     uv_cond_destroy(&st->wake);
     uv_mutex_destroy(&st->mu);
     free(st);

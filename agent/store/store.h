@@ -37,6 +37,7 @@ typedef struct ts_store_stats {
     uint64_t commits;       /* group commits done */
     uint64_t ops_committed; /* ops carried by them */
     uint64_t commit_failures;
+    uint64_t reopens;        /* environment reopened after a disk fault: the map moved */
     uint64_t map_bytes;      /* size of the map */
     uint64_t used_bytes;     /* pages in use */
     uint64_t last_commit_us; /* duration of the last commit with its fsync */
