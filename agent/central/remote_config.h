@@ -16,7 +16,6 @@
 #include <stdint.h>
 
 #include "core/agent.h"
-#include "core/buf.h"
 #include "http/http_client.h"
 
 typedef struct ts_remote_config ts_remote_config;
