@@ -15,7 +15,9 @@
 #include "core/error.h"
 #include "http/http_server.h"
 #include "core/log.h"
+#include "pos/items.h"
 #include "report/metrics.h"
+#include "report/report.h"
 #include "report/status.h"
 #include "odoo/odoo.h"
 #include "core/sdnotify.h"
@@ -35,6 +37,7 @@ typedef struct agent_main {
     ts_agent agent;
     ts_config cfg;
     uv_signal_t sigterm, sigint;
+    int stopping; /* set once SIGTERM/SIGINT arrived */
 } agent_main;
 
 static void usage(FILE *out)
@@ -111,10 +114,10 @@ static int export_pending(const char *path)
 
 static void begin_stop(ts_agent *a, const char *why)
 {
-    if (a->stopping)
-        return;
-    a->stopping = 1;
     agent_main *m = (agent_main *)a;
+    if (m->stopping)
+        return;
+    m->stopping = 1;
     ts_info("agent.stopping", "signal=%s", why);
     ts_sd_notify("STOPPING=1");
     ts_watchdog_stop();
@@ -140,6 +143,33 @@ static void on_uplink_up(void *arg)
         ts_odoo_link_up(a);
 }
 
+/* ---- What the report layer reads (report.h) ---- */
+
+static void storage_figures(ts_agent *a, ts_store_stats *out)
+{
+    ts_store_get_stats(a->store, out);
+}
+
+static void items_figures(ts_agent *a, ts_items_counters *out)
+{
+    (void)a;
+    ts_items_get_counters(out);
+}
+
+static uint64_t http_open_conns(ts_agent *a)
+{
+    return a->http ? (uint64_t)ts_http_server_open_conns(a->http) : 0;
+}
+
+static const ts_report_providers report_providers = {
+    .queue = ts_txnlog_get_stats,
+    .storage = storage_figures,
+    .uplink = ts_uplink_get_snapshot,
+    .odoo = ts_odoo_get_snapshot,
+    .items = items_figures,
+    .http_open_conns = http_open_conns,
+};
+
 /* The heartbeat carries the status document (uplink.md). */
 static void heartbeat_body(void *arg, ts_buf *out)
 {
@@ -148,6 +178,11 @@ static void heartbeat_body(void *arg, ts_buf *out)
 
 static int start_modules(ts_agent *a, char *err, size_t errlen)
 {
+    if (ts_metrics_new(a) != 0) { /* first: it records the start time */
+        snprintf(err, errlen, "out of memory");
+        return TS_ENOMEM;
+    }
+    ts_report_set_providers(a, &report_providers);
     int rc = ts_store_open(&a->store, a->loop, a->cfg->data_dir,
                            a->cfg->storage.map_size_mb * 1024 * 1024, err, errlen);
     if (rc)
@@ -156,10 +191,6 @@ static int start_modules(ts_agent *a, char *err, size_t errlen)
     if ((rc = ts_txnlog_open(a)) != 0 || (rc = ts_catalog_open(a)) != 0 ||
         (rc = ts_store_start(a->store)) != 0) {
         snprintf(err, errlen, "cannot open the store's databases: %s", ts_strerror(rc));
-        return rc;
-    }
-    if ((rc = ts_metrics_new(a)) != 0) {
-        snprintf(err, errlen, "out of memory");
         return rc;
     }
     if ((rc = ts_uplink_start(a, err, errlen)) != 0)
@@ -203,8 +234,6 @@ static int run_agent(const char *path)
     ts_log_set_level((ts_log_level)m.cfg.log_level);
     a->cfg = &m.cfg;
     a->loop = uv_default_loop();
-    a->started_at_ms = ts_wall_ms();
-    a->started_mono_ms = ts_mono_ms();
     signal(SIGPIPE, SIG_IGN);
 
     uv_signal_init(a->loop, &m.sigterm);

@@ -9,7 +9,6 @@
 #ifndef TILLSYNC_AGENT_H
 #define TILLSYNC_AGENT_H
 
-#include <stdint.h>
 #include <uv.h>
 
 #define TS_VERSION "0.4.0"
@@ -27,16 +26,13 @@ typedef struct ts_tls_ctx ts_tls_ctx;
 typedef struct ts_agent {
     uv_loop_t *loop;
     ts_config *cfg;
-    ts_store *store;       /* LMDB environment and the group-commit writer */
-    ts_txnlog *txnlog;     /* txns by seq, txn_id index, counters */
-    ts_catalog *catalog;   /* price and stock copy from Odoo (may be NULL) */
-    ts_http_server *http;  /* local API listener */
-    ts_uplink *uplink;     /* forwarder to central (may be NULL in tests) */
-    ts_odoo *odoo;         /* Odoo sync (NULL when odoo is not configured) */
-    ts_metrics *metrics;   /* counters and histograms */
-    int64_t started_at_ms; /* wall clock at start */
-    uint64_t started_mono_ms;
-    int stopping; /* set once SIGTERM/SIGINT arrived */
+    ts_store *store;      /* LMDB environment and the group-commit writer */
+    ts_txnlog *txnlog;    /* txns by seq, txn_id index, counters */
+    ts_catalog *catalog;  /* price and stock copy from Odoo (may be NULL) */
+    ts_http_server *http; /* local API listener */
+    ts_uplink *uplink;    /* forwarder to central (may be NULL in tests) */
+    ts_odoo *odoo;        /* Odoo sync (NULL when odoo is not configured) */
+    ts_metrics *metrics;  /* the report layer: counters, providers, start time */
 } ts_agent;
 
 #endif

@@ -484,6 +484,7 @@ void ts_store_get_stats(ts_store *st, ts_store_stats *out)
 {
     uv_mutex_lock(&st->mu);
     *out = st->stats;
+    out->healthy = st->healthy;
     uv_mutex_unlock(&st->mu);
 }
 

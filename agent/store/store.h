@@ -41,6 +41,7 @@ typedef struct ts_store_stats {
     uint64_t map_bytes;      /* size of the map */
     uint64_t used_bytes;     /* pages in use */
     uint64_t last_commit_us; /* duration of the last commit with its fsync */
+    int healthy;             /* ts_store_healthy() */
 } ts_store_stats;
 
 /* Opens (creating) data_dir/store/, checks the format version. map_bytes
