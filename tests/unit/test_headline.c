@@ -4,7 +4,12 @@
  * even after a later transport error replaced last_error, and the words
  * for a store with nothing wrong.
  */
-#include "check.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
 
 #include <string.h>
 
@@ -24,19 +29,21 @@ static void all_good(ts_report_figures *f)
     f->odoo.copy.has_copy = 1;
 }
 
-static void test_all_good(void)
+static void test_all_good(void **state)
 {
+    (void)state;
     ts_report_figures f;
     ts_headline h;
     all_good(&f);
     ts_headline_derive(&f, &h);
-    CHECK_EQ_INT(h.n, 0);
-    CHECK_EQ_INT(h.level, TS_LEVEL_OK);
-    CHECK_EQ_STR(h.text, "All good: sales are reaching central");
+    assert_int_equal(h.n, 0);
+    assert_int_equal(h.level, TS_LEVEL_OK);
+    assert_string_equal(h.text, "All good: sales are reaching central");
 }
 
-static void test_rejected_reason_is_centrals(void)
+static void test_rejected_reason_is_centrals(void **state)
 {
+    (void)state;
     ts_report_figures f;
     ts_headline h;
     all_good(&f);
@@ -46,13 +53,14 @@ static void test_rejected_reason_is_centrals(void)
     strcpy(f.uplink.rejected_reason, "unknown cashier C7");
     strcpy(f.uplink.last_error, "connection refused");
     ts_headline_derive(&f, &h);
-    CHECK_EQ_INT(h.n, 1);
-    CHECK_EQ_STR(h.issues[0].code, "central_rejects_seq");
-    CHECK_EQ_STR(h.issues[0].text, "Central refuses sale number 13: unknown cashier C7");
+    assert_int_equal(h.n, 1);
+    assert_string_equal(h.issues[0].code, "central_rejects_seq");
+    assert_string_equal(h.issues[0].text, "Central refuses sale number 13: unknown cashier C7");
 }
 
-static void test_most_serious_first(void)
+static void test_most_serious_first(void **state)
 {
+    (void)state;
     ts_report_figures f;
     ts_headline h;
     all_good(&f);
@@ -62,33 +70,36 @@ static void test_most_serious_first(void)
     f.cert_days_left = -1; /* attention */
     f.odoo.stale = 1;      /* offline */
     ts_headline_derive(&f, &h);
-    CHECK_EQ_INT(h.n, 3);
-    CHECK_EQ_INT(h.level, TS_LEVEL_ATTENTION);
-    CHECK_EQ_STR(h.issues[0].code, "cert_expired");
-    CHECK_EQ_STR(h.issues[1].code, "central_unreachable");
-    CHECK_EQ_STR(h.issues[2].code, "odoo_stale");
-    CHECK_EQ_STR(h.text, "Needs attention: The store's certificate for central has expired");
+    assert_int_equal(h.n, 3);
+    assert_int_equal(h.level, TS_LEVEL_ATTENTION);
+    assert_string_equal(h.issues[0].code, "cert_expired");
+    assert_string_equal(h.issues[1].code, "central_unreachable");
+    assert_string_equal(h.issues[2].code, "odoo_stale");
+    assert_string_equal(h.text, "Needs attention: The store's certificate for central has expired");
 }
 
-static void test_no_uplink_and_no_odoo(void)
+static void test_no_uplink_and_no_odoo(void **state)
 {
+    (void)state;
     ts_report_figures f;
     ts_headline h;
     memset(&f, 0, sizeof(f));
     f.storage.healthy = 1;
     ts_headline_derive(&f, &h);
-    CHECK_EQ_INT(h.n, 1);
-    CHECK_EQ_STR(h.issues[0].code, "central_unreachable");
-    CHECK(strstr(h.issues[0].text,
-                 "since start-up; 0 sales waiting here. Last error: " TS_UPLINK_NOT_RUNNING) !=
-          NULL);
+    assert_int_equal(h.n, 1);
+    assert_string_equal(h.issues[0].code, "central_unreachable");
+    assert_true(
+        strstr(h.issues[0].text,
+               "since start-up; 0 sales waiting here. Last error: " TS_UPLINK_NOT_RUNNING) != NULL);
 }
 
 int main(void)
 {
-    test_all_good();
-    test_rejected_reason_is_centrals();
-    test_most_serious_first();
-    test_no_uplink_and_no_odoo();
-    CHECK_DONE();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_all_good),
+        cmocka_unit_test(test_rejected_reason_is_centrals),
+        cmocka_unit_test(test_most_serious_first),
+        cmocka_unit_test(test_no_uplink_and_no_odoo),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }
