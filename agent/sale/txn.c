@@ -683,9 +683,9 @@ static int judge_txn(ts_json_doc *doc, ts_txn_info *info, ts_txn_error *err)
     judge j = {doc, info, err, 0, 0};
     int rc;
     if ((rc = refuse_card_data(doc, err)) != 0 || (rc = refuse_duplicate_keys(doc, err)) != 0 ||
-        (rc = refuse_long_numbers(doc, err)) != 0 ||
-        (rc = judge_header(&j)) != 0 || (rc = judge_lines(&j)) != 0 ||
-        (rc = judge_total(&j)) != 0 || (rc = judge_payments(&j)) != 0)
+        (rc = refuse_long_numbers(doc, err)) != 0 || (rc = judge_header(&j)) != 0 ||
+        (rc = judge_lines(&j)) != 0 || (rc = judge_total(&j)) != 0 ||
+        (rc = judge_payments(&j)) != 0)
         return rc;
     if (ts_json_canonical_sha256(doc, info->digest) != TS_JSON_OK)
         return out_of_memory(err);
