@@ -62,8 +62,10 @@ void ts_status_figures_get(ts_agent *a, ts_status_figures *f)
     if (a->txnlog) {
         ts_txnlog_get_stats(a, &f->queue);
         if (f->queue.pending > 0 && f->queue.oldest_pending_received_at_ms > 0) {
-            int64_t age = (f->now_ms - f->queue.oldest_pending_received_at_ms) / 1000;
-            f->oldest_pending_age_s = age < 0 ? 0 : age; /* the wall clock may step back */
+            /* received_at is on the run clock (clock.h): a stepped wall
+             * clock changes neither side. */
+            int64_t age = (ts_run_ms() - f->queue.oldest_pending_received_at_ms) / 1000;
+            f->oldest_pending_age_s = age < 0 ? 0 : age;
         }
     }
     if (a->cfg)
