@@ -25,6 +25,7 @@
 #include "core/fsinfo.h"
 #include "core/log.h"
 #include "odoo/odoo.h"
+#include "pos/intake.h"
 #include "store/store.h"
 #include "central/uplink.h"
 
@@ -82,12 +83,13 @@ void ts_status_figures_get(ts_agent *a, ts_status_figures *f)
             f->map_used_pct =
                 round_one_decimal(100.0 * (double)st.used_bytes / (double)st.map_bytes);
         f->storage_healthy = ts_store_healthy(a->store);
-    }
-    ts_fs_space space;
-    if (a->cfg && ts_fs_space_of(a->cfg->data_dir, &space) == 0) {
-        f->disk_known = 1;
-        f->disk_free_bytes = space.avail_bytes;
-        f->disk_total_bytes = space.total_bytes;
+        /* Disk figures as the writer last saw them: the loop never waits
+         * on the disk, even for statvfs. */
+        f->disk_known = st.disk_known;
+        f->disk_free_bytes = st.disk_avail_bytes;
+        f->disk_total_bytes = st.disk_total_bytes;
+        f->refusing = ts_intake_refusal(a);
+        f->stale_readers_cleared = st.stale_readers_cleared;
     }
 }
 
@@ -335,6 +337,11 @@ static void odoo_issues(headline *h, const cJSON *odoo)
 
 static void storage_issues(headline *h, const ts_status_figures *f)
 {
+    if (f->refusing) /* issue 13: never "All good" while sales bounce */
+        add_issue(h, LEVEL_ATTENTION, "sales_refused",
+                  "The tills keep the sales and retry. Call store IT if this lasts: the agent "
+                  "needs room (disk, database) or a working disk.",
+                  "The agent is turning new sales away (%s)", f->refusing);
     if (!f->storage_healthy)
         add_issue(h, LEVEL_ATTENTION, "storage_failed",
                   "Call store IT now: the agent cannot write to its disk. The tills keep the "

@@ -39,6 +39,8 @@ typedef struct ts_status_figures {
     uint64_t commits, commit_failures, last_commit_us;
     int disk_known; /* statvfs on data_dir worked */
     uint64_t disk_free_bytes, disk_total_bytes;
+    uint64_t stale_readers_cleared;
+    const char *refusing; /* why new sales are refused right now, or NULL */
 } ts_status_figures;
 
 void ts_status_figures_get(ts_agent *a, ts_status_figures *out);

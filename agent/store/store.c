@@ -53,6 +53,7 @@ struct ts_store {
     int stopping;
     int writer_started;
     int healthy;
+    int check_soon;      /* the loop asked for a reader check */
     int readonly;        /* opened for reading only (--export-pending) */
     char dir[1100];      /* data_dir/store */
     char data_dir[1024]; /* for statvfs */
@@ -274,13 +275,23 @@ static void writer_main(void *arg)
     uv_mutex_lock(&st->mu);
     for (;;) {
         while (!st->queued.head && !st->stopping) {
+            if (st->check_soon) {
+                st->check_soon = 0;
+                st->last_reader_check_ms = 0;
+                uv_mutex_unlock(&st->mu);
+                writer_tick(st);
+                uv_mutex_lock(&st->mu);
+                continue;
+            }
             if (uv_cond_timedwait(&st->wake, &st->mu, (uint64_t)READER_CHECK_MS * 1000000u) == 0)
                 continue;
             uv_mutex_unlock(&st->mu);
             writer_tick(st);
             uv_mutex_lock(&st->mu);
         }
-        if (st->queued.head && ts_mono_ms() - st->last_reader_check_ms >= READER_CHECK_MS) {
+        if (st->check_soon || ts_mono_ms() - st->last_reader_check_ms >= READER_CHECK_MS) {
+            st->check_soon = 0;
+            st->last_reader_check_ms = 0;
             uv_mutex_unlock(&st->mu);
             writer_tick(st);
             uv_mutex_lock(&st->mu);
@@ -495,6 +506,16 @@ int ts_store_submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done
     if (st->in_flight++ == 0)
         uv_ref((uv_handle_t *)&st->async);
     return 0;
+}
+
+void ts_store_check_readers_soon(ts_store *st)
+{
+    uv_mutex_lock(&st->mu);
+    if (st->writer_started && !st->check_soon) {
+        st->check_soon = 1;
+        uv_cond_signal(&st->wake);
+    }
+    uv_mutex_unlock(&st->mu);
 }
 
 int ts_store_read_begin(ts_store *st, MDB_txn **txn)

@@ -58,6 +58,9 @@ int ts_store_open_readonly(ts_store **out, uv_loop_t *loop, const char *data_dir
 int ts_store_dbi(ts_store *st, const char *name, unsigned flags, MDB_dbi *out);
 /* Queues an op for the next group commit. */
 int ts_store_submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done, void *arg);
+/* Asks the writer for a stale-reader check now (before a 507: pinned
+ * pages look used). Does not wait. */
+void ts_store_check_readers_soon(ts_store *st);
 /* Short read-only transaction on the loop thread. */
 int ts_store_read_begin(ts_store *st, MDB_txn **txn);
 void ts_store_read_end(MDB_txn *txn);
