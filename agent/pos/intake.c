@@ -352,9 +352,11 @@ static space_level space_state(ts_agent *a, const char **why)
         reserve = reserve < DISK_RESERVE_MIN   ? DISK_RESERVE_MIN
                   : reserve > DISK_RESERVE_MAX ? DISK_RESERVE_MAX
                                                : reserve;
-        space_level d = s.disk_avail_bytes < reserve       ? SPACE_REFUSE
-                        : s.disk_avail_bytes < 2 * reserve ? SPACE_LOW
-                                                           : SPACE_OK;
+        /* Free pages inside the data file count too: LMDB reuses them
+         * before it grows the file, and the file never shrinks. */
+        uint64_t inside = s.file_bytes > s.used_bytes ? s.file_bytes - s.used_bytes : 0;
+        uint64_t room = s.disk_avail_bytes + inside;
+        space_level d = room < reserve ? SPACE_REFUSE : room < 2 * reserve ? SPACE_LOW : SPACE_OK;
         if (d > lvl) {
             lvl = d;
             *why = "disk";

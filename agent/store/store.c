@@ -101,16 +101,19 @@ static store_op *list_take(op_list *l)
 }
 
 /* Pages in use. The high-water mark is an upper bound and costs nothing;
- * only near the 95 % line is it worth walking the free list (pages LMDB
- * will reuse) for the real figure. */
-static uint64_t used_bytes(MDB_env *env)
+ * only near the 90 % line, or with the disk low (the file cannot grow, so
+ * its free pages are all the room there is), is it worth walking the free
+ * list (pages LMDB will reuse) for the real figure. */
+#define DISK_LOW_BYTES (64ull << 20)
+static uint64_t used_bytes(MDB_env *env, uint64_t *file_bytes, int disk_low)
 {
     MDB_envinfo info;
     MDB_stat st;
     mdb_env_info(env, &info);
     mdb_env_stat(env, &st);
     uint64_t pages = (uint64_t)info.me_last_pgno + 1, free_pages = 0;
-    if (pages * st.ms_psize * 100 < (uint64_t)info.me_mapsize * 90)
+    *file_bytes = pages * st.ms_psize; /* the data file's high-water mark */
+    if (!disk_low && pages * st.ms_psize * 100 < (uint64_t)info.me_mapsize * 90)
         return pages * st.ms_psize;
     MDB_txn *txn;
     MDB_cursor *c;
@@ -212,6 +215,14 @@ static int apply_group(ts_store *st, store_op *ops)
     return rc;
 }
 
+static int disk_low(ts_store *st)
+{
+    uv_mutex_lock(&st->mu);
+    int low = st->stats.disk_known && st->stats.disk_avail_bytes < DISK_LOW_BYTES;
+    uv_mutex_unlock(&st->mu);
+    return low;
+}
+
 /* One group commit: every op in its own nested transaction, one fsync.
  * A full map may only be pages pinned by dead readers: clear them and try
  * the group once more. */
@@ -225,7 +236,7 @@ static void commit_group(ts_store *st, store_op *ops)
             op->err = 0;
         rc = apply_group(st, ops);
     }
-    uint64_t used = used_bytes(st->env);
+    uint64_t hw = 0, used = used_bytes(st->env, &hw, disk_low(st));
     size_t n = 0;
     for (store_op *op = ops; op; op = op->next, n++)
         if (rc && !op->err)
@@ -245,6 +256,7 @@ static void commit_group(ts_store *st, store_op *ops)
     st->stats.commit_failures += rc != 0;
     st->stats.ops_committed += rc == 0 ? n : 0;
     st->stats.used_bytes = used;
+    st->stats.file_bytes = hw;
     if (rc)
         snprintf(st->stats.last_error, sizeof(st->stats.last_error), "%s", mdb_strerror(rc));
     st->stats.last_commit_us = (uv_hrtime() - t0) / 1000;
@@ -262,10 +274,11 @@ static void writer_tick(ts_store *st)
     if (ts_mono_ms() - st->last_reader_check_ms < READER_CHECK_MS)
         return;
     clear_stale_readers(st);
-    uint64_t used = used_bytes(st->env);
+    uint64_t hw = 0, used = used_bytes(st->env, &hw, disk_low(st));
     publish_disk(st);
     uv_mutex_lock(&st->mu);
     st->stats.used_bytes = used;
+    st->stats.file_bytes = hw;
     uv_mutex_unlock(&st->mu);
 }
 
@@ -443,8 +456,10 @@ static int store_open(ts_store **out, uv_loop_t *loop, const char *data_dir, uin
     st->async.data = st;
     /* The store keeps the loop running only while ops are in flight. */
     uv_unref((uv_handle_t *)&st->async);
-    st->stats.used_bytes = used_bytes(st->env);
+    uint64_t hw = 0;
     publish_disk(st);
+    st->stats.used_bytes = used_bytes(st->env, &hw, disk_low(st));
+    st->stats.file_bytes = hw;
     *out = st;
     return 0;
 }

@@ -39,6 +39,7 @@ typedef struct ts_store_stats {
     uint64_t commit_failures;
     uint64_t map_bytes;             /* size of the map */
     uint64_t used_bytes;            /* pages in use */
+    uint64_t file_bytes;            /* pages the data file holds, in use or free */
     uint64_t last_commit_us;        /* duration of the last commit with its fsync */
     uint64_t stale_readers_cleared; /* reader slots of dead processes freed */
     int disk_known;                 /* statvfs of data_dir worked */

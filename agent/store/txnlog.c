@@ -739,6 +739,8 @@ static void ack_done(void *arg, int err)
         if (op->kind == OP_PRUNE && op->pruned == PRUNE_MAX_PER_COMMIT &&
             ts_store_submit(t->agent->store, ack_apply, ack_done, op) == 0)
             return;
+        if (op->kind == OP_PRUNE)
+            ts_debug("txnlog.prune_done", "txns=%llu", (unsigned long long)op->pruned_total);
         if (op->kind == OP_PRUNE && op->pruned_total)
             ts_info("txnlog.pruned", "txns=%llu lowest_held=%llu",
                     (unsigned long long)op->pruned_total, (unsigned long long)t->lowest_held);
