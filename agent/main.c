@@ -7,7 +7,9 @@
  * in one line on stderr); 2 bad command line.
  */
 #include "core/agent.h"
+#include "core/buf.h"
 #include "router.h"
+#include "pos/intake.h"
 #include "status_cli.h"
 #include "odoo/catalog.h"
 #include "core/clock.h"
@@ -62,21 +64,57 @@ static int check_config(const char *path)
     return 0;
 }
 
+/* Records are copied out of a short read transaction into memory and
+ * printed after it ends: a reader that stops reading our stdout (or kills
+ * us) never holds an LMDB snapshot open, which would pin the agent's map. */
+#define EXPORT_CHUNK_TXNS 200
+#define EXPORT_CHUNK_BYTES (4u << 20)
+
+typedef struct export_chunk {
+    ts_buf out;
+    uint64_t next_seq;
+} export_chunk;
+
 /* One JSON line per txn. A raw newline can only be white space in valid
  * JSON (never inside a string), so turning it into a space keeps the value. */
 static int print_record(void *arg, const ts_txn_record *rec)
 {
-    (void)arg;
+    export_chunk *ch = arg;
     char received[TS_RFC3339_LEN];
     ts_format_rfc3339_ms(rec->received_at_ms, received);
-    printf("{\"seq\":%llu,\"received_at\":\"%s\",\"state\":\"%s\",\"txn\":",
-           (unsigned long long)rec->seq, received, rec->acked_at_ms ? "acked" : "pending");
-    for (size_t i = 0; i < rec->body_len; i++) {
-        char c = rec->body[i];
-        putchar(c == '\n' || c == '\r' ? ' ' : c);
+    ts_buf_printf(&ch->out, "{\"seq\":%llu,\"received_at\":\"%s\",\"state\":\"%s\",\"txn\":",
+                  (unsigned long long)rec->seq, received, rec->acked_at_ms ? "acked" : "pending");
+    size_t start = ch->out.len;
+    ts_buf_append(&ch->out, rec->body, rec->body_len);
+    for (size_t i = start; ts_buf_ok(&ch->out) && i < ch->out.len; i++)
+        if (ch->out.data[i] == '\n' || ch->out.data[i] == '\r')
+            ch->out.data[i] = ' ';
+    ts_buf_puts(&ch->out, "}\n");
+    ch->next_seq = rec->seq + 1;
+    return ts_buf_ok(&ch->out) ? 0 : 1;
+}
+
+static int export_records(ts_agent *a)
+{
+    ts_txnlog_stats st;
+    export_chunk ch = {.next_seq = 0};
+    int rc = 0;
+    ts_txnlog_get_stats(a, &st);
+    ch.next_seq = st.acked_through + 1;
+    while (rc == 0 && ch.next_seq <= st.last_seq) {
+        uint64_t before = ch.next_seq;
+        ts_buf_init(&ch.out, 2 * EXPORT_CHUNK_BYTES + (1u << 20)); /* a cap, not a size */
+        rc = ts_txnlog_scan(a, ch.next_seq, EXPORT_CHUNK_TXNS, EXPORT_CHUNK_BYTES, print_record,
+                            &ch);
+        if (rc == 0 && !ts_buf_ok(&ch.out))
+            rc = TS_ENOMEM;
+        if (rc == 0 && fwrite(ch.out.data, 1, ch.out.len, stdout) != ch.out.len)
+            rc = TS_EIO;
+        ts_buf_free(&ch.out);
+        if (ch.next_seq == before)
+            break; /* nothing more held (pruned meanwhile) */
     }
-    fputs("}\n", stdout);
-    return ferror(stdout) ? 1 : 0;
+    return rc;
 }
 
 /* --export-pending: what central has not acknowledged, for an operator who
@@ -95,13 +133,10 @@ static int export_pending(const char *path)
     }
     a.cfg = &cfg;
     a.loop = uv_default_loop();
-    int rc = ts_store_open(&a.store, a.loop, cfg.data_dir, cfg.storage.map_size_mb << 20, err,
-                           sizeof(err));
+    /* Read-only: no writer lock, no chance of touching the agent's data. */
+    int rc = ts_store_open_readonly(&a.store, a.loop, cfg.data_dir, err, sizeof(err));
     if (rc == 0 && (rc = ts_txnlog_open(&a)) == 0) {
-        ts_txnlog_stats st;
-        ts_txnlog_get_stats(&a, &st);
-        for (uint64_t from = st.acked_through + 1; rc == 0 && from <= st.last_seq; from += 1000)
-            rc = ts_txnlog_scan(&a, from, 1000, SIZE_MAX, print_record, NULL);
+        rc = export_records(&a);
         ts_txnlog_close(&a);
     } else if (rc) {
         fprintf(stderr, "%s\n", err);
@@ -168,6 +203,7 @@ static const ts_report_providers report_providers = {
     .odoo = ts_odoo_get_snapshot,
     .items = items_figures,
     .http_open_conns = http_open_conns,
+    .intake_refusal = ts_intake_refusal,
 };
 
 /* The heartbeat carries the status document (uplink.md). */

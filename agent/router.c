@@ -29,10 +29,15 @@ static int path_starts(const ts_http_request *req, const char *prefix)
 
 static void healthz(ts_agent *a, ts_http_exchange *ex, const ts_http_request *req)
 {
-    if (ts_store_healthy(a->store))
+    /* From memory only: answers while the disk stalls. */
+    char body[96];
+    const char *why = ts_intake_refusal(a);
+    if (ts_store_healthy(a->store) && !why) {
         ts_http_respond(ex, 200, "text/plain; charset=utf-8", "", "ok\n", 3);
-    else
-        ts_http_respond(ex, 503, "text/plain; charset=utf-8", "", "store not writable\n", 19);
+        return;
+    }
+    int n = snprintf(body, sizeof(body), "%s\n", why ? why : "store not writable");
+    ts_http_respond(ex, 503, "text/plain; charset=utf-8", "Retry-After: 30\r\n", body, (size_t)n);
 }
 
 typedef struct route {

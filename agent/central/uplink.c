@@ -743,7 +743,7 @@ static void on_prune_timer(uv_timer_t *t)
     if (u->prune_in_flight || u->stopping)
         return;
     double retention_ms = u->agent->cfg->storage.acked_retention_h * 3600.0 * 1000.0;
-    int64_t cutoff = ts_wall_ms() - (int64_t)retention_ms;
+    int64_t cutoff = ts_run_ms() - (int64_t)retention_ms; /* acked_at is run clock */
     if (ts_txnlog_prune(u->agent, cutoff, on_pruned, u) == 0) {
         u->prune_in_flight = 1;
         u->pending_ops++;

@@ -9,7 +9,6 @@
 
 #include "config/config.h"
 #include "core/clock.h"
-#include "core/fsinfo.h"
 #include "report/state.h"
 
 void ts_report_set_providers(ts_agent *a, const ts_report_providers *p)
@@ -37,8 +36,10 @@ static void queue_figures(ts_agent *a, const ts_report_providers *p, ts_report_f
     if (p->queue)
         p->queue(a, &f->queue);
     if (f->queue.pending > 0 && f->queue.oldest_pending_received_at_ms > 0) {
-        int64_t age = (f->now_ms - f->queue.oldest_pending_received_at_ms) / 1000;
-        f->oldest_pending_age_s = age < 0 ? 0 : age; /* the wall clock may step back */
+        /* received_at is on the run clock (clock.h): a stepped wall clock
+         * changes neither side. */
+        int64_t age = (ts_run_ms() - f->queue.oldest_pending_received_at_ms) / 1000;
+        f->oldest_pending_age_s = age < 0 ? 0 : age;
     }
     if (a->cfg)
         f->max_pending = a->cfg->storage.max_pending;
@@ -54,12 +55,13 @@ static void storage_figures(ts_agent *a, const ts_report_providers *p, ts_report
     if (f->storage.map_bytes > 0)
         f->map_used_pct =
             round_one_decimal(100.0 * (double)f->storage.used_bytes / (double)f->storage.map_bytes);
-    ts_fs_space space;
-    if (a->cfg && ts_fs_space_of(a->cfg->data_dir, &space) == 0) {
-        f->disk_known = 1;
-        f->disk_free_bytes = space.avail_bytes;
-        f->disk_total_bytes = space.total_bytes;
-    }
+    /* Disk figures as the writer last saw them: the loop never waits on
+     * the disk, not even for statvfs. */
+    f->disk_known = f->storage.disk_known;
+    f->disk_free_bytes = f->storage.disk_avail_bytes;
+    f->disk_total_bytes = f->storage.disk_total_bytes;
+    if (p->intake_refusal)
+        f->refusing = p->intake_refusal(a);
 }
 
 static void module_figures(ts_agent *a, const ts_report_providers *p, ts_report_figures *f)

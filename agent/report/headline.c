@@ -155,6 +155,11 @@ static void odoo_issues(ts_headline *h, const ts_odoo_snapshot *o)
 
 static void storage_issues(ts_headline *h, const ts_report_figures *f)
 {
+    if (f->refusing) /* never "All good" while sales bounce */
+        add_issue(h, TS_LEVEL_ATTENTION, "sales_refused",
+                  "The tills keep the sales and retry. Call store IT if this lasts: the agent "
+                  "needs room (disk, database) or a working disk.",
+                  "The agent is turning new sales away (%s)", f->refusing);
     if (!f->storage.healthy)
         add_issue(h, TS_LEVEL_ATTENTION, "storage_failed",
                   "Call store IT now: the agent cannot write to its disk. The tills keep the "

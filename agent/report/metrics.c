@@ -284,6 +284,12 @@ static void write_storage(const ts_report_figures *f, ts_buf *out)
                        st->commits);
     ts_prom_metric_u64(out, "tillsync_storage_commit_failures_total", "counter",
                        "LMDB group commits that failed.", st->commit_failures);
+    ts_prom_metric_u64(out, "tillsync_storage_stale_readers_cleared_total", "counter",
+                       "LMDB reader slots of dead processes cleared.",
+                       f->storage.stale_readers_cleared);
+    ts_prom_metric_u64(out, "tillsync_intake_refusing", "gauge",
+                       "1 while new sales are refused (buffer or disk full, storage failed).",
+                       f->refusing ? 1 : 0);
     ts_prom_family(out, "tillsync_storage_last_commit_seconds", "gauge",
                    "Duration of the last group commit including its fsync.");
     ts_buf_puts(out, "tillsync_storage_last_commit_seconds ");

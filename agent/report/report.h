@@ -35,6 +35,8 @@ typedef struct ts_report_providers {
     void (*odoo)(ts_agent *a, ts_odoo_snapshot *out);
     void (*items)(ts_agent *a, ts_items_counters *out);
     uint64_t (*http_open_conns)(ts_agent *a);
+    /* Why new sales are refused right now, or NULL (pos/intake.h). */
+    const char *(*intake_refusal)(ts_agent *a);
 } ts_report_providers;
 
 /* Copies p into the report layer's state (a->metrics, ts_metrics_new()). */
@@ -53,7 +55,7 @@ typedef struct ts_report_figures {
     int has_storage;
     ts_store_stats storage; /* healthy is 1 without a provider */
     double map_used_pct;    /* rounded to one decimal */
-    int disk_known;         /* statvfs on data_dir worked */
+    int disk_known;         /* the writer's last statvfs of data_dir worked */
     uint64_t disk_free_bytes, disk_total_bytes;
     ts_uplink_snapshot uplink; /* running 0: no uplink */
     int cert_known;            /* the uplink knows its client certificate */
@@ -64,6 +66,7 @@ typedef struct ts_report_figures {
     ts_items_counters items;
     int has_http;
     uint64_t http_open_conns;
+    const char *refusing; /* why new sales are refused right now, or NULL */
 } ts_report_figures;
 
 /* Reads every provider once. */

@@ -688,6 +688,25 @@ static void test_card_data_in_txn(void **state)
     expect_valid(txn_with("memo", "\"4111111111111112 / 411111111117 / 41111111111111111115\""));
 }
 
+/* issue 13: a number central cannot parse must not be stored (it would
+ * block the queue head). 64 characters pass, 65 do not, anywhere. */
+static void test_long_numbers(void **state)
+{
+    (void)state;
+    char n64[80], n65[80], big[4100];
+    memset(n64, '1', 64);
+    n64[64] = '\0';
+    memset(n65, '1', 65);
+    n65[65] = '\0';
+    memset(big, '9', 4000);
+    big[4000] = '\0';
+    expect_valid(txn_with("x", n64));
+    expect_422(txn_with("x", n65), "invalid_number", "");
+    expect_422(txn_with("x", big), "invalid_number", "");
+    expect_422(txn_with("x", fmt("{\"a\":[1,-0.%s]}", n64)), "invalid_number", "");
+    expect_422(txn_with("x", fmt("1e%s", n64)), "invalid_number", "");
+}
+
 static void test_duplicate_keys(void **state)
 {
     expect_422(txn_with("total", "3285, \"total\": 3285"), "duplicate_key", "total");
@@ -930,6 +949,7 @@ int main(void)
         cmocka_unit_test(test_twenty_payments),
         cmocka_unit_test(test_card_number_detection),
         cmocka_unit_test(test_card_data_in_txn),
+        cmocka_unit_test(test_long_numbers),
         cmocka_unit_test(test_duplicate_keys),
         cmocka_unit_test(test_digest),
         cmocka_unit_test(test_batch_spans),
