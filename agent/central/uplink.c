@@ -1080,3 +1080,14 @@ void ts_uplink_metrics(ts_agent *a, ts_buf *out)
     if (u->remote)
         ts_remote_config_metrics(u->remote, out);
 }
+
+uint64_t ts_uplink_central_acks(ts_agent *a)
+{
+    ts_uplink *u = a->uplink;
+    return u ? u->heartbeats_ok + u->batches[RESULT_ACKED] + u->batches[RESULT_PARTIAL] : 0;
+}
+
+const ts_update_offer *ts_uplink_update_offer(ts_agent *a)
+{
+    return a->uplink && a->uplink->remote ? ts_remote_config_update_offer(a->uplink->remote) : NULL;
+}

@@ -80,6 +80,9 @@ static const key_spec keys[] = {
     {"update.public_key_file", K_STR, F(update.public_key_file), 0, 0, 0},
     {"update.allow_downgrade", K_BOOL, F(update.allow_downgrade), 0, 1, 0},
     {"update.health_grace_s", K_I64, F(update.health_grace_s), 1, DAY, 0},
+    {"update.max_probation_starts", K_INT, F(update.max_probation_starts), 1, 100, 0},
+    {"update.idle_s", K_I64, F(update.idle_s), 0, DAY, 0},
+    {"update.max_wait_s", K_I64, F(update.max_wait_s), 0, 7 * DAY, 0},
     {"http.max_conns", K_INT, F(http_max_conns), 1, 65536, 0},
     {"http.idle_timeout_ms", K_I64, F(http_idle_timeout_ms), 50, 3600 * 1000, 0},
     {"http", K_SPECIAL, 0, 0, 0, 0, 0},
@@ -108,6 +111,9 @@ void ts_config_defaults(ts_config *cfg)
     cfg->storage.max_pending = 1000000;
     cfg->storage.acked_retention_h = 168;
     cfg->update.health_grace_s = 120;
+    cfg->update.max_probation_starts = 3;
+    cfg->update.idle_s = 30;
+    cfg->update.max_wait_s = 3600;
     cfg->http_max_conns = 256;
     cfg->http_idle_timeout_ms = 30000;
     cfg->log_level = TS_LOG_INFO;

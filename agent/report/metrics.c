@@ -23,6 +23,7 @@
 #include "odoo/odoo.h"
 #include "pos/items.h"
 #include "report/status.h"
+#include "central/update.h"
 #include "central/uplink.h"
 
 #define METRICS_BODY_LIMIT (1024 * 1024)
@@ -341,6 +342,7 @@ void ts_metrics_document(ts_agent *a, ts_buf *out)
     write_storage(&f, out);
     write_cert_days_left(a, out);
     ts_uplink_metrics(a, out);
+    ts_update_metrics(a, out);
     ts_odoo_metrics(a, out);
     ts_items_metrics(out);
     if (a->metrics) {

@@ -26,6 +26,7 @@
 #include "core/log.h"
 #include "odoo/odoo.h"
 #include "store/store.h"
+#include "central/update.h"
 #include "central/uplink.h"
 
 #define STATUS_DOC_LIMIT (256 * 1024)
@@ -138,14 +139,6 @@ static void write_storage_part(const ts_status_figures *f, ts_buf *out)
     else
         ts_buf_puts(out, "null,\"disk_total_mb\":null");
     ts_buf_printf(out, ",\"healthy\":%s}", f->storage_healthy ? "true" : "false");
-}
-
-/* The "update" part. The update module (update.md) replaces this one
- * function with its own ts_update_status_json(). */
-static void write_update_part(ts_agent *a, ts_buf *out)
-{
-    (void)a;
-    ts_buf_puts(out, "{\"current\":\"" TS_VERSION "\",\"available\":null,\"last_result\":null}");
 }
 
 static void write_config_part(ts_agent *a, ts_buf *out)
@@ -446,7 +439,7 @@ static void parts_collect(ts_agent *a, const ts_status_figures *f, parts *p)
     ts_odoo_status_json(a, &p->text[PART_ODOO]); /* also when not configured */
     write_storage_part(f, &p->text[PART_STORAGE]);
     ts_uplink_tls_status_json(a, &p->text[PART_TLS]);
-    write_update_part(a, &p->text[PART_UPDATE]);
+    ts_update_status_json(a, &p->text[PART_UPDATE]);
     write_config_part(a, &p->text[PART_CONFIG]);
     for (int i = 0; i < PARTS; i++) {
         ts_buf *t = &p->text[i];
