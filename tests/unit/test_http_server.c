@@ -170,7 +170,7 @@ static void *client_thread(void *arg)
 static int run_scenario(const char *name, const char *host, int max_conns, uint64_t idle_ms,
                         scenario_fn fn)
 {
-    ts_http_server_options opt = {host, 0, max_conns, idle_ms, BODY_LIMIT, NULL};
+    ts_http_server_options opt = {host, 0, max_conns, idle_ms, BODY_LIMIT, NULL, 0};
     pthread_t thread;
     int rc;
 
@@ -751,7 +751,7 @@ static void dummy_handler(void *user, ts_http_exchange *ex, const ts_http_reques
 
 static void test_bad_options(void)
 {
-    ts_http_server_options opt = {"127.0.0.1", 0, 4, 1000, BODY_LIMIT, NULL};
+    ts_http_server_options opt = {"127.0.0.1", 0, 4, 1000, BODY_LIMIT, NULL, 0};
     ts_http_server *s = (ts_http_server *)1;
 
     uv_loop_init(&loop);
