@@ -157,11 +157,12 @@ static void start_install(ts_update *u)
 
 static void start_fetch(ts_update *u);
 
-static void on_fetch_done(void *arg, int ok, const char *why)
+static void on_fetch_done(void *arg, int ok, const char *why, uint64_t have)
 {
     ts_update *u = arg;
     const ts_central_config *c = &u->a->cfg->central;
     u->fetch = NULL;
+    u->progress = have;
     if (ok) {
         ts_info("update.download.done", "version=%s bytes=%" PRIu64, u->offer.version, u->progress);
         start_install(u);

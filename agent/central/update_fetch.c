@@ -92,6 +92,7 @@ static void finish(ts_update_fetch *f, int ok, const char *why)
 {
     ts_update_fetch_done done = f->done;
     void *arg = f->arg;
+    uint64_t have = f->resume_from + f->got;
     if (f->fd >= 0 && ok && fsync(f->fd) != 0) {
         ok = 0;
         why = "cannot write the download to disk";
@@ -100,7 +101,7 @@ static void finish(ts_update_fetch *f, int ok, const char *why)
         close(f->fd);
     curl_easy_cleanup(f->easy);
     free(f);
-    done(arg, ok, why);
+    done(arg, ok, why, have);
 }
 
 static void on_done(void *arg, CURL *easy, CURLcode rc)

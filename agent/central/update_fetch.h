@@ -19,8 +19,9 @@
 typedef struct ts_update_fetch ts_update_fetch;
 
 /* Runs once: ok 1 when the whole file is in the .part file, else why says
- * what went wrong in plain words. The fetch frees itself after it returns. */
-typedef void (*ts_update_fetch_done)(void *arg, int ok, const char *why);
+ * what went wrong in plain words; have: bytes in the .part file. The fetch
+ * frees itself after it returns. */
+typedef void (*ts_update_fetch_done)(void *arg, int ok, const char *why, uint64_t have);
 
 int ts_update_fetch_start(ts_update_fetch **out, ts_curl_uv *cu, const ts_config *cfg,
                           const char *url, const char *part_path, ts_update_fetch_done done,
