@@ -460,6 +460,17 @@ static void parts_free(parts *p)
     }
 }
 
+/* A rolled-back update needs store IT (config.md: status exit 2). */
+static void update_issues(headline *h, const cJSON *update)
+{
+    const cJSON *state = cJSON_GetObjectItemCaseSensitive(update, "state");
+    const cJSON *words = cJSON_GetObjectItemCaseSensitive(update, "last_result");
+    if (cJSON_IsString(state) && strcmp(state->valuestring, "rolled_back") == 0)
+        add_issue(h, LEVEL_ATTENTION, "update_rolled_back",
+                  "Tell store IT: the update failed here and was undone; sales go on.", "%s",
+                  cJSON_IsString(words) ? words->valuestring : "an update was rolled back");
+}
+
 /* The one place that decides the headline. */
 static void derive_headline(const parts *p, const ts_status_figures *f, headline *h)
 {
@@ -472,6 +483,8 @@ static void derive_headline(const parts *p, const ts_status_figures *f, headline
         tls_issues(h, p->json[PART_TLS]);
     if (p->json[PART_ODOO])
         odoo_issues(h, p->json[PART_ODOO]);
+    if (p->json[PART_UPDATE])
+        update_issues(h, p->json[PART_UPDATE]);
 }
 
 void ts_status_document(ts_agent *a, ts_buf *out)
