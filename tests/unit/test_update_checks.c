@@ -43,9 +43,10 @@ static void semver_order(void **state)
 static void semver_rejects(void **state)
 {
     (void)state;
-    const char *bad[] = {"",        "1",        "1.2",     "1.2.3.4", "01.2.3", "1.02.3",
-                         "1.2.3-",  "1.2.3+",   "1.2.3-a..b", "v1.2.3", "1.2.3 ", "-1.2.3",
-                         "4294967296.0.0", "1.2.3-ä", "1.2.3-a_b"};
+    const char *bad[] = {
+        "",         "1",          "1.2",    "1.2.3.4", "01.2.3", "1.02.3",         "1.2.3-",
+        "1.2.3+",   "1.2.3-a..b", "v1.2.3", "1.2.3 ",  "-1.2.3", "4294967296.0.0", "1.2.3-ä",
+        "1.2.3-a_b"};
     ts_semver v;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(ts_semver_parse(bad[i], &v), TS_EINVAL);
@@ -101,8 +102,7 @@ static void elf_checks(void **state)
     assert_int_equal(ts_elf_check(h, sizeof(h), err, sizeof(err)), TS_EINVAL);
     assert_non_null(strstr(err, "not a program"));
 
-    assert_int_equal(ts_elf_check((const uint8_t *)"#!/bin/sh\n", 10, err, sizeof(err)),
-                     TS_EINVAL);
+    assert_int_equal(ts_elf_check((const uint8_t *)"#!/bin/sh\n", 10, err, sizeof(err)), TS_EINVAL);
     assert_int_equal(ts_elf_check(h, 3, err, sizeof(err)), TS_EINVAL);
     assert_int_equal(ts_elf_check_file("/nonexistent/tillsync", err, sizeof(err)), TS_EIO);
 }
