@@ -4,7 +4,13 @@
  * SIGINT (finish the commit in hand, close LMDB) within a few seconds.
  *
  * Exit codes: 0 clean stop; 1 bad config or start-up failure (the reason
- * in one line on stderr); 2 bad command line.
+ * in one line on stderr); 2 bad command line; 75 restart me (a self-update
+ * restart whose exec failed; the unit's RestartForceExitStatus=75).
+ *
+ * A self-update restart (docs/update.md) drains the local API, stops like
+ * SIGTERM, then execs the launcher with the listening socket inherited
+ * (TILLSYNC_LISTEN_FD), so tills wait in its backlog instead of being
+ * refused.
  */
 #include "core/agent.h"
 #include "core/buf.h"
@@ -25,21 +31,34 @@
 #include "core/sdnotify.h"
 #include "store/store.h"
 #include "store/txnlog.h"
+#include "central/update.h"
 #include "central/uplink.h"
+#include "launcher.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define EXIT_BAD_USAGE 2
+#define EXIT_RESTART 75
+#define DRAIN_POLL_MS 5
+#define DRAIN_MAX_MS 5000
 
 typedef struct agent_main {
     ts_agent agent;
     ts_config cfg;
     uv_signal_t sigterm, sigint;
     int stopping; /* set once SIGTERM/SIGINT arrived */
+    uv_timer_t drain;
+    char **argv;
+    const char *restart_why; /* set: exec the launcher after stopping */
+    int listen_fd;           /* dup of the listener, kept through exec */
+    uint64_t drain_started_ms;
+    int drain_open;
 } agent_main;
 
 static void usage(FILE *out)
@@ -157,6 +176,11 @@ static void begin_stop(ts_agent *a, const char *why)
     ts_sd_notify("STOPPING=1");
     ts_watchdog_stop();
     ts_router_stop(a, NULL, NULL);
+    ts_update_stop(a);
+    if (m->drain_open) {
+        uv_close((uv_handle_t *)&m->drain, NULL);
+        m->drain_open = 0;
+    }
     if (a->uplink)
         ts_uplink_stop(a);
     if (a->odoo)
@@ -196,6 +220,11 @@ static uint64_t http_open_conns(ts_agent *a)
     return a->http ? (uint64_t)ts_http_server_open_conns(a->http) : 0;
 }
 
+static void update_figures(ts_agent *a, ts_update_snapshot *out)
+{
+    ts_update_get_snapshot(a, out);
+}
+
 static const ts_report_providers report_providers = {
     .queue = ts_txnlog_get_stats,
     .storage = storage_figures,
@@ -204,12 +233,63 @@ static const ts_report_providers report_providers = {
     .items = items_figures,
     .http_open_conns = http_open_conns,
     .intake_refusal = ts_intake_refusal,
+    .update = update_figures,
 };
 
 /* The heartbeat carries the status document (uplink.md). */
 static void heartbeat_body(void *arg, ts_buf *out)
 {
     ts_status_document(arg, out);
+}
+
+/* ---- Self-update restart (docs/update.md) ---- */
+
+/* Stops once no request is being read, held or answered and no LMDB write
+ * is in hand; new connections meanwhile wait in the listener's backlog. */
+static void on_drain_tick(uv_timer_t *t)
+{
+    agent_main *m = t->data;
+    ts_agent *a = &m->agent;
+    int busy = ts_http_server_busy(a->http) + (int)ts_store_in_flight(a->store);
+    if (busy && ts_mono_ms() - m->drain_started_ms < DRAIN_MAX_MS)
+        return;
+    ts_info("agent.restart_drained", "busy=%d waited_ms=%llu", busy,
+            (unsigned long long)(ts_mono_ms() - m->drain_started_ms));
+    begin_stop(a, m->restart_why);
+}
+
+static void on_update_restart(void *arg, const char *why)
+{
+    agent_main *m = arg;
+    ts_agent *a = &m->agent;
+    int fd = a->http ? ts_http_server_listen_fd(a->http) : -1;
+    if (m->stopping || m->restart_why)
+        return;
+    m->restart_why = why;
+    m->listen_fd = fd >= 0 ? dup(fd) : -1; /* a dup has no FD_CLOEXEC */
+    ts_http_server_drain(a->http);
+    m->drain_started_ms = ts_mono_ms();
+    uv_timer_init(a->loop, &m->drain);
+    m->drain.data = m;
+    m->drain_open = 1;
+    uv_timer_start(&m->drain, on_drain_tick, 0, DRAIN_POLL_MS);
+}
+
+/* After a clean stop: the launcher again, holding the listening socket. */
+static int exec_launcher(agent_main *m)
+{
+    const char *launcher = getenv("TILLSYNC_LAUNCHER");
+    char fd[16];
+    if (m->listen_fd >= 0) {
+        snprintf(fd, sizeof(fd), "%d", m->listen_fd);
+        setenv("TILLSYNC_LISTEN_FD", fd, 1);
+    }
+    unsetenv("TILLSYNC_INSTALLED");
+    ts_info("agent.exec", "why=%s launcher=\"%s\" listen_fd=%d", m->restart_why,
+            launcher ? launcher : "/proc/self/exe", m->listen_fd);
+    execv(launcher ? launcher : "/proc/self/exe", m->argv);
+    ts_error("agent.exec_failed", "reason=\"%s\" exit=%d", strerror(errno), EXIT_RESTART);
+    return EXIT_RESTART;
 }
 
 static int start_modules(ts_agent *a, char *err, size_t errlen)
@@ -240,6 +320,10 @@ static int start_modules(ts_agent *a, char *err, size_t errlen)
                  a->cfg->listen_port, ts_strerror(rc));
         return rc;
     }
+    if ((rc = ts_update_start(a, on_update_restart, a)) != 0) {
+        snprintf(err, errlen, "cannot start the update module: %s", ts_strerror(rc));
+        return rc;
+    }
     return 0;
 }
 
@@ -257,7 +341,7 @@ static void stop_modules(ts_agent *a)
         ts_txnlog_close(a);
 }
 
-static int run_agent(const char *path)
+static int run_agent(const char *path, char **argv)
 {
     static agent_main m;
     ts_agent *a = &m.agent;
@@ -270,6 +354,8 @@ static int run_agent(const char *path)
     ts_log_set_level((ts_log_level)m.cfg.log_level);
     a->cfg = &m.cfg;
     a->loop = uv_default_loop();
+    m.argv = argv;
+    m.listen_fd = -1;
     signal(SIGPIPE, SIG_IGN);
 
     uv_signal_init(a->loop, &m.sigterm);
@@ -293,7 +379,7 @@ static int run_agent(const char *path)
     stop_modules(a);
     uv_loop_close(a->loop);
     ts_info("agent.stopped", "clean=1");
-    return 0;
+    return m.restart_why ? exec_launcher(&m) : 0;
 }
 
 int main(int argc, char **argv)
@@ -308,8 +394,13 @@ int main(int argc, char **argv)
         return check_config(argv[2]);
     if (argc == 3 && strcmp(argv[1], "--export-pending") == 0)
         return export_pending(argv[2]);
-    if (argc == 3 && strcmp(argv[1], "--config") == 0)
-        return run_agent(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "--config") == 0) {
+#ifdef TS_TEST_ABORT_AT_START
+        abort(); /* the update tests' crashing build (CMakeLists.txt) */
+#endif
+        ts_launcher_choose(argv, argv[2]);
+        return run_agent(argv[2], argv);
+    }
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
         return 0;

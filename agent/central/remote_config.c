@@ -90,6 +90,7 @@ static void record_offer(ts_remote_config *rc, const cJSON *update)
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(update, "version");
     const cJSON *url = cJSON_GetObjectItemCaseSensitive(update, "url");
     const cJSON *sha = cJSON_GetObjectItemCaseSensitive(update, "sha256");
+    const cJSON *sig = cJSON_GetObjectItemCaseSensitive(update, "signature");
     memset(&rc->offer, 0, sizeof(rc->offer));
     if (!cJSON_IsObject(update) || !cJSON_IsString(v) ||
         copy_token(rc->offer.version, sizeof(rc->offer.version), v->valuestring) != 0)
@@ -98,6 +99,8 @@ static void record_offer(ts_remote_config *rc, const cJSON *update)
         copy_token(rc->offer.url, sizeof(rc->offer.url), url->valuestring);
     if (cJSON_IsString(sha))
         copy_token(rc->offer.sha256, sizeof(rc->offer.sha256), sha->valuestring);
+    if (cJSON_IsString(sig))
+        copy_token(rc->offer.signature, sizeof(rc->offer.signature), sig->valuestring);
     rc->offer.present = 1;
     ts_info("config.remote.update_offered", "version=%s", rc->offer.version);
 }
@@ -249,4 +252,15 @@ void ts_remote_config_get_snapshot(const ts_remote_config *rc, ts_remote_config_
     out->polls_unchanged = rc->polls_unchanged;
     out->polls_failed = rc->polls_failed;
     out->settings_skipped = rc->settings_skipped;
+}
+
+int ts_remote_config_parse_offer(const char *json, size_t len, ts_update_offer *out)
+{
+    ts_remote_config rc;
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    memset(&rc, 0, sizeof(rc));
+    record_offer(&rc, cJSON_GetObjectItemCaseSensitive(root, "update"));
+    cJSON_Delete(root);
+    *out = rc.offer;
+    return out->present ? 0 : TS_EINVAL;
 }

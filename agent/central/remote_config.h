@@ -33,6 +33,7 @@ typedef struct ts_update_offer {
     char version[64];
     char url[512];
     char sha256[65];
+    char signature[256]; /* base64 of a DER ECDSA P-256 signature (<= 72 bytes) */
     int present;
 } ts_update_offer;
 
@@ -63,5 +64,9 @@ void ts_remote_config_get_snapshot(const ts_remote_config *rc, ts_remote_config_
  * many settings were applied, logs a warning for each skipped one. Pure
  * apart from logging; for tests. */
 int ts_remote_config_apply_settings(ts_config *cfg, const char *json, size_t len);
+
+/* The "update" object of a whole config document, as the poll records it
+ * (for the fuzz target and tests): 0, or TS_EINVAL when there is none. */
+int ts_remote_config_parse_offer(const char *json, size_t len, ts_update_offer *out);
 
 #endif

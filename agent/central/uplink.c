@@ -976,3 +976,14 @@ void ts_uplink_get_snapshot(ts_agent *a, ts_uplink_snapshot *out)
         ts_remote_config_get_snapshot(u->remote, &out->remote_config);
     }
 }
+
+uint64_t ts_uplink_central_acks(ts_agent *a)
+{
+    ts_uplink *u = a->uplink;
+    return u ? u->heartbeats_ok + u->batches[TS_BATCH_ACKED] + u->batches[TS_BATCH_PARTIAL] : 0;
+}
+
+const ts_update_offer *ts_uplink_update_offer(ts_agent *a)
+{
+    return a->uplink && a->uplink->remote ? ts_remote_config_update_offer(a->uplink->remote) : NULL;
+}

@@ -17,6 +17,7 @@
 #define TILLSYNC_UPLINK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/agent.h"
 #include "core/buf.h"
@@ -125,5 +126,12 @@ int ts_uplink_link_up_events(ts_agent *a);
  * above this one; main wires it here. Without it no heartbeat is sent. */
 typedef void (*ts_uplink_body_fn)(void *arg, ts_buf *out);
 void ts_uplink_set_heartbeat_body(ts_agent *a, ts_uplink_body_fn fn, void *arg);
+
+/* Heartbeats and batches central acknowledged since start (the update's
+ * probation counts on one, update.md). */
+uint64_t ts_uplink_central_acks(ts_agent *a);
+/* What central's config offers in "update" (NULL before the first poll). */
+struct ts_update_offer;
+const struct ts_update_offer *ts_uplink_update_offer(ts_agent *a);
 
 #endif

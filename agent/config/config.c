@@ -99,6 +99,11 @@ static const key_spec keys[] = {
     {.name = "update.allow_downgrade", .type = K_BOOL, FIELD(update.allow_downgrade)},
     {.name = "update.health_grace_s", .type = K_I64, FIELD(update.health_grace_s),
      .min = 1, .max = DAY},
+    {.name = "update.max_probation_starts", .type = K_INT, FIELD(update.max_probation_starts),
+     .min = 1, .max = 100},
+    {.name = "update.idle_s", .type = K_I64, FIELD(update.idle_s), .min = 0, .max = DAY},
+    {.name = "update.max_wait_s", .type = K_I64, FIELD(update.max_wait_s), .min = 0,
+     .max = 7 * DAY},
     {.name = "http.max_conns", .type = K_INT, FIELD(http_max_conns), .min = 1, .max = 65536},
     {.name = "http.idle_timeout_ms", .type = K_I64, FIELD(http_idle_timeout_ms),
      .min = 50, .max = 3600 * 1000},
@@ -129,6 +134,9 @@ void ts_config_defaults(ts_config *cfg)
     cfg->storage.max_pending = 1000000;
     cfg->storage.acked_retention_h = 168;
     cfg->update.health_grace_s = 120;
+    cfg->update.max_probation_starts = 3;
+    cfg->update.idle_s = 30;
+    cfg->update.max_wait_s = 3600;
     cfg->http_max_conns = 256;
     cfg->http_idle_timeout_ms = 30000;
     cfg->log_level = TS_LOG_INFO;

@@ -11,7 +11,9 @@
 
 #include <uv.h>
 
-#define TS_VERSION "0.4.0"
+/* From project(VERSION) in CMakeLists.txt (TS_VERSION_OVERRIDE for the
+ * update tests' second build). */
+#define TS_VERSION TS_VERSION_STRING
 
 typedef struct ts_config ts_config;
 typedef struct ts_store ts_store;
@@ -22,6 +24,7 @@ typedef struct ts_uplink ts_uplink;
 typedef struct ts_odoo ts_odoo;
 typedef struct ts_metrics ts_metrics;
 typedef struct ts_tls_ctx ts_tls_ctx;
+typedef struct ts_update ts_update;
 
 typedef struct ts_agent {
     uv_loop_t *loop;
@@ -33,6 +36,7 @@ typedef struct ts_agent {
     ts_uplink *uplink;    /* forwarder to central (may be NULL in tests) */
     ts_odoo *odoo;        /* Odoo sync (NULL when odoo is not configured) */
     ts_metrics *metrics;  /* the report layer: counters, providers, start time */
+    ts_update *update;    /* self-update (NULL in tests that do not start it) */
 } ts_agent;
 
 #endif

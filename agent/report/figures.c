@@ -80,6 +80,10 @@ static void module_figures(ts_agent *a, const ts_report_providers *p, ts_report_
         f->has_items = 1;
         p->items(a, &f->items);
     }
+    if (p->update) {
+        f->has_update = 1;
+        p->update(a, &f->update);
+    }
     if (p->http_open_conns) {
         f->has_http = 1;
         f->http_open_conns = p->http_open_conns(a);

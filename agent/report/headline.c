@@ -153,6 +153,17 @@ static void odoo_issues(ts_headline *h, const ts_odoo_snapshot *o)
                   "The copy of prices and stock is older than it should be");
 }
 
+/* A rolled-back update needs store IT (config.md: status exit 2). */
+static void update_issues(ts_headline *h, const ts_report_figures *f)
+{
+    if (!f->has_update || f->update.state != TS_UPDATE_ROLLED_BACK)
+        return;
+    add_issue(h, TS_LEVEL_ATTENTION, "update_rolled_back",
+              "Tell store IT: the update failed here and was undone; sales go on.", "%s",
+              f->update.last_result && f->update.last_result[0] ? f->update.last_result
+                                                                : "an update was rolled back");
+}
+
 static void storage_issues(ts_headline *h, const ts_report_figures *f)
 {
     if (f->refusing) /* never "All good" while sales bounce */
@@ -209,6 +220,7 @@ void ts_headline_derive(const ts_report_figures *f, ts_headline *h)
 {
     memset(h, 0, sizeof(*h));
     storage_issues(h, f);
+    update_issues(h, f);
     queue_issues(h, f);
     central_issues(h, f);
     tls_issues(h, f);

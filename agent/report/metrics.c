@@ -429,6 +429,35 @@ static void write_items(const ts_items_counters *c, ts_buf *out)
                        "Requests to /v1/items answered with an error.", c->refused);
 }
 
+/* The self-update (update.md); tillsync_update_rollbacks_total is kept
+ * across restarts, since a rollback is itself a restart. */
+static void write_update(const ts_report_figures *f, ts_buf *out)
+{
+    const ts_update_snapshot *s = &f->update;
+    if (!f->has_update)
+        return;
+    ts_prom_metric_u64(out, "tillsync_update_rollbacks_total", "counter",
+                       "Updates rolled back after a failed probation (kept across restarts).",
+                       s->rollbacks_total);
+    ts_prom_metric_u64(out, "tillsync_update_refused_total", "counter",
+                       "Offered updates refused (signature, SHA-256, version, architecture).",
+                       s->refusals_total);
+    ts_prom_metric_u64(out, "tillsync_update_downloads_total", "counter",
+                       "Update downloads started (a resumed one counts again).",
+                       s->downloads_total);
+    ts_prom_metric_u64(out, "tillsync_update_download_failures_total", "counter",
+                       "Update downloads broken off (resumed later).", s->download_failures_total);
+    ts_prom_metric_u64(out, "tillsync_update_download_bytes", "gauge",
+                       "Bytes of the offered build downloaded so far.", s->progress_bytes);
+    ts_prom_metric_u64(out, "tillsync_update_bad_versions", "gauge",
+                       "Versions marked bad (never downloaded again).",
+                       s->files ? (uint64_t)s->files->n_bad : 0);
+    ts_prom_family(out, "tillsync_update_state", "gauge", "1 for the update's current state.");
+    for (int i = 0; i < TS_UPDATE_STATE_COUNT; i++)
+        ts_buf_printf(out, "tillsync_update_state{state=\"%s\"} %d\n",
+                      ts_update_state_name((ts_update_state_id)i), (int)s->state == i);
+}
+
 void ts_metrics_document(ts_agent *a, ts_buf *out)
 {
     ts_report_figures f;
@@ -443,6 +472,7 @@ void ts_metrics_document(ts_agent *a, ts_buf *out)
                            f.cert_days_left);
     }
     write_uplink(&f.uplink, out);
+    write_update(&f, out);
     if (f.has_odoo)
         write_odoo(&f.odoo, out);
     if (f.has_items)

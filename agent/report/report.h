@@ -17,6 +17,7 @@
 
 #include "central/uplink.h"
 #include "core/agent.h"
+#include "central/update.h"
 #include "odoo/odoo.h"
 #include "pos/items.h"
 #include "store/store.h"
@@ -37,6 +38,7 @@ typedef struct ts_report_providers {
     uint64_t (*http_open_conns)(ts_agent *a);
     /* Why new sales are refused right now, or NULL (pos/intake.h). */
     const char *(*intake_refusal)(ts_agent *a);
+    void (*update)(ts_agent *a, ts_update_snapshot *out);
 } ts_report_providers;
 
 /* Copies p into the report layer's state (a->metrics, ts_metrics_new()). */
@@ -67,6 +69,8 @@ typedef struct ts_report_figures {
     int has_http;
     uint64_t http_open_conns;
     const char *refusing; /* why new sales are refused right now, or NULL */
+    int has_update;
+    ts_update_snapshot update;
 } ts_report_figures;
 
 /* Reads every provider once. */

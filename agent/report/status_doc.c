@@ -198,11 +198,55 @@ static void write_storage_part(const ts_report_figures *f, ts_buf *out)
     ts_buf_printf(out, ",\"healthy\":%s}", f->storage.healthy ? "true" : "false");
 }
 
-/* The "update" part, until the update module (update.md) provides its
- * snapshot. */
-static void write_update_part(ts_buf *out)
+/* "bad_versions" (update.md) and "bad": each with its reason and starts. */
+static void write_bad_versions(const ts_update_state *st, ts_buf *out)
 {
-    ts_buf_puts(out, "{\"current\":\"" TS_VERSION "\",\"available\":null,\"last_result\":null}");
+    ts_buf_puts(out, ",\"bad_versions\":[");
+    for (int i = 0; st && i < st->n_bad; i++) {
+        ts_buf_puts(out, i ? "," : "");
+        json_string_or_null(out, st->bad[i].version);
+    }
+    ts_buf_puts(out, "],\"bad\":[");
+    for (int i = 0; st && i < st->n_bad; i++) {
+        ts_buf_puts(out, i ? ",{\"version\":" : "{\"version\":");
+        json_string_or_null(out, st->bad[i].version);
+        ts_buf_puts(out, ",\"reason\":");
+        json_string_or_null(out, st->bad[i].reason);
+        ts_buf_printf(out, ",\"starts\":%d,\"at\":", st->bad[i].starts);
+        json_time_or_null(out, st->bad[i].at_ms, MILLIS);
+        ts_buf_puts(out, "}");
+    }
+    ts_buf_puts(out, "]");
+}
+
+/* The "update" part (update.md), plus "probation_starts" and "bad". */
+static void write_update_part(const ts_report_figures *f, ts_buf *out)
+{
+    const ts_update_snapshot *u = &f->update;
+    if (!f->has_update) {
+        ts_buf_puts(out, "{\"running\":\"" TS_VERSION "\",\"offered\":null,\"state\":\"idle\","
+                         "\"progress_bytes\":0,\"size_bytes\":null,\"last_result\":null,"
+                         "\"last_result_at\":null,\"bad_versions\":[]}");
+        return;
+    }
+    ts_buf_puts(out, "{\"running\":");
+    json_string_or_null(out, u->running);
+    ts_buf_puts(out, ",\"offered\":");
+    json_string_or_null(out, u->offered);
+    ts_buf_printf(out,
+                  ",\"state\":\"%s\",\"progress_bytes\":%" PRIu64 ",\"size_bytes\":", u->state_name,
+                  u->progress_bytes);
+    if (u->size_bytes >= 0)
+        ts_buf_printf(out, "%" PRId64, u->size_bytes);
+    else
+        ts_buf_puts(out, "null");
+    ts_buf_puts(out, ",\"last_result\":");
+    json_string_or_null(out, u->last_result);
+    ts_buf_puts(out, ",\"last_result_at\":");
+    json_time_or_null(out, u->last_result_ms, MILLIS);
+    ts_buf_printf(out, ",\"probation_starts\":%d", u->probation_starts);
+    write_bad_versions(u->files, out);
+    ts_buf_puts(out, "}");
 }
 
 static void write_config_part(ts_agent *a, ts_buf *out)
@@ -264,7 +308,7 @@ void ts_status_document(ts_agent *a, ts_buf *out)
     ts_buf_puts(out, ",\"tls\":");
     write_tls_part(&f, out);
     ts_buf_puts(out, ",\"update\":");
-    write_update_part(out);
+    write_update_part(&f, out);
     ts_buf_puts(out, ",\"config\":");
     write_config_part(a, out);
     ts_buf_puts(out, "}");

@@ -661,6 +661,39 @@ void ts_store_get_stats(ts_store *st, ts_store_stats *out)
     uv_mutex_unlock(&st->mu);
 }
 
+size_t ts_store_in_flight(const ts_store *st)
+{
+    return st->in_flight;
+}
+
+int ts_store_peek_format(const char *data_dir, uint32_t *fmt)
+{
+    char dir[1100];
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi dbi;
+    MDB_val k = {6, "format"}, v;
+    struct stat st;
+    *fmt = 0;
+    snprintf(dir, sizeof(dir), "%s/store", data_dir);
+    if (stat(dir, &st) != 0) /* no store yet: any build may create it */
+        return errno == ENOENT ? 0 : TS_EIO;
+    int rc = mdb_env_create(&env);
+    if (rc == 0)
+        rc = mdb_env_set_maxdbs(env, 32);
+    if (rc == 0)
+        rc = mdb_env_open(env, dir, MDB_RDONLY | MDB_NOTLS, 0640);
+    if (rc == 0)
+        rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+    if (rc == 0 && (rc = mdb_dbi_open(txn, "store_meta", 0, &dbi)) == 0 &&
+        (rc = mdb_get(txn, dbi, &k, &v)) == 0 && v.mv_size == sizeof(*fmt))
+        memcpy(fmt, v.mv_data, sizeof(*fmt));
+    if (txn)
+        mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return rc == 0 || rc == MDB_NOTFOUND || rc == ENOENT ? 0 : TS_EIO;
+}
+
 int ts_store_healthy(ts_store *st)
 {
     uv_mutex_lock(&st->mu);

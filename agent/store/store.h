@@ -21,7 +21,14 @@
 #include <stdint.h>
 #include <uv.h>
 
-#define TS_STORE_FORMAT 1 /* bump on any incompatible change of layout */
+/* Bump on any incompatible change of layout. A build that bumps it is a
+ * one-way update (docs/update.md): the build before it refuses the store.
+ * TS_STORE_FORMAT_OVERRIDE exists for the update tests only. */
+#ifdef TS_STORE_FORMAT_OVERRIDE
+#define TS_STORE_FORMAT TS_STORE_FORMAT_OVERRIDE
+#else
+#define TS_STORE_FORMAT 1
+#endif
 
 typedef struct ts_store ts_store;
 
@@ -79,6 +86,14 @@ int ts_store_healthy(ts_store *st);
  * then closes LMDB once the loop has run the close callbacks. Blocks for
  * the last commit: call only at shutdown. Later submits get TS_ECANCELED. */
 void ts_store_close(ts_store *st);
+
+/* Ops submitted and not yet delivered (0: no LMDB write in hand). */
+size_t ts_store_in_flight(const ts_store *st);
+/* Reads the format number of the store in data_dir without opening it for
+ * writing (the launcher, before it chooses a version): *fmt is 0 when
+ * there is no store yet. Must not be called while this process has the
+ * store open. 0 or TS_EIO. */
+int ts_store_peek_format(const char *data_dir, uint32_t *fmt);
 
 /* Map an LMDB return code to TS_E*. */
 int ts_store_err(int mdb_rc);

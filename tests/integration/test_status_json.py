@@ -65,7 +65,7 @@ class AllGood(StatusCase):
         self.assertFalse(doc["odoo"]["stale"])
         self.assertGreater(doc["odoo"]["items"], 0)
         self.assertGreater(doc["tls"]["days_left"], 30)
-        self.assertEqual(doc["update"]["current"], doc["version"])
+        self.assertEqual(doc["update"]["running"], doc["version"])
         self.assertGreater(doc["storage"]["disk_free_mb"], 0)
         self.assertLess(doc["storage"]["map_used_pct"], 100)
         self.assertEqual(round(doc["storage"]["map_used_pct"], 1), doc["storage"]["map_used_pct"])

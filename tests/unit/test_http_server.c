@@ -185,7 +185,7 @@ static void *loop_thread(void *arg)
 static int start_server(void **state)
 {
     scenario *sc = *state;
-    ts_http_server_options opt = {sc->host, 0, sc->max_conns, sc->idle_ms, BODY_LIMIT, NULL};
+    ts_http_server_options opt = {sc->host, 0, sc->max_conns, sc->idle_ms, BODY_LIMIT, NULL, 0};
 
     uv_loop_init(&loop);
     sc->start_rc = ts_http_server_start(&server, &loop, &opt, handler, NULL);
@@ -785,7 +785,7 @@ static void dummy_handler(void *user, ts_http_exchange *ex, const ts_http_reques
 
 static void test_bad_options(void **state)
 {
-    ts_http_server_options opt = {"127.0.0.1", 0, 4, 1000, BODY_LIMIT, NULL};
+    ts_http_server_options opt = {"127.0.0.1", 0, 4, 1000, BODY_LIMIT, NULL, 0};
     ts_http_server *s = (ts_http_server *)1;
 
     uv_loop_init(&loop);
