@@ -661,7 +661,8 @@ static int item_of(ts_odoo *o, const ts_odoo_product *p, ts_catalog_item *it)
 {
     if (!p->sku[0] && !p->barcode[0])
         return 1;
-    ts_price_product pp = {p->id, p->tmpl_id, p->categ_id, p->lst_price};
+    ts_price_product pp = {
+        .id = p->id, .tmpl_id = p->tmpl_id, .categ_id = p->categ_id, .lst_price = p->lst_price};
     ts_price price;
     if (ts_pricer_price(o->pricer, &pp, category_path(o, p->categ_id), &price) != 0)
         return 1;
