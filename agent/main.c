@@ -133,13 +133,6 @@ static void on_signal(uv_signal_t *h, int signum)
 }
 
 /* A returning uplink is a returning store link: Odoo's copy resyncs too. */
-static void on_uplink_up(void *arg)
-{
-    ts_agent *a = arg;
-    if (a->odoo)
-        ts_odoo_link_up(a);
-}
-
 /* The heartbeat carries the status document (uplink.md). */
 static void heartbeat_body(void *arg, ts_buf *out)
 {
@@ -167,7 +160,8 @@ static int start_modules(ts_agent *a, char *err, size_t errlen)
     ts_uplink_set_heartbeat_body(a, heartbeat_body, a);
     if (a->cfg->odoo.enabled && (rc = ts_odoo_start(a, err, errlen)) != 0)
         return rc;
-    ts_uplink_on_link_up(a, on_uplink_up, a);
+    /* The uplink to central coming back does not read Odoo (odoo-sync.md
+     * "When"): the store's own sales are already counted by pending_out. */
     if ((rc = ts_router_start(a)) != 0) {
         snprintf(err, errlen, "cannot listen on %s:%d: %s", a->cfg->listen_host,
                  a->cfg->listen_port, ts_strerror(rc));

@@ -66,6 +66,7 @@ static const key_spec keys[] = {
     {"odoo.location_id", K_I64, F(odoo.location_id), 1, INT32_MAX, 0},
     {"odoo.pricelist_id", K_I64, F(odoo.pricelist_id), 0, INT32_MAX, 0},
     {"odoo.full_resync_s", K_I64, F(odoo.full_resync_s), 1, 30 * DAY, 1},
+    {"odoo.resync_jitter_s", K_I64, F(odoo.resync_jitter_s), 0, DAY, 1},
     {"odoo.delta_s", K_I64, F(odoo.delta_s), 1, DAY, 1},
     {"odoo.delta_overlap_s", K_I64, F(odoo.delta_overlap_s), 0, DAY, 1},
     {"odoo.reflect_margin_s", K_I64, F(odoo.reflect_margin_s), 0, DAY, 1},
@@ -98,6 +99,7 @@ void ts_config_defaults(ts_config *cfg)
     cfg->central.config_poll_s = 300;
     cfg->odoo.protocol = TS_ODOO_AUTO;
     cfg->odoo.full_resync_s = 900;
+    cfg->odoo.resync_jitter_s = 60;
     cfg->odoo.delta_s = 60;
     cfg->odoo.delta_overlap_s = 300;
     cfg->odoo.reflect_margin_s = 120;

@@ -57,8 +57,9 @@
     "\"price_discount\",\"price_round\",\"price_surcharge\",\"price_min_margin\","                 \
     "\"price_max_margin\",\"date_start\",\"date_end\",\"write_date\"]"
 
-typedef enum { ST_NEVER, ST_OK, ST_UNREACHABLE, ST_AUTH_FAILED } odoo_state;
-static const char *const state_names[] = {"never", "ok", "unreachable", "auth_failed"};
+typedef enum { ST_NEVER, ST_OK, ST_UNREACHABLE, ST_AUTH_FAILED, ST_CONFIG_ERROR } odoo_state;
+static const char *const state_names[] = {"never", "ok", "unreachable", "auth_failed",
+                                          "config_error"};
 
 typedef enum { JOB_NONE, JOB_FULL, JOB_DELTA } job_kind;
 
@@ -111,7 +112,9 @@ struct ts_odoo {
     uint64_t next_attempt_mono;
     uint64_t last_full_mono;
     int64_t next_price_change_ms;
-    int full_wanted; /* a link came back while a job ran */
+    int full_wanted;            /* a full snapshot is due once the job in hand ends */
+    uint64_t full_period_ms;    /* odoo.full_resync_s ±10 %, drawn once per run */
+    uint64_t outage_since_mono; /* first failure of the link in a row, 0: none */
 
     /* The job in hand. */
     job_kind job;
@@ -149,6 +152,8 @@ struct ts_odoo {
 
 static void schedule(ts_odoo *o, job_kind job, uint64_t delay_ms);
 static void job_failed(ts_odoo *o, int err, int auth_failed, const char *message);
+static void config_failed(ts_odoo *o, const char *message);
+static int has_copy(ts_agent *a);
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -327,7 +332,10 @@ static void on_page(void *arg, const ts_odoo_answer *ans)
     if (o->stopping || o->job == JOB_NONE)
         return;
     if (ans->err) {
-        job_failed(o, ans->err, ans->auth_failed, ans->message);
+        if (ans->config_error)
+            config_failed(o, ans->message);
+        else
+            job_failed(o, ans->err, ans->auth_failed, ans->message);
         return;
     }
     size_t n;
@@ -466,9 +474,10 @@ static int on_pricelist(ts_odoo *o, const cJSON *records)
     if (!first) {
         char msg[TS_ODOO_MESSAGE_MAX];
         snprintf(msg, sizeof(msg),
-                 "odoo.pricelist_id %lld does not exist in Odoo or the Odoo user cannot read it",
+                 "Odoo has no pricelist %lld (or the Odoo user cannot read it): check "
+                 "odoo.pricelist_id",
                  (long long)o->cfg->pricelist_id);
-        job_failed(o, TS_EPROTO, 0, msg);
+        config_failed(o, msg);
         return TS_EPROTO;
     }
     if (ts_odoo_many2one_id(cJSON_GetObjectItemCaseSensitive(first, "currency_id"),
@@ -1151,7 +1160,7 @@ static void job_end(ts_odoo *o)
 static void schedule_next(ts_odoo *o)
 {
     uint64_t now = ts_mono_ms();
-    uint64_t full_due = o->last_full_mono + (uint64_t)o->cfg->full_resync_s * 1000;
+    uint64_t full_due = o->last_full_mono + o->full_period_ms;
     int64_t change_in = o->next_price_change_ms - ts_wall_ms();
     if (o->next_price_change_ms != INT64_MAX && change_in >= 0 &&
         now + (uint64_t)change_in < full_due)
@@ -1168,10 +1177,31 @@ static void schedule_next(ts_odoo *o)
 static void job_succeeded(ts_odoo *o)
 {
     job_end(o);
+    o->outage_since_mono = 0;
     ts_backoff_reset(&o->backoff);
     o->last_error[0] = '\0';
     set_state(o, ST_OK);
     schedule_next(o);
+}
+
+/*
+ * What to retry with: a delta catches up an outage shorter than
+ * odoo.full_resync_s (odoo-sync.md "When"); a longer one, or a copy not yet
+ * priced in this run, needs a full snapshot.
+ */
+static job_kind retry_job(ts_odoo *o, int err)
+{
+    uint64_t now = ts_mono_ms();
+    int link = err == TS_ECONN || err == TS_ETIMEDOUT || err == TS_ETLS;
+
+    if (link && o->outage_since_mono == 0)
+        o->outage_since_mono = now;
+    if (!o->have_pricing || !has_copy(o->a))
+        return JOB_FULL;
+    if (o->outage_since_mono != 0 &&
+        now - o->outage_since_mono > (uint64_t)o->cfg->full_resync_s * 1000)
+        return JOB_FULL;
+    return JOB_DELTA;
 }
 
 static void job_failed(ts_odoo *o, int err, int auth_failed, const char *message)
@@ -1197,14 +1227,34 @@ static void job_failed(ts_odoo *o, int err, int auth_failed, const char *message
         delay = TS_ODOO_AUTH_RETRY_MS + random_below(o, AUTH_JITTER_MS);
         ts_backoff_next(&o->backoff, -1);
     } else {
-        if (err != TS_EIO && err != TS_EFULL && err != TS_ENOMEM)
-            set_state(o, ST_UNREACHABLE);
+        /* unreachable is the link only (odoo-sync.md "Errors") */
         delay = ts_backoff_next(&o->backoff, -1);
+        if (err == TS_ECONN || err == TS_ETIMEDOUT || err == TS_ETLS) {
+            set_state(o, ST_UNREACHABLE);
+            /* stores that lost Odoo together must not come back together */
+            delay += random_below(o, (uint64_t)o->cfg->resync_jitter_s * 1000 + 1);
+        }
     }
     ts_warn("odoo.sync_failed", "job=%s state=%s retry_in_ms=%llu msg=\"%s\"",
             was == JOB_FULL ? "full" : "delta", state_names[o->state], (unsigned long long)delay,
             o->last_error);
-    schedule(o, JOB_FULL, delay); /* after a failure, a fresh snapshot */
+    schedule(o, retry_job(o, err), delay);
+}
+
+/*
+ * A setting is wrong (config_error): retrying fast cannot help, and every
+ * retry costs the Odoo administrator a logged error, so the agent tries
+ * again at the auth_failed pace (the setting may be fixed in Odoo itself,
+ * e.g. a pricelist created). The status names the setting.
+ */
+static void config_failed(ts_odoo *o, const char *message)
+{
+    if (o->stopping || o->job == JOB_NONE)
+        return;
+    job_kind was = o->job;
+    job_failed(o, TS_EINVAL, 0, message);
+    set_state(o, ST_CONFIG_ERROR);
+    schedule(o, was, TS_ODOO_AUTH_RETRY_MS + random_below(o, AUTH_JITTER_MS));
 }
 
 static int has_copy(ts_agent *a)
@@ -1241,25 +1291,6 @@ static void schedule(ts_odoo *o, job_kind job, uint64_t delay_ms)
     uv_timer_start(&o->timer, on_timer, delay_ms, 0);
 }
 
-void ts_odoo_link_up(ts_agent *a)
-{
-    ts_odoo *o = a->odoo;
-    if (!o || o->stopping)
-        return;
-    if (o->job != JOB_NONE) {
-        o->full_wanted = 1;
-        return;
-    }
-    if (o->state == ST_AUTH_FAILED)
-        return; /* the credentials did not change because central came back */
-    uint64_t jitter_max = (uint64_t)o->cfg->delta_s * 1000;
-    if (jitter_max > LINK_UP_JITTER_MAX_MS)
-        jitter_max = LINK_UP_JITTER_MAX_MS;
-    uint64_t delay = random_below(o, jitter_max);
-    if (o->next_job != JOB_FULL || o->next_attempt_mono > ts_mono_ms() + delay)
-        schedule(o, JOB_FULL, delay);
-}
-
 int ts_odoo_start(ts_agent *a, char *err, size_t errlen)
 {
     if (!a->cfg->odoo.enabled)
@@ -1284,10 +1315,14 @@ int ts_odoo_start(ts_agent *a, char *err, size_t errlen)
     ts_backoff_init(&o->backoff, RETRY_INITIAL_MS, retry_max,
                     (uint64_t)ts_wall_ms() ^ ((uint64_t)(uintptr_t)o << 16));
     o->next_price_change_ms = INT64_MAX;
+    /* Each store draws its period within ±10 %, so a fleet started
+     * together spreads its full snapshots out. */
+    uint64_t period = (uint64_t)o->cfg->full_resync_s * 1000;
+    o->full_period_ms = period - period / 10 + random_below(o, period / 5 + 1);
     o->state = has_copy(a) ? ST_OK : ST_NEVER;
     uv_timer_init(a->loop, &o->timer);
     o->timer.data = o;
-    a->odoo = o; /* main.c calls ts_odoo_link_up when the uplink returns */
+    a->odoo = o;
     schedule(o, JOB_FULL, 0);
     return 0;
 }
@@ -1392,7 +1427,7 @@ void ts_odoo_metrics(ts_agent *a, ts_buf *out)
     ts_catalog_get_info(a, &info);
     odoo_state st = o ? o->state : ST_NEVER;
     ts_prom_family(out, "tillsync_odoo_state", "gauge", "Odoo sync state (1 for the current one).");
-    for (int s = ST_NEVER; s <= ST_AUTH_FAILED; s++)
+    for (int s = ST_NEVER; s <= ST_CONFIG_ERROR; s++)
         ts_buf_printf(out, "tillsync_odoo_state{state=\"%s\"} %d\n", state_names[s], s == (int)st);
     int has = info.has_copy;
     ts_prom_metric_i64(out, "tillsync_odoo_items", "gauge",

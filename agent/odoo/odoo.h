@@ -1,11 +1,12 @@
 /*
  * odoo.h - the price and stock sync with Odoo (spec: odoo-sync.md "When").
  *
- * Owns the schedule and the state: a full snapshot at start, when Odoo's
- * link or the uplink to central comes back, and every odoo.full_resync_s; a
- * delta every odoo.delta_s; retries with back-off and jitter (auth_failed:
+ * Owns the schedule and the state: a full snapshot at start, after an Odoo
+ * outage longer than odoo.full_resync_s, and every odoo.full_resync_s ±10 %
+ * (drawn per store); a delta every odoo.delta_s (never on the uplink to
+ * central coming back); retries with back-off and jitter (auth_failed:
  * no faster than every 5 minutes); the state ok | unreachable |
- * auth_failed | never shown in the status and metrics. It reads Odoo with
+ * auth_failed | config_error | never shown in the status and metrics. It reads Odoo with
  * odoo_rpc.h, prices with pricing.h and writes the copy with catalog.h.
  */
 #ifndef TILLSYNC_ODOO_H
@@ -23,10 +24,6 @@
  * Call after ts_catalog_open(). On failure err says why in one line. */
 int ts_odoo_start(ts_agent *a, char *err, size_t errlen);
 void ts_odoo_stop(ts_agent *a);
-
-/* The uplink to central came back: take a fresh full snapshot soon (with
- * jitter, so stores coming back together do not hit Odoo at once). */
-void ts_odoo_link_up(ts_agent *a);
 
 /* The "odoo" object of /v1/status (written whether or not odoo is set). */
 void ts_odoo_status_json(ts_agent *a, ts_buf *out);
