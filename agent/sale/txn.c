@@ -7,6 +7,7 @@
  *   1. strict JSON, nesting, top-level object      400 malformed_json
  *   2. card data in any string value or key         422 card_data_forbidden
  *   3. a key twice in one object                    422 duplicate_key
+ *   3b. a number literal over 64 characters, anywhere 422 invalid_number
  *   4. the fields, in the spec's order: txn_id, type, original_txn_id,
  *      register_id, occurred_at, currency, lines (line by line: sku, qty,
  *      unit_price, amount), total, payments (one by one: method, amount),
@@ -36,6 +37,7 @@
 #define CARD_MAX_DIGITS 19
 #define MARK_ID_FIELD 1 /* node mark: a string the card-data rule skips */
 #define PATH_KEY_MAX 40
+#define NUMBER_MAX_CHARS 64 /* central parses no longer literal (reliability.md) */
 
 /* ---- answers ------------------------------------------------------------ */
 
@@ -47,6 +49,7 @@ static const struct {
     {"card_data_forbidden", "a value looks like a payment card number (13-19 digits passing the "
                             "Luhn check); card data must not be sent"},
     {"duplicate_key", "a key appears twice in one object; each key may appear once"},
+    {"invalid_number", "a JSON number is longer than 64 characters; central cannot take it"},
     {"invalid_txn_id", "txn_id must be 1-64 characters of A-Z a-z 0-9 . _ : -"},
     {"invalid_type", "type must be \"sale\" or \"return\""},
     {"missing_original_txn_id",
@@ -369,6 +372,15 @@ static int refuse_duplicate_keys(ts_json_doc *d, ts_txn_error *err)
     }
 }
 
+/* A number central cannot parse would block the queue head after a 201;
+ * unknown fields included, so it is refused here (pos-api-decisions.md). */
+static int refuse_long_numbers(const ts_json_doc *d, ts_txn_error *err)
+{
+    if (d->max_number <= NUMBER_MAX_CHARS)
+        return 0;
+    return refuse(err, "invalid_number", "%s", "");
+}
+
 /* ---- field rules -------------------------------------------------------- */
 
 typedef struct judge {
@@ -673,8 +685,9 @@ static int judge_txn(ts_json_doc *doc, ts_txn_info *info, ts_txn_error *err)
     judge j = {doc, info, err, 0, 0};
     int rc;
     if ((rc = refuse_card_data(doc, err)) != 0 || (rc = refuse_duplicate_keys(doc, err)) != 0 ||
-        (rc = judge_header(&j)) != 0 || (rc = judge_lines(&j)) != 0 ||
-        (rc = judge_total(&j)) != 0 || (rc = judge_payments(&j)) != 0)
+        (rc = refuse_long_numbers(doc, err)) != 0 || (rc = judge_header(&j)) != 0 ||
+        (rc = judge_lines(&j)) != 0 || (rc = judge_total(&j)) != 0 ||
+        (rc = judge_payments(&j)) != 0)
         return rc;
     if (ts_json_canonical_sha256(doc, info->digest) != TS_JSON_OK)
         return out_of_memory(err);

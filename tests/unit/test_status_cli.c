@@ -2,7 +2,13 @@
  * "Command line") on documents shaped like /v1/status, including the
  * states a test cannot wait for (central down for 20 minutes, a sale
  * waiting for two hours, an update rolled back). */
-#include "check.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
 
 #include "status_cli.h"
 
@@ -43,13 +49,15 @@ static int code_of(const char *part, const char *key, const char *value)
     return code_with(part, key, value, NULL, 0);
 }
 
-static void test_all_good(void)
+static void test_all_good(void **state)
 {
-    CHECK_EQ_INT(code_of(NULL, NULL, NULL), TS_STATUS_OK);
+    (void)state;
+    assert_int_equal(code_of(NULL, NULL, NULL), TS_STATUS_OK);
 }
 
-static void test_central(void)
+static void test_central(void **state)
 {
+    (void)state;
     char text[256];
     cJSON *doc = cJSON_Parse(base);
     cJSON *c = cJSON_GetObjectItemCaseSensitive(doc, "central");
@@ -58,38 +66,42 @@ static void test_central(void)
                                            cJSON_CreateString("2026-11-25T13:50:00Z"));
     ts_status_verdict v;
     ts_status_cli_verdict(doc, &cfg, &v);
-    CHECK_EQ_INT(v.code, TS_STATUS_WARNING); /* 10 min */
-    CHECK_EQ_STR(v.findings[v.decider].text, "central offline for 10 min (less than 15 min)");
+    assert_int_equal(v.code, TS_STATUS_WARNING); /* 10 min */
+    assert_string_equal(v.findings[v.decider].text,
+                        "central offline for 10 min (less than 15 min)");
     cJSON_ReplaceItemInObjectCaseSensitive(c, "last_ok_at",
                                            cJSON_CreateString("2026-11-25T13:45:00Z"));
     ts_status_cli_verdict(doc, &cfg, &v);
-    CHECK_EQ_INT(v.code, TS_STATUS_PROBLEM); /* exactly 15 min */
+    assert_int_equal(v.code, TS_STATUS_PROBLEM); /* exactly 15 min */
     /* Never reached since start-up (08:00): counted from the start. */
     cJSON_ReplaceItemInObjectCaseSensitive(c, "last_ok_at", cJSON_CreateNull());
     ts_status_cli_verdict(doc, &cfg, &v);
-    CHECK_EQ_INT(v.code, TS_STATUS_PROBLEM);
-    CHECK_EQ_STR(v.findings[v.decider].text, "central offline for 6 h 0 min (15 min or more)");
+    assert_int_equal(v.code, TS_STATUS_PROBLEM);
+    assert_string_equal(v.findings[v.decider].text,
+                        "central offline for 6 h 0 min (15 min or more)");
     cJSON_Delete(doc);
-    CHECK_EQ_INT(code_with("central", "held", "\"rejected\"", text, sizeof(text)),
-                 TS_STATUS_PROBLEM);
+    assert_int_equal(code_with("central", "held", "\"rejected\"", text, sizeof(text)),
+                     TS_STATUS_PROBLEM);
 }
 
-static void test_queue(void)
+static void test_queue(void **state)
 {
-    CHECK_EQ_INT(code_of("queue", "oldest_pending_age_s", "3600"), TS_STATUS_OK);
-    CHECK_EQ_INT(code_of("queue", "oldest_pending_age_s", "3601"), TS_STATUS_PROBLEM);
-    CHECK_EQ_INT(code_of("queue", "pending", "1000"), TS_STATUS_PROBLEM); /* full */
+    (void)state;
+    assert_int_equal(code_of("queue", "oldest_pending_age_s", "3600"), TS_STATUS_OK);
+    assert_int_equal(code_of("queue", "oldest_pending_age_s", "3601"), TS_STATUS_PROBLEM);
+    assert_int_equal(code_of("queue", "pending", "1000"), TS_STATUS_PROBLEM); /* full */
 }
 
-static void test_odoo(void)
+static void test_odoo(void **state)
 {
+    (void)state;
     cfg.odoo.full_resync_s = 900;
-    CHECK_EQ_INT(code_of("odoo", "snapshot_age_s", "900"), TS_STATUS_OK);
-    CHECK_EQ_INT(code_of("odoo", "snapshot_age_s", "901"), TS_STATUS_WARNING);
-    CHECK_EQ_INT(code_of("odoo", "stale", "true"), TS_STATUS_PROBLEM);
-    CHECK_EQ_INT(code_of("odoo", "state", "\"auth_failed\""), TS_STATUS_PROBLEM);
-    CHECK_EQ_INT(code_of("odoo", "state", "\"config_error\""), TS_STATUS_PROBLEM);
-    CHECK_EQ_INT(code_of("odoo", "state", "\"unreachable\""), TS_STATUS_WARNING);
+    assert_int_equal(code_of("odoo", "snapshot_age_s", "900"), TS_STATUS_OK);
+    assert_int_equal(code_of("odoo", "snapshot_age_s", "901"), TS_STATUS_WARNING);
+    assert_int_equal(code_of("odoo", "stale", "true"), TS_STATUS_PROBLEM);
+    assert_int_equal(code_of("odoo", "state", "\"auth_failed\""), TS_STATUS_PROBLEM);
+    assert_int_equal(code_of("odoo", "state", "\"config_error\""), TS_STATUS_PROBLEM);
+    assert_int_equal(code_of("odoo", "state", "\"unreachable\""), TS_STATUS_WARNING);
     /* Not configured: its "stale" says nothing. */
     cJSON *doc = cJSON_Parse(base);
     cJSON *o = cJSON_GetObjectItemCaseSensitive(doc, "odoo");
@@ -97,36 +109,39 @@ static void test_odoo(void)
     cJSON_ReplaceItemInObjectCaseSensitive(o, "stale", cJSON_CreateTrue());
     ts_status_verdict v;
     ts_status_cli_verdict(doc, &cfg, &v);
-    CHECK_EQ_INT(v.code, TS_STATUS_OK);
+    assert_int_equal(v.code, TS_STATUS_OK);
     cJSON_Delete(doc);
 }
 
-static void test_cert_disk_update(void)
+static void test_cert_disk_update(void **state)
 {
-    CHECK_EQ_INT(code_of("tls", "days_left", "30"), TS_STATUS_OK);
-    CHECK_EQ_INT(code_of("tls", "days_left", "29"), TS_STATUS_WARNING);
-    CHECK_EQ_INT(code_of("tls", "days_left", "14"), TS_STATUS_PROBLEM);
-    CHECK_EQ_INT(code_of("tls", "days_left", "-1"), TS_STATUS_PROBLEM);
-    CHECK_EQ_INT(code_of("storage", "disk_free_mb", "1000"), TS_STATUS_OK); /* 10 % */
-    CHECK_EQ_INT(code_of("storage", "disk_free_mb", "999"), TS_STATUS_PROBLEM);
-    CHECK_EQ_INT(code_of("storage", "healthy", "false"), TS_STATUS_PROBLEM);
-    CHECK_EQ_INT(code_of("update", "state", "\"rolled_back\""), TS_STATUS_PROBLEM);
-    CHECK_EQ_INT(code_of("update", "state", "\"refused\""), TS_STATUS_WARNING);
-    CHECK_EQ_INT(code_of("update", "state", "\"probation\""), TS_STATUS_OK);
+    (void)state;
+    assert_int_equal(code_of("tls", "days_left", "30"), TS_STATUS_OK);
+    assert_int_equal(code_of("tls", "days_left", "29"), TS_STATUS_WARNING);
+    assert_int_equal(code_of("tls", "days_left", "14"), TS_STATUS_PROBLEM);
+    assert_int_equal(code_of("tls", "days_left", "-1"), TS_STATUS_PROBLEM);
+    assert_int_equal(code_of("storage", "disk_free_mb", "1000"), TS_STATUS_OK); /* 10 % */
+    assert_int_equal(code_of("storage", "disk_free_mb", "999"), TS_STATUS_PROBLEM);
+    assert_int_equal(code_of("storage", "healthy", "false"), TS_STATUS_PROBLEM);
+    assert_int_equal(code_of("update", "state", "\"rolled_back\""), TS_STATUS_PROBLEM);
+    assert_int_equal(code_of("update", "state", "\"refused\""), TS_STATUS_WARNING);
+    assert_int_equal(code_of("update", "state", "\"probation\""), TS_STATUS_OK);
 }
 
 /* An issue of the page no rule covers still counts, by its own level. */
-static void test_page_issues(void)
+static void test_page_issues(void **state)
 {
+    (void)state;
     char text[256];
-    CHECK_EQ_INT(code_with("headline", "issues",
-                           "[{\"level\":\"attention\",\"code\":\"something_new\",\"text\":\"x\"}]",
-                           text, sizeof(text)),
-                 TS_STATUS_PROBLEM);
-    CHECK_EQ_STR(text, "x (something_new)");
-    CHECK_EQ_INT(code_of("headline", "issues",
-                         "[{\"level\":\"offline\",\"code\":\"something_new\",\"text\":\"x\"}]"),
-                 TS_STATUS_WARNING);
+    assert_int_equal(
+        code_with("headline", "issues",
+                  "[{\"level\":\"attention\",\"code\":\"something_new\",\"text\":\"x\"}]", text,
+                  sizeof(text)),
+        TS_STATUS_PROBLEM);
+    assert_string_equal(text, "x (something_new)");
+    assert_int_equal(code_of("headline", "issues",
+                             "[{\"level\":\"offline\",\"code\":\"something_new\",\"text\":\"x\"}]"),
+                     TS_STATUS_WARNING);
     /* A covered one is judged by the rule (30-day page warning, 20 days: 1). */
     cJSON *doc = cJSON_Parse(base);
     cJSON_ReplaceItemInObjectCaseSensitive(
@@ -136,18 +151,26 @@ static void test_page_issues(void)
                                            "days_left", cJSON_CreateNumber(20));
     ts_status_verdict v;
     ts_status_cli_verdict(doc, &cfg, &v);
-    CHECK_EQ_INT(v.code, TS_STATUS_WARNING);
+    assert_int_equal(v.code, TS_STATUS_WARNING);
     cJSON_Delete(doc);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    ts_config_defaults(&cfg);
+    return 0;
 }
 
 int main(void)
 {
-    ts_config_defaults(&cfg);
-    test_all_good();
-    test_central();
-    test_queue();
-    test_odoo();
-    test_cert_disk_update();
-    test_page_issues();
-    CHECK_DONE();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_all_good),
+        cmocka_unit_test(test_central),
+        cmocka_unit_test(test_queue),
+        cmocka_unit_test(test_odoo),
+        cmocka_unit_test(test_cert_disk_update),
+        cmocka_unit_test(test_page_issues),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
 }
