@@ -75,6 +75,8 @@ static const key_spec keys[] = {
      .min = 1, .max = INT32_MAX},
     {.name = "odoo.pricelist_id", .type = K_I64, FIELD(odoo.pricelist_id),
      .min = 0, .max = INT32_MAX},
+    {.name = "odoo.company_id", .type = K_I64, FIELD(odoo.company_id),
+     .min = 0, .max = INT32_MAX},
     {.name = "odoo.full_resync_s", .type = K_I64, FIELD(odoo.full_resync_s),
      .min = 1, .max = 30 * DAY, .live = 1},
     {.name = "odoo.resync_jitter_s", .type = K_I64, FIELD(odoo.resync_jitter_s),
@@ -213,6 +215,10 @@ static int set_scalar(ts_config *cfg, const key_spec *k, const cJSON *v, char *e
     case K_INT:
     case K_I64:
     case K_U64:
+        if (cJSON_IsNull(v) && k->type == K_I64 && k->min == 0) {
+            *(int64_t *)field = 0; /* "none" (odoo.pricelist_id, odoo.company_id) */
+            return 0;
+        }
         if (!whole_number(v, &d) || d < (double)k->min || d > (double)k->max)
             return fail(err, errlen, k->name, "must be a whole number from %lld to %lld",
                         (long long)k->min, (long long)k->max);

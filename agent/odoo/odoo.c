@@ -49,8 +49,9 @@
 #define DOMAIN_MAX (512u * 1024u)
 
 #define PRODUCT_FIELDS                                                                             \
-    "[\"id\",\"default_code\",\"barcode\",\"name\",\"lst_price\",\"categ_id\","                    \
-    "\"product_tmpl_id\",\"write_date\",\"active\",\"sale_ok\"]"
+    "[\"id\",\"default_code\",\"barcode\",\"display_name\",\"lst_price\",\"list_price\","          \
+    "\"price_extra\",\"standard_price\",\"uom_id\",\"categ_id\",\"product_tmpl_id\","              \
+    "\"write_date\",\"active\",\"sale_ok\"]"
 #define ITEM_FIELDS                                                                                \
     "[\"id\",\"applied_on\",\"product_id\",\"product_tmpl_id\",\"categ_id\",\"min_quantity\","     \
     "\"compute_price\",\"fixed_price\",\"percent_price\",\"base\",\"base_pricelist_id\","          \
@@ -92,9 +93,16 @@ typedef struct page_reader {
     int limit;    /* 0: page_size */
     int one_page; /* a single request, whatever it returns */
     int include_archived;
+    char context[96]; /* more context members, JSON text */
     page_fn on_page;
     step_fn on_end;
 } page_reader;
+
+typedef struct uom {
+    int64_t id;
+    double rounding;
+    char name[TS_UOM_NAME_MAX + 1];
+} uom;
 
 struct ts_odoo {
     ts_agent *a;
@@ -135,6 +143,9 @@ struct ts_odoo {
     category *categs;
     size_t n_categs, cap_categs;
     ts_pricer *pricer;
+    int price_digits; /* decimal.precision "Product Price" */
+    uom *uoms;        /* uom.uom, sorted by id */
+    size_t n_uoms, cap_uoms;
     int have_pricing; /* a full snapshot in this run set the above */
 
     /* Delta bookkeeping. */
@@ -395,7 +406,8 @@ static void read_page(ts_odoo *o)
                        rd->order,
                        rd->limit ? rd->limit : o->cfg->page_size,
                        rd->by_id ? 0 : rd->offset,
-                       rd->include_archived};
+                       rd->include_archived,
+                       rd->context};
     int rc = ts_buf_ok(&dom) ? ts_odoo_rpc_search_read(o->rpc, &q, on_page, o) : TS_ETOOBIG;
     ts_buf_free(&dom);
     if (rc != 0)
@@ -430,6 +442,8 @@ setup_read(ts_odoo *o, const char *model, const char *fields, int by_id, page_fn
 
 static void full_pricelist(ts_odoo *o);
 static void full_currencies(ts_odoo *o);
+static void full_precision(ts_odoo *o);
+static void full_uoms(ts_odoo *o);
 static void full_categories(ts_odoo *o);
 static void full_items(ts_odoo *o);
 static void full_products(ts_odoo *o);
@@ -527,12 +541,87 @@ static int on_currencies(ts_odoo *o, const cJSON *records)
 static void full_currencies(ts_odoo *o)
 {
     setup_read(
-        o, "res.currency", "[\"id\",\"name\",\"decimal_places\",\"rate\"]", 0, on_currencies,
-        full_categories, 1, "[\"id\",\"in\",[%lld,%lld]]", (long long)o->company_currency_id,
+        o, "res.currency", "[\"id\",\"name\",\"decimal_places\",\"rounding\",\"rate\"]", 0,
+        on_currencies, full_precision, 1, "[\"id\",\"in\",[%lld,%lld]]",
+        (long long)o->company_currency_id,
         (long long)(o->pricelist_currency_id ? o->pricelist_currency_id : o->company_currency_id));
     o->rd.order = "id";
     o->rd.one_page = 1;
     read_page(o);
+}
+
+/* decimal.precision "Product Price": the digits Odoo keeps unit prices at
+ * (2 when the record cannot be found, Odoo's default). */
+static int on_precision(ts_odoo *o, const cJSON *records)
+{
+    const cJSON *first = cJSON_GetArrayItem(records, 0);
+    int64_t digits = 2;
+    if (first && (ts_odoo_int(cJSON_GetObjectItemCaseSensitive(first, "digits"), &digits) != 0 ||
+                  digits < 0 || digits > 6))
+        return fail_page(o, "the Product Price precision is not a number of digits from 0 to 6");
+    o->price_digits = (int)digits;
+    return 0;
+}
+
+static void full_precision(ts_odoo *o)
+{
+    setup_read(o, "decimal.precision", "[\"id\",\"name\",\"digits\"]", 0, on_precision, full_uoms,
+               0, "%s", "[\"name\",\"=\",\"Product Price\"]");
+    o->rd.order = "id";
+    o->rd.limit = 1;
+    o->rd.one_page = 1;
+    read_page(o);
+}
+
+static int on_uoms(ts_odoo *o, const cJSON *records)
+{
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records)
+    {
+        int64_t id;
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "rounding");
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(rec, "name");
+        if (ts_odoo_int(cJSON_GetObjectItemCaseSensitive(rec, "id"), &id) != 0 ||
+            !cJSON_IsNumber(r) || !(r->valuedouble >= 0) || !cJSON_IsString(n))
+            return fail_page(o, "a unit of measure without a rounding or a name");
+        if (o->n_uoms == o->cap_uoms) {
+            size_t cap = o->cap_uoms ? o->cap_uoms * 2 : 32;
+            uom *p = realloc(o->uoms, cap * sizeof(*p));
+            if (!p)
+                return fail_page(o, "out of memory for the units of measure");
+            o->uoms = p;
+            o->cap_uoms = cap;
+        }
+        uom *u = &o->uoms[o->n_uoms++];
+        u->id = id;
+        u->rounding = r->valuedouble;
+        ts_odoo_string(n, u->name, sizeof(u->name)); /* too long: cut, a label only */
+    }
+    return 0;
+}
+
+/* Units are few (tens): read whole, by id, archived ones included. */
+static void full_uoms(ts_odoo *o)
+{
+    free(o->uoms);
+    o->uoms = NULL;
+    o->n_uoms = o->cap_uoms = 0;
+    setup_read(o, "uom.uom", "[\"id\",\"name\",\"rounding\"]", 1, on_uoms, full_categories, 1, "%s",
+               "");
+    read_page(o);
+}
+
+static const uom *find_uom(const ts_odoo *o, int64_t id)
+{
+    size_t lo = 0, hi = o->n_uoms;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (o->uoms[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < o->n_uoms && o->uoms[lo].id == id ? &o->uoms[lo] : NULL;
 }
 
 static int on_categories(ts_odoo *o, const cJSON *records)
@@ -657,6 +746,7 @@ static int make_pricer(ts_odoo *o)
     int rc = ts_pricer_new(o->items, o->n_items, pl, &o->company_cur.cur, ts_wall_ms(), &p);
     if (rc != 0)
         return rc;
+    ts_pricer_set_price_digits(p, o->price_digits);
     ts_pricer_free(o->pricer);
     o->pricer = p;
     o->next_price_change_ms = ts_pricer_next_change_ms(p);
@@ -664,27 +754,70 @@ static int make_pricer(ts_odoo *o)
     return 0;
 }
 
+/* The price at the smallest quantity a till may sell (0.001) and the
+ * quantities from which it changes, each with Odoo's unit, so that any
+ * ?qty= is answered from the copy alone. */
+#define QTY_MIN 0.001
+
+static int price_tiers(ts_odoo *o, const ts_price_product *pp, const char *path,
+                       ts_catalog_item *it)
+{
+    ts_price price;
+    int rc = ts_pricer_price_qty(o->pricer, pp, path, QTY_MIN, &price);
+    if (rc != 0)
+        return rc;
+    it->price_minor = price.amount_minor;
+    it->decimal_places = price.decimal_places;
+    it->source = price.source;
+    it->unit = price.unit;
+    it->price_digits = price.price_digits;
+    it->rounding_minor = price.rounding_minor;
+    rc = ts_pricer_tiers(o->pricer, pp, path, QTY_MIN, it->tiers, TS_CATALOG_TIERS_MAX,
+                         &it->n_tiers);
+    for (size_t i = 0; rc == 0 && i < it->n_tiers; i++) {
+        ts_price at;
+        rc = ts_pricer_price_qty(o->pricer, pp, path, it->tiers[i].min_qty, &at);
+        it->tier_unit[i] = at.unit;
+    }
+    return rc;
+}
+
 /* Turns one parsed product into the copy's item; 0, or 1 to skip it. */
 static int item_of(ts_odoo *o, const ts_odoo_product *p, ts_catalog_item *it)
 {
     if (!p->sku[0] && !p->barcode[0])
         return 1;
-    ts_price_product pp = {
-        .id = p->id, .tmpl_id = p->tmpl_id, .categ_id = p->categ_id, .lst_price = p->lst_price};
-    ts_price price;
-    if (ts_pricer_price(o->pricer, &pp, category_path(o, p->categ_id), &price) != 0)
-        return 1;
+    ts_price_product pp = {.id = p->id,
+                           .tmpl_id = p->tmpl_id,
+                           .categ_id = p->categ_id,
+                           .lst_price = p->lst_price,
+                           .has_raw = p->has_raw,
+                           .list_price = p->list_price,
+                           .price_extra = p->price_extra,
+                           .standard_price = p->standard_price};
     memset(it, 0, sizeof(*it));
+    if (price_tiers(o, &pp, category_path(o, p->categ_id), it) != 0)
+        return 1;
     it->product_id = p->id;
     it->tmpl_id = p->tmpl_id;
     it->categ_id = p->categ_id;
     memcpy(it->sku, p->sku, sizeof(it->sku));
     memcpy(it->barcode, p->barcode, sizeof(it->barcode));
     memcpy(it->name, p->name, sizeof(it->name));
-    it->price_minor = price.amount_minor;
-    it->decimal_places = price.decimal_places;
-    it->source = price.source;
+    const uom *u = find_uom(o, p->uom_id);
+    snprintf(it->uom, sizeof(it->uom), "%s", u ? u->name : "Units");
     return 0;
+}
+
+/* Product reads: names without the code, costs for the configured company. */
+static void product_context(ts_odoo *o)
+{
+    if (o->cfg->company_id)
+        snprintf(o->rd.context, sizeof(o->rd.context),
+                 "\"display_default_code\":false,\"allowed_company_ids\":[%lld]",
+                 (long long)o->cfg->company_id);
+    else
+        snprintf(o->rd.context, sizeof(o->rd.context), "\"display_default_code\":false");
 }
 
 /* Writes a page's items and removals: into the new version (full) or the
@@ -761,6 +894,7 @@ static void full_products(ts_odoo *o)
     o->have_pricing = 1;
     setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, full_quants, 0, "%s",
                "[\"sale_ok\",\"=\",true]");
+    product_context(o);
     read_page(o);
 }
 
@@ -970,6 +1104,7 @@ static void delta_products(ts_odoo *o)
     since(o, o->wm_product, from);
     setup_read(o, "product.product", PRODUCT_FIELDS, 0, on_products, delta_template_variants, 1,
                "[\"write_date\",\">=\",\"%s\"]", from);
+    product_context(o);
     read_page(o);
 }
 
@@ -988,6 +1123,7 @@ static void delta_template_variants(ts_odoo *o)
     set_sort_unique(&o->tmpl_ids);
     setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_item_variants, 1, "%s",
                "");
+    product_context(o);
     o->rd.in_ids = &o->tmpl_ids;
     o->rd.in_field = "product_tmpl_id";
     read_page(o);
@@ -1002,6 +1138,7 @@ static void delta_item_variants(ts_odoo *o)
     }
     set_sort_unique(&o->product_ids);
     setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_quants, 1, "%s", "");
+    product_context(o);
     o->rd.in_ids = &o->product_ids;
     o->rd.in_field = "id";
     read_page(o);
@@ -1343,6 +1480,7 @@ void ts_odoo_stop(ts_agent *a)
         ts_catalog_build_abort(o->build);
     job_end(o);
     free_pricing(o);
+    free(o->uoms);
     uv_timer_stop(&o->timer);
     uv_close((uv_handle_t *)&o->timer, on_timer_closed);
 }

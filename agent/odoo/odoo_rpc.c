@@ -128,8 +128,11 @@ static void put_options(ts_buf *b, const ts_odoo_query *q)
         ts_buf_printf(b, ",\"limit\":%d", q->limit);
     if (q->offset > 0)
         ts_buf_printf(b, ",\"offset\":%d", q->offset);
-    if (q->include_archived)
-        ts_buf_puts(b, ",\"context\":{\"active_test\":false}");
+    int extra = q->context && q->context[0];
+    if (q->include_archived || extra)
+        ts_buf_printf(b, ",\"context\":{%s%s%s}",
+                      q->include_archived ? "\"active_test\":false" : "",
+                      q->include_archived && extra ? "," : "", extra ? q->context : "");
 }
 
 static void build_json2_body(ts_odoo_rpc *c)
@@ -550,16 +553,17 @@ static void on_transfer_done(void *arg, CURL *easy, CURLcode rc)
 
 static char *copy_query(const ts_odoo_query *q, ts_odoo_query *out)
 {
-    const char *parts[4] = {q->model, q->domain, q->fields, q->order ? q->order : ""};
+    const char *parts[5] = {q->model, q->domain, q->fields, q->order ? q->order : "",
+                            q->context ? q->context : ""};
     size_t total = 0;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         total += strlen(parts[i]) + 1;
     char *mem = malloc(total), *p = mem;
     if (!mem)
         return NULL;
-    const char **dst[4] = {&out->model, &out->domain, &out->fields, &out->order};
+    const char **dst[5] = {&out->model, &out->domain, &out->fields, &out->order, &out->context};
     *out = *q;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         size_t n = strlen(parts[i]) + 1;
         memcpy(p, parts[i], n);
         *dst[i] = p;

@@ -34,6 +34,7 @@ typedef struct ts_odoo_query {
     int limit;            /* 0: no limit */
     int offset;           /* 0: none */
     int include_archived; /* context {"active_test": false} */
+    const char *context;  /* NULL, or more context members as JSON text ("\"a\":1") */
 } ts_odoo_query;
 
 typedef struct ts_odoo_answer {

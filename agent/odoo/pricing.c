@@ -1136,7 +1136,7 @@ int ts_pricer_tiers(ts_pricer *p, const ts_price_product *product, const char *c
             continue;
         if (price_at(p, product, &chain, qtys[i], &at) != 0)
             continue;
-        if (at.amount_minor == prev.amount_minor)
+        if (at.amount_minor == prev.amount_minor && at.unit == prev.unit)
             continue;
         out[*n].min_qty = qtys[i];
         out[*n].amount_minor = at.amount_minor;
