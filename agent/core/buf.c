@@ -1,5 +1,6 @@
 /* buf.c - bounded growable buffer (see buf.h). */
 #include "core/buf.h"
+#include "core/strutil.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -92,7 +93,6 @@ void ts_buf_printf(ts_buf *b, const char *fmt, ...)
 
 void ts_buf_json_string(ts_buf *b, const char *s, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
     ts_buf_append(b, "\"", 1);
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -100,7 +100,7 @@ void ts_buf_json_string(ts_buf *b, const char *s, size_t len)
             char esc[2] = {'\\', (char)c};
             ts_buf_append(b, esc, 2);
         } else if (c < 0x20) {
-            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            char esc[6] = {'\\', 'u', '0', '0', ts_hex_char(c >> 4), ts_hex_char(c)};
             ts_buf_append(b, esc, 6);
         } else {
             ts_buf_append(b, &s[i], 1);

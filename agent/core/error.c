@@ -1,6 +1,9 @@
 /* error.c - words for the agent's error codes (error.h). */
 #include "core/error.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *ts_strerror(int err)
 {
     switch (err) {
@@ -35,4 +38,15 @@ const char *ts_strerror(int err)
     default:
         return "unknown error";
     }
+}
+
+const char *ts_errorf(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return err;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return err;
 }

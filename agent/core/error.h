@@ -7,6 +7,8 @@
 #ifndef TILLSYNC_ERROR_H
 #define TILLSYNC_ERROR_H
 
+#include <stddef.h>
+
 enum {
     TS_OK = 0,
     TS_EINVAL = -1,    /* bad argument or bad input */
@@ -25,5 +27,14 @@ enum {
 };
 
 const char *ts_strerror(int err);
+
+/* printf into an error buffer of errlen bytes (err may be NULL), cut to
+ * fit: the one helper every module uses for "say why" messages. Returns
+ * err, so a message can be built where it is passed on. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+const char *
+ts_errorf(char *err, size_t errlen, const char *fmt, ...);
 
 #endif

@@ -19,3 +19,17 @@ size_t ts_utf8_chars(const char *s, size_t n)
         chars += ((unsigned char)s[i] & 0xC0) != 0x80;
     return chars;
 }
+
+char ts_hex_char(unsigned v)
+{
+    return "0123456789abcdef"[v & 15];
+}
+
+void ts_hex_encode(const unsigned char *in, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = ts_hex_char(in[i] >> 4);
+        out[2 * i + 1] = ts_hex_char(in[i]);
+    }
+    out[2 * n] = '\0';
+}

@@ -68,12 +68,7 @@ void ts_sha256(const void *data, size_t len, uint8_t out[32])
 
 void ts_hex32(const uint8_t in[32], char out[65])
 {
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) {
-        out[2 * i] = hex[in[i] >> 4];
-        out[2 * i + 1] = hex[in[i] & 15];
-    }
-    out[64] = '\0';
+    ts_hex_encode(in, 32, out);
 }
 
 int ts_unhex32(const char *hex, uint8_t out[32])
@@ -96,6 +91,13 @@ void ts_zeroize(void *p, size_t n)
 
 /* ---- Base64 and update signatures ---- */
 
+int ts_base64_encode(const uint8_t *in, size_t in_len, char *out, size_t out_cap)
+{
+    size_t n = 0;
+    int rc = mbedtls_base64_encode((unsigned char *)out, out_cap, &n, in, in_len);
+    return rc == 0 ? 0 : TS_ETOOBIG;
+}
+
 int ts_base64_decode(const char *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len)
 {
     *out_len = 0;
@@ -103,20 +105,6 @@ int ts_base64_decode(const char *in, size_t in_len, uint8_t *out, size_t out_cap
     if (rc == MBEDTLS_ERR_BASE64_BUFFER_TOO_SMALL)
         return TS_ETOOBIG;
     return rc == 0 ? 0 : TS_EINVAL;
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static void
-say(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
 }
 
 /* mbedTLS's own words for an error code, for the tail of a message. */
@@ -137,11 +125,11 @@ int ts_verify_update_signature(const char *sig_b64, const uint8_t digest[32],
     char words[128];
     if (ts_base64_decode(sig_b64, strlen(sig_b64), sig, sizeof(sig), &sig_len) != 0 ||
         sig_len == 0) {
-        say(err, errlen, "the update's signature is not base64 of a DER ECDSA signature");
+        ts_errorf(err, errlen, "the update's signature is not base64 of a DER ECDSA signature");
         return TS_EINVAL;
     }
     if (!ts_mbed_psa_ready()) {
-        say(err, errlen, "cannot check the update's signature: crypto set-up failed");
+        ts_errorf(err, errlen, "cannot check the update's signature: crypto set-up failed");
         return TS_EIO;
     }
     mbedtls_pk_context pk;
@@ -149,17 +137,18 @@ int ts_verify_update_signature(const char *sig_b64, const uint8_t digest[32],
     int ret = TS_EIO;
     int rc = mbedtls_pk_parse_public_keyfile(&pk, pubkey_file);
     if (rc != 0) {
-        say(err, errlen, "cannot read update.public_key_file %s: %s", pubkey_file,
-            mbed_words(rc, words, sizeof(words)));
+        ts_errorf(err, errlen, "cannot read update.public_key_file %s: %s", pubkey_file,
+                  mbed_words(rc, words, sizeof(words)));
         goto done;
     }
     if (ts_mbed_pk_curve(&pk) != MBEDTLS_ECP_DP_SECP256R1) {
-        say(err, errlen, "update.public_key_file %s is not an ECDSA P-256 public key", pubkey_file);
+        ts_errorf(err, errlen, "update.public_key_file %s is not an ECDSA P-256 public key",
+                  pubkey_file);
         goto done;
     }
     rc = mbedtls_pk_verify(&pk, MBEDTLS_MD_SHA256, digest, 32, sig, sig_len);
     if (rc != 0) {
-        say(err, errlen, "the update's signature does not match update.public_key_file");
+        ts_errorf(err, errlen, "the update's signature does not match update.public_key_file");
         ret = TS_EINVAL;
         goto done;
     }
@@ -187,15 +176,15 @@ int ts_check_key_file(const char *setting_name, const char *path, char *err, siz
 {
     struct stat st;
     if (stat(path, &st) != 0) {
-        say(err, errlen, "%s: cannot read %s: %s", setting_name, path, strerror(errno));
+        ts_errorf(err, errlen, "%s: cannot read %s: %s", setting_name, path, strerror(errno));
         return TS_EIO;
     }
     if (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) {
-        say(err, errlen,
-            "%s: %s can be %s by group or others (mode %03o); a private key must be "
-            "private: run chmod 600 %s",
-            setting_name, path, st.st_mode & (S_IRGRP | S_IROTH) ? "read" : "changed",
-            (unsigned)(st.st_mode & 0777), path);
+        ts_errorf(err, errlen,
+                  "%s: %s can be %s by group or others (mode %03o); a private key must be "
+                  "private: run chmod 600 %s",
+                  setting_name, path, st.st_mode & (S_IRGRP | S_IROTH) ? "read" : "changed",
+                  (unsigned)(st.st_mode & 0777), path);
         return TS_EIO;
     }
     return 0;
@@ -216,25 +205,25 @@ static int load_files(ts_tls_config *c, const ts_tls_config_options *opt, char *
     char words[128];
     int rc = mbedtls_x509_crt_parse_file(&c->ca, opt->ca_file);
     if (rc < 0 || c->ca.version == 0) {
-        say(err, errlen, "%s.ca_file: cannot load %s: %s", c->setting, opt->ca_file,
-            rc < 0 ? mbed_words(rc, words, sizeof(words)) : "no certificate in it");
+        ts_errorf(err, errlen, "%s.ca_file: cannot load %s: %s", c->setting, opt->ca_file,
+                  rc < 0 ? mbed_words(rc, words, sizeof(words)) : "no certificate in it");
         return TS_EIO;
     }
     rc = mbedtls_x509_crt_parse_file(&c->own, opt->cert_file);
     if (rc != 0) {
-        say(err, errlen, "%s.cert_file: cannot load %s: %s", c->setting, opt->cert_file,
-            rc < 0 ? mbed_words(rc, words, sizeof(words)) : "not a PEM certificate");
+        ts_errorf(err, errlen, "%s.cert_file: cannot load %s: %s", c->setting, opt->cert_file,
+                  rc < 0 ? mbed_words(rc, words, sizeof(words)) : "not a PEM certificate");
         return TS_EIO;
     }
     rc = ts_mbed_parse_keyfile(&c->key, opt->key_file, &c->drbg);
     if (rc != 0) {
-        say(err, errlen, "%s.key_file: cannot load %s: %s", c->setting, opt->key_file,
-            mbed_words(rc, words, sizeof(words)));
+        ts_errorf(err, errlen, "%s.key_file: cannot load %s: %s", c->setting, opt->key_file,
+                  mbed_words(rc, words, sizeof(words)));
         return TS_EIO;
     }
     if (ts_mbed_check_pair(&c->own.pk, &c->key, &c->drbg) != 0) {
-        say(err, errlen, "%s.key_file %s is not the key of %s.cert_file %s", c->setting,
-            opt->key_file, c->setting, opt->cert_file);
+        ts_errorf(err, errlen, "%s.key_file %s is not the key of %s.cert_file %s", c->setting,
+                  opt->key_file, c->setting, opt->cert_file);
         return TS_ETLS;
     }
     c->not_after_ms = x509_time_ms(&c->own.valid_to);
@@ -249,7 +238,7 @@ static int setup_ssl_config(ts_tls_config *c, char *err, size_t errlen)
         rc = mbedtls_ssl_conf_own_cert(&c->conf, &c->own, &c->key);
     if (rc != 0) {
         char words[128];
-        say(err, errlen, "TLS set-up failed: %s", mbed_words(rc, words, sizeof(words)));
+        ts_errorf(err, errlen, "TLS set-up failed: %s", mbed_words(rc, words, sizeof(words)));
         return TS_ETLS;
     }
     mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
@@ -263,13 +252,13 @@ static int seed_rng(ts_tls_config *c, char *err, size_t errlen)
 {
     static const char personal[] = "tillsync tls client";
     if (!ts_mbed_psa_ready()) {
-        say(err, errlen, "TLS set-up failed: psa_crypto_init");
+        ts_errorf(err, errlen, "TLS set-up failed: psa_crypto_init");
         return TS_ETLS;
     }
     int rc = mbedtls_ctr_drbg_seed(&c->drbg, mbedtls_entropy_func, &c->entropy,
                                    (const unsigned char *)personal, sizeof(personal) - 1);
     if (rc != 0) {
-        say(err, errlen, "TLS set-up failed: no entropy for the random generator");
+        ts_errorf(err, errlen, "TLS set-up failed: no entropy for the random generator");
         return TS_ETLS;
     }
     return 0;
@@ -286,7 +275,7 @@ int ts_tls_config_new(ts_tls_config **out, const ts_tls_config_options *opt, cha
     *out = NULL;
     ts_tls_config *c = calloc(1, sizeof(*c));
     if (!c) {
-        say(err, errlen, "out of memory");
+        ts_errorf(err, errlen, "out of memory");
         return TS_ENOMEM;
     }
     mbedtls_ssl_config_init(&c->conf);
@@ -455,21 +444,21 @@ static void describe_verify(ts_tls_session *s, uint32_t flags)
     char *r = s->reason;
     size_t n = sizeof(s->reason);
     if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
-        say(r, n, "%s's certificate is not signed by a CA in %s.ca_file", peer, setting);
+        ts_errorf(r, n, "%s's certificate is not signed by a CA in %s.ca_file", peer, setting);
     else if (flags & MBEDTLS_X509_BADCERT_EXPIRED)
-        say(r, n, "%s's certificate has expired", peer);
+        ts_errorf(r, n, "%s's certificate has expired", peer);
     else if (flags & MBEDTLS_X509_BADCERT_FUTURE)
-        say(r, n, "%s's certificate is not valid yet (is this box's clock right?)", peer);
+        ts_errorf(r, n, "%s's certificate is not valid yet (is this box's clock right?)", peer);
     else if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH)
-        say(r, n, "%s's certificate is for another host name (expected %s)", peer, s->host);
+        ts_errorf(r, n, "%s's certificate is for another host name (expected %s)", peer, s->host);
     else if (flags & (MBEDTLS_X509_BADCERT_KEY_USAGE | MBEDTLS_X509_BADCERT_EXT_KEY_USAGE))
-        say(r, n, "%s's certificate is not meant for a TLS server", peer);
+        ts_errorf(r, n, "%s's certificate is not meant for a TLS server", peer);
     else {
         char info[160];
         int len = mbedtls_x509_crt_verify_info(info, sizeof(info), "", flags);
         if (len > 0 && info[len - 1] == '\n')
             info[len - 1] = '\0';
-        say(r, n, "%s's certificate was rejected: %s", peer, len > 0 ? info : "unknown");
+        ts_errorf(r, n, "%s's certificate was rejected: %s", peer, len > 0 ? info : "unknown");
     }
 }
 
@@ -489,20 +478,21 @@ static void describe_alert(ts_tls_session *s)
     case MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA:
     case MBEDTLS_SSL_ALERT_MSG_ACCESS_DENIED:
     case 116: /* certificate_required (TLS 1.3) */
-        say(s->reason, sizeof(s->reason), "%s refused our client certificate (TLS alert %d)", peer,
-            alert);
+        ts_errorf(s->reason, sizeof(s->reason), "%s refused our client certificate (TLS alert %d)",
+                  peer, alert);
         break;
     case MBEDTLS_SSL_ALERT_MSG_PROTOCOL_VERSION:
-        say(s->reason, sizeof(s->reason), "%s does not accept TLS 1.2 or newer", peer);
+        ts_errorf(s->reason, sizeof(s->reason), "%s does not accept TLS 1.2 or newer", peer);
         break;
     case MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE:
-        say(s->reason, sizeof(s->reason),
-            "%s refused the TLS handshake (no common cipher suite, or it refused our "
-            "client certificate)",
-            peer);
+        ts_errorf(s->reason, sizeof(s->reason),
+                  "%s refused the TLS handshake (no common cipher suite, or it refused our "
+                  "client certificate)",
+                  peer);
         break;
     default:
-        say(s->reason, sizeof(s->reason), "%s ended the TLS session with alert %d", peer, alert);
+        ts_errorf(s->reason, sizeof(s->reason), "%s ended the TLS session with alert %d", peer,
+                  alert);
     }
 }
 
@@ -516,8 +506,8 @@ static int tls_fail(ts_tls_session *s, int rc)
         describe_alert(s);
     } else {
         char words[128];
-        say(s->reason, sizeof(s->reason), "TLS with %s failed: %s (-0x%04x)", s->cfg->peer,
-            mbed_words(rc, words, sizeof(words)), (unsigned)-rc);
+        ts_errorf(s->reason, sizeof(s->reason), "TLS with %s failed: %s (-0x%04x)", s->cfg->peer,
+                  mbed_words(rc, words, sizeof(words)), (unsigned)-rc);
     }
     return TS_ETLS;
 }
@@ -567,7 +557,7 @@ int ts_tls_read(ts_tls_session *s, void *buf, size_t cap, size_t *got)
         if (ts_mbed_is_ticket(rc))
             continue; /* TLS 1.3 tickets: we do not resume sessions */
         if (rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
-            say(s->reason, sizeof(s->reason), "%s closed the connection", s->cfg->peer);
+            ts_errorf(s->reason, sizeof(s->reason), "%s closed the connection", s->cfg->peer);
             return TS_ECONN;
         }
         return tls_fail(s, rc);

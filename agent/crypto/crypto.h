@@ -34,6 +34,9 @@ void ts_zeroize(void *p, size_t n);
 /* Decodes standard base64 (with padding) into out; returns 0, TS_EINVAL
  * (not base64) or TS_ETOOBIG (out too small). */
 int ts_base64_decode(const char *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len);
+/* Standard base64 of in, NUL-terminated, into out of out_cap bytes (at
+ * least 4 * ceil(in_len / 3) + 1); 0 or TS_ETOOBIG. */
+int ts_base64_encode(const uint8_t *in, size_t in_len, char *out, size_t out_cap);
 
 /*
  * Checks an update's signature: sig_b64 is base64 of a DER ECDSA P-256

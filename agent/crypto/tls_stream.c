@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Room for a reason in plain words. */
+#define WORDS_MAX 256
+
 enum phase { PH_CONNECTING, PH_HANDSHAKE, PH_OPEN };
 
 #define READ_BUF_BYTES 65536
@@ -47,19 +50,6 @@ typedef struct write_req {
     ts_tls_stream *stream;
     char *data;
 } write_req;
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static const char *
-words(char buf[256], const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, 256, fmt, ap);
-    va_end(ap);
-    return buf;
-}
 
 /* ---- closing: every handle and request must be back before free ---- */
 
@@ -145,7 +135,8 @@ static void on_written(uv_write_t *req, int status)
         if (refused_late(s, uv_strerror(status), buf))
             fail(s, TS_ETLS, buf);
         else
-            fail(s, TS_ECONN, words(buf, "cannot send to %s: %s", s->peer, uv_strerror(status)));
+            fail(s, TS_ECONN,
+                 ts_errorf(buf, WORDS_MAX, "cannot send to %s: %s", s->peer, uv_strerror(status)));
     }
 }
 
@@ -170,7 +161,8 @@ static void write_raw(ts_tls_stream *s, char *data, size_t len)
         char buf[256];
         free(data);
         free(w);
-        fail(s, TS_ECONN, words(buf, "cannot send to %s: %s", s->peer, uv_strerror(rc)));
+        fail(s, TS_ECONN,
+             ts_errorf(buf, WORDS_MAX, "cannot send to %s: %s", s->peer, uv_strerror(rc)));
     }
 }
 
@@ -259,10 +251,10 @@ static int refused_late(ts_tls_stream *s, const char *what, char buf[256])
 {
     if (s->phase != PH_OPEN || s->heard || !s->tls || !ts_tls_is_tls13(s->tls))
         return 0;
-    words(buf,
-          "%s refused our client certificate, it seems: it closed the connection right "
-          "after the TLS 1.3 handshake (%s)",
-          s->peer, what);
+    ts_errorf(buf, WORDS_MAX,
+              "%s refused our client certificate, it seems: it closed the connection right "
+              "after the TLS 1.3 handshake (%s)",
+              s->peer, what);
     return 1;
 }
 
@@ -273,15 +265,16 @@ static void on_read_failed(ts_tls_stream *s, ssize_t nread)
         fail(s, TS_ETLS, buf);
     else if (s->phase == PH_HANDSHAKE)
         fail(s, TS_ETLS,
-             words(buf, "%s closed the connection during the TLS handshake (%s)", s->peer,
-                   nread == UV_EOF ? "no alert" : uv_strerror((int)nread)));
+             ts_errorf(buf, WORDS_MAX, "%s closed the connection during the TLS handshake (%s)",
+                       s->peer, nread == UV_EOF ? "no alert" : uv_strerror((int)nread)));
     else if (nread == UV_EOF)
-        fail(s, TS_ECONN, words(buf, "%s closed the connection", s->peer));
+        fail(s, TS_ECONN, ts_errorf(buf, WORDS_MAX, "%s closed the connection", s->peer));
     else if (nread == UV_ECONNRESET)
-        fail(s, TS_ECONN, words(buf, "connection reset by %s", s->peer));
+        fail(s, TS_ECONN, ts_errorf(buf, WORDS_MAX, "connection reset by %s", s->peer));
     else
         fail(s, TS_ECONN,
-             words(buf, "connection to %s broke: %s", s->peer, uv_strerror((int)nread)));
+             ts_errorf(buf, WORDS_MAX, "connection to %s broke: %s", s->peer,
+                       uv_strerror((int)nread)));
 }
 
 static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
@@ -316,15 +309,17 @@ static const char *connect_words(ts_tls_stream *s, int status, char buf[256])
 {
     switch (status) {
     case UV_ECONNREFUSED:
-        return words(buf, "connection refused by %s at %s:%s", s->peer, s->host, s->port);
+        return ts_errorf(buf, WORDS_MAX, "connection refused by %s at %s:%s", s->peer, s->host,
+                         s->port);
     case UV_ETIMEDOUT:
-        return words(buf, "timed out connecting to %s at %s:%s", s->peer, s->host, s->port);
+        return ts_errorf(buf, WORDS_MAX, "timed out connecting to %s at %s:%s", s->peer, s->host,
+                         s->port);
     case UV_ENETUNREACH:
     case UV_EHOSTUNREACH:
-        return words(buf, "no route to %s at %s:%s", s->peer, s->host, s->port);
+        return ts_errorf(buf, WORDS_MAX, "no route to %s at %s:%s", s->peer, s->host, s->port);
     default:
-        return words(buf, "cannot connect to %s at %s:%s: %s", s->peer, s->host, s->port,
-                     uv_strerror(status));
+        return ts_errorf(buf, WORDS_MAX, "cannot connect to %s at %s:%s: %s", s->peer, s->host,
+                         s->port, uv_strerror(status));
     }
 }
 
@@ -382,8 +377,8 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     }
     if (status < 0 || !res) {
         fail(s, TS_ECONN,
-             words(buf, "cannot resolve %s's host name %s: %s", s->peer, s->host,
-                   uv_strerror(status)));
+             ts_errorf(buf, WORDS_MAX, "cannot resolve %s's host name %s: %s", s->peer, s->host,
+                       uv_strerror(status)));
     } else {
         int rc = start_connect(s, res->ai_addr);
         if (rc < 0)
@@ -400,12 +395,12 @@ static void on_timeout(uv_timer_t *t)
         fail(s, TS_ECONN, connect_words(s, s->early_err, buf));
     else if (s->phase == PH_HANDSHAKE)
         fail(s, TS_ETIMEDOUT,
-             words(buf, "timed out in the TLS handshake with %s (%llu ms)", s->peer,
-                   (unsigned long long)s->handshake_timeout_ms));
+             ts_errorf(buf, WORDS_MAX, "timed out in the TLS handshake with %s (%llu ms)", s->peer,
+                       (unsigned long long)s->handshake_timeout_ms));
     else
         fail(s, TS_ETIMEDOUT,
-             words(buf, "timed out connecting to %s at %s:%s (%llu ms)", s->peer, s->host, s->port,
-                   (unsigned long long)s->connect_timeout_ms));
+             ts_errorf(buf, WORDS_MAX, "timed out connecting to %s at %s:%s (%llu ms)", s->peer,
+                       s->host, s->port, (unsigned long long)s->connect_timeout_ms));
 }
 
 /* A numeric address needs no resolver (and no thread pool). */

@@ -59,19 +59,6 @@ struct ts_odoo_rpc {
     char curl_error[CURL_ERROR_SIZE];
 };
 
-/* snprintf for messages that may be cut (vsnprintf: no truncation warning). */
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static void
-message(char *out, size_t outlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out, outlen, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- the key file ----------------------------------------------------- */
 
 int ts_odoo_read_key_file(const char *path, char *out, size_t outlen)
@@ -105,7 +92,8 @@ int ts_odoo_rpc_reload_key(ts_odoo_rpc *c, char *err, size_t errlen)
         const char *why = rc == TS_EIO       ? strerror(errno)
                           : rc == TS_ETOOBIG ? "the file is too large for an API key"
                                              : "the file holds no key";
-        message(err, errlen, "odoo.api_key_file %s cannot be used: %s", c->cfg->api_key_file, why);
+        ts_errorf(err, errlen, "odoo.api_key_file %s cannot be used: %s", c->cfg->api_key_file,
+                  why);
         ts_zeroize(key, sizeof(key));
         return rc;
     }
@@ -327,21 +315,21 @@ static int config_error_message(const ts_odoo_rpc *c, const ts_odoo_error *oe, c
 {
     if (strstr(oe->name, "OperationalError") && strstr(oe->message, "does not exist") &&
         strstr(oe->message, "database")) {
-        message(out, outlen, "Odoo has no database \"%s\": check odoo.db", c->cfg->db);
+        ts_errorf(out, outlen, "Odoo has no database \"%s\": check odoo.db", c->cfg->db);
         return 1;
     }
     if (strcmp(oe->name, "odoo.exceptions.UserError") == 0 && strstr(oe->message, "Object ") &&
         strstr(oe->message, "doesn't exist")) {
-        message(out, outlen,
-                "this Odoo has no model %s (a module is missing, or odoo.url points at "
-                "another server): check odoo.url and odoo.protocol",
-                c->q.model);
+        ts_errorf(out, outlen,
+                  "this Odoo has no model %s (a module is missing, or odoo.url points at "
+                  "another server): check odoo.url and odoo.protocol",
+                  c->q.model);
         return 1;
     }
     if (strcmp(oe->name, "odoo.exceptions.AccessError") == 0) {
-        message(out, outlen,
-                "the Odoo user %s may not read %s: give the bot user read access in Odoo",
-                c->cfg->login[0] ? c->cfg->login : "(bearer key)", c->q.model);
+        ts_errorf(out, outlen,
+                  "the Odoo user %s may not read %s: give the bot user read access in Odoo",
+                  c->cfg->login[0] ? c->cfg->login : "(bearer key)", c->q.model);
         return 1;
     }
     return 0;
@@ -356,17 +344,18 @@ static void fail_odoo_error(ts_odoo_rpc *c, int http_status, const ts_odoo_error
     ans.auth_failed = ts_odoo_error_is_auth(oe);
     if (ans.auth_failed) {
         c->uid = 0;
-        message(ans.message, sizeof(ans.message),
-                "Odoo refused the API key of user %s (%s: %s): replace the key in "
-                "odoo.api_key_file",
-                c->cfg->login[0] ? c->cfg->login : "(bearer key)", oe->name, oe->message);
+        ts_errorf(ans.message, sizeof(ans.message),
+                  "Odoo refused the API key of user %s (%s: %s): replace the key in "
+                  "odoo.api_key_file",
+                  c->cfg->login[0] ? c->cfg->login : "(bearer key)", oe->name, oe->message);
     } else if (config_error_message(c, oe, ans.message, sizeof(ans.message))) {
         ans.config_error = 1;
     } else if (oe->name[0]) {
-        message(ans.message, sizeof(ans.message), "Odoo error on %s: %s: %s", c->q.model, oe->name,
-                oe->message);
+        ts_errorf(ans.message, sizeof(ans.message), "Odoo error on %s: %s: %s", c->q.model,
+                  oe->name, oe->message);
     } else {
-        message(ans.message, sizeof(ans.message), "Odoo error on %s: %s", c->q.model, oe->message);
+        ts_errorf(ans.message, sizeof(ans.message), "Odoo error on %s: %s", c->q.model,
+                  oe->message);
     }
     finish(c, &ans);
 }
@@ -448,10 +437,10 @@ static void on_authenticated(ts_odoo_rpc *c, const char *text, size_t len)
         ans.err = TS_EPROTO;
         ans.auth_failed = 1;
         ans.http_status = 200;
-        message(ans.message, sizeof(ans.message),
-                "Odoo refused the log-in of user %s on database %s: check odoo.login and the "
-                "key in odoo.api_key_file",
-                c->cfg->login, c->cfg->db);
+        ts_errorf(ans.message, sizeof(ans.message),
+                  "Odoo refused the log-in of user %s on database %s: check odoo.login and the "
+                  "key in odoo.api_key_file",
+                  c->cfg->login, c->cfg->db);
         finish(c, &ans);
         return;
     }

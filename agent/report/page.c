@@ -19,25 +19,6 @@
 extern const unsigned char ts_www_status_html[];
 extern const size_t ts_www_status_html_len;
 
-/* Standard base64 of 32 bytes (44 characters and the NUL). */
-static void base64_32(const uint8_t in[32], char out[45])
-{
-    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t o = 0;
-    for (size_t i = 0; i < 32; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        if (i + 1 < 32)
-            v |= (uint32_t)in[i + 1] << 8;
-        if (i + 2 < 32)
-            v |= in[i + 2];
-        out[o++] = abc[(v >> 18) & 63];
-        out[o++] = abc[(v >> 12) & 63];
-        out[o++] = i + 1 < 32 ? abc[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < 32 ? abc[v & 63] : '=';
-    }
-    out[o] = '\0';
-}
-
 /* "'sha256-...'" of the text between open and close tags in the page, so
  * the CSP allows exactly the page's own inline script and style. */
 static int inline_hash(const char *page, size_t len, const char *open, const char *close,
@@ -53,7 +34,7 @@ static int inline_hash(const char *page, size_t len, const char *open, const cha
     uint8_t digest[32];
     char b64[45];
     ts_sha256(start, (size_t)(end - start), digest);
-    base64_32(digest, b64);
+    ts_base64_encode(digest, 32, b64, sizeof(b64));
     snprintf(out, 64, "'sha256-%s'", b64);
     return 0;
 }

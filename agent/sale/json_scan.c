@@ -694,7 +694,6 @@ static void canon_puts(canon *w, const char *s)
 
 static void canon_string(canon *w, const ts_json_doc *d, uint32_t i)
 {
-    static const char hex[] = "0123456789abcdef";
     str_reader r;
     int c;
     reader_init(&r, d, i);
@@ -728,8 +727,8 @@ static void canon_string(canon *w, const ts_json_doc *d, uint32_t i)
             canon_puts(w, esc);
         } else if (c < 0x20) {
             canon_puts(w, "\\u00");
-            canon_putc(w, hex[c >> 4]);
-            canon_putc(w, hex[c & 15]);
+            canon_putc(w, ts_hex_char(c >> 4));
+            canon_putc(w, ts_hex_char(c));
         } else {
             canon_putc(w, (char)c);
         }
