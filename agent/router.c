@@ -10,6 +10,7 @@
 #include "http/reply.h"
 #include "pos/intake.h"
 #include "pos/items.h"
+#include "report/history.h"
 #include "report/metrics.h"
 #include "report/status.h"
 #include "store/store.h"
@@ -54,6 +55,7 @@ static const route routes[] = {
     {"GET", "/v1/items", 0, 0, "items", ts_items_handle},
     {"GET", "/v1/items/", 1, 0, "items", ts_items_handle},
     {"GET", "/v1/status", 0, 0, "status", ts_status_handle_json},
+    {"GET", "/v1/status/history", 0, 0, "history", ts_history_handle},
     {"GET", "/metrics", 0, 0, "metrics", ts_metrics_handle},
     {"GET", "/", 0, 1, "page", ts_status_handle_page},
     {"GET", "/healthz", 0, 1, "healthz", healthz},

@@ -23,6 +23,7 @@ typedef struct ts_uplink ts_uplink;
 typedef struct ts_odoo ts_odoo;
 typedef struct ts_metrics ts_metrics;
 typedef struct ts_tls_ctx ts_tls_ctx;
+typedef struct ts_history ts_history;
 
 typedef struct ts_agent {
     uv_loop_t *loop;
@@ -34,6 +35,7 @@ typedef struct ts_agent {
     ts_uplink *uplink;     /* forwarder to central (may be NULL in tests) */
     ts_odoo *odoo;         /* Odoo sync (NULL when odoo is not configured) */
     ts_metrics *metrics;   /* counters and histograms */
+    ts_history *history;   /* the last 24 hours, a sample a minute (may be NULL) */
     int64_t started_at_ms; /* wall clock at start */
     uint64_t started_mono_ms;
     int stopping; /* set once SIGTERM/SIGINT arrived */
