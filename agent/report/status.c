@@ -25,6 +25,7 @@
 #include "core/fsinfo.h"
 #include "core/log.h"
 #include "odoo/odoo.h"
+#include "report/i18n.h"
 #include "store/store.h"
 #include "central/uplink.h"
 
@@ -594,7 +595,6 @@ static const char *page_headers(void)
 void ts_status_handle_page(ts_agent *a, ts_http_exchange *ex, const ts_http_request *req)
 {
     (void)a;
-    (void)req;
-    ts_http_respond(ex, 200, "text/html; charset=utf-8", page_headers(),
-                    (const char *)ts_www_status_html, ts_www_status_html_len);
+    ts_i18n_respond_page(ex, page_headers(), ts_www_status_html, ts_www_status_html_len,
+                         ts_i18n_pick_request(req));
 }
