@@ -208,15 +208,23 @@ int ts_history_start(ts_agent *a)
     return 0;
 }
 
-void ts_history_stop(ts_agent *a)
+void ts_history_halt(ts_agent *a)
 {
     ts_history *h = a->history;
     if (!h || !h->timer_on)
         return;
     h->timer_on = 0;
-    take_sample(a); /* the minute in progress; written by the store's last commit */
     uv_timer_stop(&h->timer);
     uv_close((uv_handle_t *)&h->timer, NULL);
+}
+
+void ts_history_stop(ts_agent *a)
+{
+    ts_history *h = a->history;
+    if (!h || !h->timer_on)
+        return;
+    take_sample(a); /* the minute in progress; written by the store's last commit */
+    ts_history_halt(a);
 }
 
 /* After the loop has run the timer's close. */

@@ -74,6 +74,9 @@ int ts_history_start(ts_agent *a);
 /* Takes a last sample of the minute in progress (queued for the store's
  * final commit) and stops the timer. Call before ts_store_close(). */
 void ts_history_stop(ts_agent *a);
+/* Stops the timer without a last sample (the seeding tool). */
+void ts_history_halt(ts_agent *a);
+/* Frees the module once the loop has run the timer's close. */
 void ts_history_free(ts_agent *a);
 /* Takes a sample now (the timer's work; also used by the seeding tool). */
 int ts_history_record(ts_agent *a, const ts_history_sample *s);
