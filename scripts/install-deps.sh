@@ -3,7 +3,7 @@
 # demo store and run the test suite. Run as root (CI does); idempotent.
 set -eu
 need="build-essential cmake pkg-config git ca-certificates
-      liblmdb-dev lmdb-utils libuv1-dev libmbedtls-dev libcjson-dev libcurl4-openssl-dev
+      liblmdb-dev lmdb-utils libcmocka-dev libuv1-dev libmbedtls-dev libcjson-dev libcurl4-openssl-dev
       openssl python3 python3-prometheus-client clang clang-format libclang-rt-14-dev
       chromium"
 sudo=""
