@@ -4,37 +4,62 @@
  * SIGINT (finish the commit in hand, close LMDB) within a few seconds.
  *
  * Exit codes: 0 clean stop; 1 bad config or start-up failure (the reason
- * in one line on stderr); 2 bad command line.
+ * in one line on stderr); 2 bad command line; 75 restart me (a self-update
+ * restart whose exec failed; the unit's RestartForceExitStatus=75).
+ *
+ * A self-update restart (docs/update.md) drains the local API, stops like
+ * SIGTERM, then execs the launcher with the listening socket inherited
+ * (TILLSYNC_LISTEN_FD), so tills wait in its backlog instead of being
+ * refused.
  */
 #include "core/agent.h"
+#include "core/buf.h"
 #include "router.h"
+#include "pos/intake.h"
+#include "status_cli.h"
 #include "odoo/catalog.h"
 #include "core/clock.h"
 #include "config/config.h"
 #include "core/error.h"
 #include "http/http_server.h"
 #include "core/log.h"
+#include "pos/items.h"
 #include "report/history.h"
 #include "report/metrics.h"
+#include "report/report.h"
 #include "report/status.h"
 #include "odoo/odoo.h"
 #include "core/sdnotify.h"
 #include "store/store.h"
 #include "store/txnlog.h"
+#include "central/update.h"
 #include "central/uplink.h"
+#include "launcher.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define EXIT_BAD_USAGE 2
+#define EXIT_RESTART 75
+#define DRAIN_POLL_MS 5
+#define DRAIN_MAX_MS 5000
 
 typedef struct agent_main {
     ts_agent agent;
     ts_config cfg;
     uv_signal_t sigterm, sigint;
+    int stopping; /* set once SIGTERM/SIGINT arrived */
+    uv_timer_t drain;
+    char **argv;
+    const char *restart_why; /* set: exec the launcher after stopping */
+    int listen_fd;           /* dup of the listener, kept through exec */
+    uint64_t drain_started_ms;
+    int drain_open;
 } agent_main;
 
 static void usage(FILE *out)
@@ -42,6 +67,7 @@ static void usage(FILE *out)
     fprintf(out, "usage: tillsync --config FILE      run the agent\n"
                  "       tillsync --check-config FILE  validate a config, exit 0 or 1\n"
                  "       tillsync --export-pending FILE  print txns central has not acked\n"
+                 "       tillsync status [--config FILE] [--json] [--token-file PATH]\n"
                  "       tillsync --version\n");
 }
 
@@ -58,21 +84,57 @@ static int check_config(const char *path)
     return 0;
 }
 
+/* Records are copied out of a short read transaction into memory and
+ * printed after it ends: a reader that stops reading our stdout (or kills
+ * us) never holds an LMDB snapshot open, which would pin the agent's map. */
+#define EXPORT_CHUNK_TXNS 200
+#define EXPORT_CHUNK_BYTES (4u << 20)
+
+typedef struct export_chunk {
+    ts_buf out;
+    uint64_t next_seq;
+} export_chunk;
+
 /* One JSON line per txn. A raw newline can only be white space in valid
  * JSON (never inside a string), so turning it into a space keeps the value. */
 static int print_record(void *arg, const ts_txn_record *rec)
 {
-    (void)arg;
+    export_chunk *ch = arg;
     char received[TS_RFC3339_LEN];
     ts_format_rfc3339_ms(rec->received_at_ms, received);
-    printf("{\"seq\":%llu,\"received_at\":\"%s\",\"state\":\"%s\",\"txn\":",
-           (unsigned long long)rec->seq, received, rec->acked_at_ms ? "acked" : "pending");
-    for (size_t i = 0; i < rec->body_len; i++) {
-        char c = rec->body[i];
-        putchar(c == '\n' || c == '\r' ? ' ' : c);
+    ts_buf_printf(&ch->out, "{\"seq\":%llu,\"received_at\":\"%s\",\"state\":\"%s\",\"txn\":",
+                  (unsigned long long)rec->seq, received, rec->acked_at_ms ? "acked" : "pending");
+    size_t start = ch->out.len;
+    ts_buf_append(&ch->out, rec->body, rec->body_len);
+    for (size_t i = start; ts_buf_ok(&ch->out) && i < ch->out.len; i++)
+        if (ch->out.data[i] == '\n' || ch->out.data[i] == '\r')
+            ch->out.data[i] = ' ';
+    ts_buf_puts(&ch->out, "}\n");
+    ch->next_seq = rec->seq + 1;
+    return ts_buf_ok(&ch->out) ? 0 : 1;
+}
+
+static int export_records(ts_agent *a)
+{
+    ts_txnlog_stats st;
+    export_chunk ch = {.next_seq = 0};
+    int rc = 0;
+    ts_txnlog_get_stats(a, &st);
+    ch.next_seq = st.acked_through + 1;
+    while (rc == 0 && ch.next_seq <= st.last_seq) {
+        uint64_t before = ch.next_seq;
+        ts_buf_init(&ch.out, 2 * EXPORT_CHUNK_BYTES + (1u << 20)); /* a cap, not a size */
+        rc = ts_txnlog_scan(a, ch.next_seq, EXPORT_CHUNK_TXNS, EXPORT_CHUNK_BYTES, print_record,
+                            &ch);
+        if (rc == 0 && !ts_buf_ok(&ch.out))
+            rc = TS_ENOMEM;
+        if (rc == 0 && fwrite(ch.out.data, 1, ch.out.len, stdout) != ch.out.len)
+            rc = TS_EIO;
+        ts_buf_free(&ch.out);
+        if (ch.next_seq == before)
+            break; /* nothing more held (pruned meanwhile) */
     }
-    fputs("}\n", stdout);
-    return ferror(stdout) ? 1 : 0;
+    return rc;
 }
 
 /* --export-pending: what central has not acknowledged, for an operator who
@@ -91,13 +153,10 @@ static int export_pending(const char *path)
     }
     a.cfg = &cfg;
     a.loop = uv_default_loop();
-    int rc = ts_store_open(&a.store, a.loop, cfg.data_dir, cfg.storage.map_size_mb << 20, err,
-                           sizeof(err));
+    /* Read-only: no writer lock, no chance of touching the agent's data. */
+    int rc = ts_store_open_readonly(&a.store, a.loop, cfg.data_dir, err, sizeof(err));
     if (rc == 0 && (rc = ts_txnlog_open(&a)) == 0) {
-        ts_txnlog_stats st;
-        ts_txnlog_get_stats(&a, &st);
-        for (uint64_t from = st.acked_through + 1; rc == 0 && from <= st.last_seq; from += 1000)
-            rc = ts_txnlog_scan(&a, from, 1000, SIZE_MAX, print_record, NULL);
+        rc = export_records(&a);
         ts_txnlog_close(&a);
     } else if (rc) {
         fprintf(stderr, "%s\n", err);
@@ -110,15 +169,20 @@ static int export_pending(const char *path)
 
 static void begin_stop(ts_agent *a, const char *why)
 {
-    if (a->stopping)
-        return;
-    a->stopping = 1;
     agent_main *m = (agent_main *)a;
+    if (m->stopping)
+        return;
+    m->stopping = 1;
     ts_info("agent.stopping", "signal=%s", why);
     ts_sd_notify("STOPPING=1");
     ts_watchdog_stop();
     ts_history_stop(a); /* its last sample, taken while all still run, goes in the last commit */
     ts_router_stop(a, NULL, NULL);
+    ts_update_stop(a);
+    if (m->drain_open) {
+        uv_close((uv_handle_t *)&m->drain, NULL);
+        m->drain_open = 0;
+    }
     if (a->uplink)
         ts_uplink_stop(a);
     if (a->odoo)
@@ -140,26 +204,111 @@ static void on_uplink_up(void *arg)
         ts_odoo_link_up(a);
 }
 
+/* ---- What the report layer reads (report.h) ---- */
+
+static void storage_figures(ts_agent *a, ts_store_stats *out)
+{
+    ts_store_get_stats(a->store, out);
+}
+
+static void items_figures(ts_agent *a, ts_items_counters *out)
+{
+    (void)a;
+    ts_items_get_counters(out);
+}
+
+static uint64_t http_open_conns(ts_agent *a)
+{
+    return a->http ? (uint64_t)ts_http_server_open_conns(a->http) : 0;
+}
+
+static void update_figures(ts_agent *a, ts_update_snapshot *out)
+{
+    ts_update_get_snapshot(a, out);
+}
+
+static const ts_report_providers report_providers = {
+    .queue = ts_txnlog_get_stats,
+    .storage = storage_figures,
+    .uplink = ts_uplink_get_snapshot,
+    .odoo = ts_odoo_get_snapshot,
+    .items = items_figures,
+    .http_open_conns = http_open_conns,
+    .intake_refusal = ts_intake_refusal,
+    .update = update_figures,
+};
+
 /* The heartbeat carries the status document (uplink.md). */
 static void heartbeat_body(void *arg, ts_buf *out)
 {
     ts_status_document(arg, out);
 }
 
+/* ---- Self-update restart (docs/update.md) ---- */
+
+/* Stops once no request is being read, held or answered and no LMDB write
+ * is in hand; new connections meanwhile wait in the listener's backlog. */
+static void on_drain_tick(uv_timer_t *t)
+{
+    agent_main *m = t->data;
+    ts_agent *a = &m->agent;
+    int busy = ts_http_server_busy(a->http) + (int)ts_store_in_flight(a->store);
+    if (busy && ts_mono_ms() - m->drain_started_ms < DRAIN_MAX_MS)
+        return;
+    ts_info("agent.restart_drained", "busy=%d waited_ms=%llu", busy,
+            (unsigned long long)(ts_mono_ms() - m->drain_started_ms));
+    begin_stop(a, m->restart_why);
+}
+
+static void on_update_restart(void *arg, const char *why)
+{
+    agent_main *m = arg;
+    ts_agent *a = &m->agent;
+    int fd = a->http ? ts_http_server_listen_fd(a->http) : -1;
+    if (m->stopping || m->restart_why)
+        return;
+    m->restart_why = why;
+    m->listen_fd = fd >= 0 ? dup(fd) : -1; /* a dup has no FD_CLOEXEC */
+    ts_http_server_drain(a->http);
+    m->drain_started_ms = ts_mono_ms();
+    uv_timer_init(a->loop, &m->drain);
+    m->drain.data = m;
+    m->drain_open = 1;
+    uv_timer_start(&m->drain, on_drain_tick, 0, DRAIN_POLL_MS);
+}
+
+/* After a clean stop: the launcher again, holding the listening socket. */
+static int exec_launcher(agent_main *m)
+{
+    const char *launcher = getenv("TILLSYNC_LAUNCHER");
+    char fd[16];
+    if (m->listen_fd >= 0) {
+        snprintf(fd, sizeof(fd), "%d", m->listen_fd);
+        setenv("TILLSYNC_LISTEN_FD", fd, 1);
+    }
+    unsetenv("TILLSYNC_INSTALLED");
+    ts_info("agent.exec", "why=%s launcher=\"%s\" listen_fd=%d", m->restart_why,
+            launcher ? launcher : "/proc/self/exe", m->listen_fd);
+    execv(launcher ? launcher : "/proc/self/exe", m->argv);
+    ts_error("agent.exec_failed", "reason=\"%s\" exit=%d", strerror(errno), EXIT_RESTART);
+    return EXIT_RESTART;
+}
+
 static int start_modules(ts_agent *a, char *err, size_t errlen)
 {
+    if (ts_metrics_new(a) != 0) { /* first: it records the start time */
+        snprintf(err, errlen, "out of memory");
+        return TS_ENOMEM;
+    }
+    ts_report_set_providers(a, &report_providers);
     int rc = ts_store_open(&a->store, a->loop, a->cfg->data_dir,
                            a->cfg->storage.map_size_mb * 1024 * 1024, err, errlen);
     if (rc)
         return rc;
     /* Every module's databases are opened before the first write. */
     if ((rc = ts_txnlog_open(a)) != 0 || (rc = ts_catalog_open(a)) != 0 ||
-        (rc = ts_history_start(a)) != 0) {
+        (rc = ts_history_start(a)) != 0 || (rc = ts_store_start(a->store)) != 0) {
         snprintf(err, errlen, "cannot open the store's databases: %s", ts_strerror(rc));
-        return rc;
-    }
-    if ((rc = ts_metrics_new(a)) != 0) {
-        snprintf(err, errlen, "out of memory");
         return rc;
     }
     if ((rc = ts_uplink_start(a, err, errlen)) != 0)
@@ -171,6 +320,10 @@ static int start_modules(ts_agent *a, char *err, size_t errlen)
     if ((rc = ts_router_start(a)) != 0) {
         snprintf(err, errlen, "cannot listen on %s:%d: %s", a->cfg->listen_host,
                  a->cfg->listen_port, ts_strerror(rc));
+        return rc;
+    }
+    if ((rc = ts_update_start(a, on_update_restart, a)) != 0) {
+        snprintf(err, errlen, "cannot start the update module: %s", ts_strerror(rc));
         return rc;
     }
     return 0;
@@ -191,7 +344,7 @@ static void stop_modules(ts_agent *a)
         ts_txnlog_close(a);
 }
 
-static int run_agent(const char *path)
+static int run_agent(const char *path, char **argv)
 {
     static agent_main m;
     ts_agent *a = &m.agent;
@@ -204,8 +357,8 @@ static int run_agent(const char *path)
     ts_log_set_level((ts_log_level)m.cfg.log_level);
     a->cfg = &m.cfg;
     a->loop = uv_default_loop();
-    a->started_at_ms = ts_wall_ms();
-    a->started_mono_ms = ts_mono_ms();
+    m.argv = argv;
+    m.listen_fd = -1;
     signal(SIGPIPE, SIG_IGN);
 
     uv_signal_init(a->loop, &m.sigterm);
@@ -229,7 +382,7 @@ static int run_agent(const char *path)
     stop_modules(a);
     uv_loop_close(a->loop);
     ts_info("agent.stopped", "clean=1");
-    return 0;
+    return m.restart_why ? exec_launcher(&m) : 0;
 }
 
 int main(int argc, char **argv)
@@ -238,12 +391,19 @@ int main(int argc, char **argv)
         printf("tillsync %s\n", TS_VERSION);
         return 0;
     }
+    if (argc >= 2 && strcmp(argv[1], "status") == 0)
+        return ts_status_cli_main(argc, argv); /* its own exit codes: status_cli.h */
     if (argc == 3 && strcmp(argv[1], "--check-config") == 0)
         return check_config(argv[2]);
     if (argc == 3 && strcmp(argv[1], "--export-pending") == 0)
         return export_pending(argv[2]);
-    if (argc == 3 && strcmp(argv[1], "--config") == 0)
-        return run_agent(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "--config") == 0) {
+#ifdef TS_TEST_ABORT_AT_START
+        abort(); /* the update tests' crashing build (CMakeLists.txt) */
+#endif
+        ts_launcher_choose(argv, argv[2]);
+        return run_agent(argv[2], argv);
+    }
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
         return 0;

@@ -9,12 +9,14 @@
 #include "core/log.h"
 #include "http/reply.h"
 #include "pos/intake.h"
+#include "central/update.h"
 #include "pos/items.h"
 #include "report/history.h"
 #include "report/metrics.h"
 #include "report/status.h"
 #include "store/store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int path_is(const ts_http_request *req, const char *p)
@@ -30,10 +32,15 @@ static int path_starts(const ts_http_request *req, const char *prefix)
 
 static void healthz(ts_agent *a, ts_http_exchange *ex, const ts_http_request *req)
 {
-    if (ts_store_healthy(a->store))
+    /* From memory only: answers while the disk stalls. */
+    char body[96];
+    const char *why = ts_intake_refusal(a);
+    if (ts_store_healthy(a->store) && !why) {
         ts_http_respond(ex, 200, "text/plain; charset=utf-8", "", "ok\n", 3);
-    else
-        ts_http_respond(ex, 503, "text/plain; charset=utf-8", "", "store not writable\n", 19);
+        return;
+    }
+    int n = snprintf(body, sizeof(body), "%s\n", why ? why : "store not writable");
+    ts_http_respond(ex, 503, "text/plain; charset=utf-8", "Retry-After: 30\r\n", body, (size_t)n);
 }
 
 typedef struct route {
@@ -65,6 +72,7 @@ static void dispatch(void *user, ts_http_exchange *ex, const ts_http_request *re
 {
     ts_agent *a = user;
     int path_known = 0;
+    ts_update_note_request(a, ts_str_eq(req->method, "POST"));
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         const route *r = &routes[i];
         if (!(r->prefix ? path_starts(req, r->path) : path_is(req, r->path)))
@@ -94,6 +102,19 @@ static void on_answer(void *user, const char *label, int status, uint64_t latenc
     ts_metrics_observe_request(user, label, status, latency_us);
 }
 
+/* The listening socket a self-update restart handed over (docs/update.md):
+ * taken once, so a later exec does not see a stale number. */
+static int inherited_listen_fd(void)
+{
+    const char *v = getenv("TILLSYNC_LISTEN_FD");
+    char *end;
+    long fd = v ? strtol(v, &end, 10) : 0;
+    if (!v || *end || fd <= 2 || fd > 65535)
+        fd = 0;
+    unsetenv("TILLSYNC_LISTEN_FD");
+    return (int)fd;
+}
+
 int ts_router_start(ts_agent *a)
 {
     ts_http_server_options opt = {
@@ -103,6 +124,7 @@ int ts_router_start(ts_agent *a)
         .idle_timeout_ms = (uint64_t)a->cfg->http_idle_timeout_ms,
         .body_limit = TS_HTTP_MAX_BODY_BYTES,
         .on_answer = on_answer,
+        .inherit_fd = inherited_listen_fd(),
     };
     return ts_http_server_start(&a->http, a->loop, &opt, dispatch, a);
 }

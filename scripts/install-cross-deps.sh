@@ -22,8 +22,9 @@ sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
 cache_root=/var/cache/tillsync-cross
-# The target's -dev packages: the libraries of scripts/install-deps.sh.
-libs="liblmdb-dev libuv1-dev libmbedtls-dev libcjson-dev libcurl4-openssl-dev"
+# The target's -dev packages: the libraries of scripts/install-deps.sh
+# (cmocka too: the unit tests are built for the target and run under qemu).
+libs="liblmdb-dev libuv1-dev libmbedtls-dev libcjson-dev libcurl4-openssl-dev libcmocka-dev"
 tools="cmake pkg-config file lintian dpkg-dev fakeroot qemu-user-static"
 
 say() { echo "install-cross-deps: $*" >&2; }
@@ -70,8 +71,10 @@ multiarch_ready() { # arch
     for l in $libs; do installed "$l:$1" || return 1; done
 }
 
+# The marker lists the packages unpacked: a sysroot made before a library
+# was added to $libs is made again.
 sysroot_ready() { # arch
-    [ -f "$cache_root/$1/sysroot/.tillsync-complete" ]
+    [ "$(cat "$cache_root/$1/sysroot/.tillsync-complete" 2>/dev/null)" = "$libs" ]
 }
 
 install_multiarch() { # arch; returns 1 when apt cannot do it

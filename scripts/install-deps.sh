@@ -4,7 +4,7 @@
 set -eu
 need="build-essential cmake pkg-config git ca-certificates
       liblmdb-dev lmdb-utils libcmocka-dev libuv1-dev libmbedtls-dev libcjson-dev libcurl4-openssl-dev
-      openssl python3 python3-prometheus-client clang clang-format libclang-rt-14-dev
+      openssl python3 python3-prometheus-client python3-yaml clang clang-format libclang-rt-14-dev
       chromium"
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -11,7 +11,6 @@
 #include "config/config.h"
 #include "core/error.h"
 #include "core/log.h"
-#include "core/prom.h"
 
 #define MAX_CONFIG_BYTES (64 * 1024)
 #define MAX_SETTINGS 64
@@ -91,6 +90,7 @@ static void record_offer(ts_remote_config *rc, const cJSON *update)
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(update, "version");
     const cJSON *url = cJSON_GetObjectItemCaseSensitive(update, "url");
     const cJSON *sha = cJSON_GetObjectItemCaseSensitive(update, "sha256");
+    const cJSON *sig = cJSON_GetObjectItemCaseSensitive(update, "signature");
     memset(&rc->offer, 0, sizeof(rc->offer));
     if (!cJSON_IsObject(update) || !cJSON_IsString(v) ||
         copy_token(rc->offer.version, sizeof(rc->offer.version), v->valuestring) != 0)
@@ -99,6 +99,8 @@ static void record_offer(ts_remote_config *rc, const cJSON *update)
         copy_token(rc->offer.url, sizeof(rc->offer.url), url->valuestring);
     if (cJSON_IsString(sha))
         copy_token(rc->offer.sha256, sizeof(rc->offer.sha256), sha->valuestring);
+    if (cJSON_IsString(sig))
+        copy_token(rc->offer.signature, sizeof(rc->offer.signature), sig->valuestring);
     rc->offer.present = 1;
     ts_info("config.remote.update_offered", "version=%s", rc->offer.version);
 }
@@ -238,52 +240,27 @@ const ts_update_offer *ts_remote_config_update_offer(const ts_remote_config *rc)
     return &rc->offer;
 }
 
-static void time_or_null(ts_buf *out, int64_t ms)
+void ts_remote_config_get_snapshot(const ts_remote_config *rc, ts_remote_config_snapshot *out)
 {
-    char t[TS_RFC3339_LEN];
-    if (ms <= 0) {
-        ts_buf_puts(out, "null");
-        return;
-    }
-    ts_format_rfc3339_ms(ms, t);
-    ts_buf_printf(out, "\"%s\"", t);
-}
-
-void ts_remote_config_status_json(const ts_remote_config *rc, ts_buf *out)
-{
-    const char *v = rc->agent->cfg->remote_version;
-    ts_buf_puts(out, "{\"version\":");
-    if (v[0])
-        ts_buf_json_string(out, v, strlen(v));
-    else
-        ts_buf_puts(out, "null");
-    ts_buf_puts(out, ",\"last_poll_at\":");
-    time_or_null(out, rc->last_poll_ms);
-    ts_buf_puts(out, ",\"last_applied_at\":");
-    time_or_null(out, rc->last_applied_ms);
-    ts_buf_puts(out, ",\"last_error\":");
-    if (rc->last_error[0])
-        ts_buf_json_string(out, rc->last_error, strlen(rc->last_error));
-    else
-        ts_buf_puts(out, "null");
-    ts_buf_puts(out, ",\"update_offered\":");
+    memset(out, 0, sizeof(*out));
+    out->last_poll_ms = rc->last_poll_ms;
+    out->last_applied_ms = rc->last_applied_ms;
+    snprintf(out->last_error, sizeof(out->last_error), "%s", rc->last_error);
     if (rc->offer.present)
-        ts_buf_json_string(out, rc->offer.version, strlen(rc->offer.version));
-    else
-        ts_buf_puts(out, "null");
-    ts_buf_puts(out, "}");
+        snprintf(out->update_offered, sizeof(out->update_offered), "%s", rc->offer.version);
+    out->polls_applied = rc->polls_applied;
+    out->polls_unchanged = rc->polls_unchanged;
+    out->polls_failed = rc->polls_failed;
+    out->settings_skipped = rc->settings_skipped;
 }
 
-void ts_remote_config_metrics(const ts_remote_config *rc, ts_buf *out)
+int ts_remote_config_parse_offer(const char *json, size_t len, ts_update_offer *out)
 {
-    ts_prom_family(out, "tillsync_config_polls_total", "counter",
-                   "Remote config polls, by outcome.");
-    ts_buf_printf(out, "tillsync_config_polls_total{result=\"applied\"} %" PRIu64 "\n",
-                  rc->polls_applied);
-    ts_buf_printf(out, "tillsync_config_polls_total{result=\"unchanged\"} %" PRIu64 "\n",
-                  rc->polls_unchanged);
-    ts_buf_printf(out, "tillsync_config_polls_total{result=\"failed\"} %" PRIu64 "\n",
-                  rc->polls_failed);
-    ts_prom_metric_u64(out, "tillsync_config_settings_skipped_total", "counter",
-                       "Remote settings ignored as unknown or invalid.", rc->settings_skipped);
+    ts_remote_config rc;
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    memset(&rc, 0, sizeof(rc));
+    record_offer(&rc, cJSON_GetObjectItemCaseSensitive(root, "update"));
+    cJSON_Delete(root);
+    *out = rc.offer;
+    return out->present ? 0 : TS_EINVAL;
 }

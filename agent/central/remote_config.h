@@ -16,7 +16,6 @@
 #include <stdint.h>
 
 #include "core/agent.h"
-#include "core/buf.h"
 #include "http/http_client.h"
 
 typedef struct ts_remote_config ts_remote_config;
@@ -34,6 +33,7 @@ typedef struct ts_update_offer {
     char version[64];
     char url[512];
     char sha256[65];
+    char signature[256]; /* base64 of a DER ECDSA P-256 signature (<= 72 bytes) */
     int present;
 } ts_update_offer;
 
@@ -48,13 +48,25 @@ void ts_remote_config_rearm(ts_remote_config *rc);
 void ts_remote_config_stop(ts_remote_config *rc);
 
 const ts_update_offer *ts_remote_config_update_offer(const ts_remote_config *rc);
-/* {"version", "last_poll_at", "last_applied_at", "last_error", "update"} */
-void ts_remote_config_status_json(const ts_remote_config *rc, ts_buf *out);
-void ts_remote_config_metrics(const ts_remote_config *rc, ts_buf *out);
+/* The poll's figures ("central"."remote_config" in /v1/status and the
+ * tillsync_config_* metrics); the version applied is cfg->remote_version. */
+typedef struct ts_remote_config_snapshot {
+    int64_t last_poll_ms;    /* wall ms; 0: never */
+    int64_t last_applied_ms; /* 0: never */
+    char last_error[256];
+    char update_offered[64]; /* the version central offers; "" for none */
+    uint64_t polls_applied, polls_unchanged, polls_failed, settings_skipped;
+} ts_remote_config_snapshot;
+
+void ts_remote_config_get_snapshot(const ts_remote_config *rc, ts_remote_config_snapshot *out);
 
 /* Applies one settings object (the JSON text of "settings"); returns how
  * many settings were applied, logs a warning for each skipped one. Pure
  * apart from logging; for tests. */
 int ts_remote_config_apply_settings(ts_config *cfg, const char *json, size_t len);
+
+/* The "update" object of a whole config document, as the poll records it
+ * (for the fuzz target and tests): 0, or TS_EINVAL when there is none. */
+int ts_remote_config_parse_offer(const char *json, size_t len, ts_update_offer *out);
 
 #endif

@@ -35,7 +35,6 @@
 #include "core/error.h"
 #include "http/http_client.h"
 #include "core/log.h"
-#include "core/prom.h"
 #include "central/remote_config.h"
 #include "store/txnlog.h"
 
@@ -53,43 +52,14 @@
 /* "]}" closes the body. */
 #define BATCH_TAIL "]}"
 
-typedef enum { STATE_ONLINE = 0, STATE_BACKOFF, STATE_OFFLINE, STATE_COUNT } link_state;
-static const char *const state_names[STATE_COUNT] = {"online", "backoff", "offline"};
-
-/* Why the head of the queue does not move, beyond a passing failure. */
-typedef enum { HOLD_NONE = 0, HOLD_REJECTED, HOLD_LOST, HOLD_CENTRAL_AHEAD } hold_reason;
-static const char *const hold_names[] = {NULL, "rejected", "lost_data", "central_ahead"};
-
-/* Retry causes, the label of tillsync_uplink_retries_total. */
-typedef enum {
-    CAUSE_HTTP_5XX = 0,
-    CAUSE_HTTP_429,
-    CAUSE_HTTP_OTHER, /* 408 and odd statuses */
-    CAUSE_TIMEOUT,
-    CAUSE_CONNECTION,
-    CAUSE_TLS,
-    CAUSE_PROTOCOL,
-    CAUSE_REJECTED,
-    CAUSE_LOST,
-    CAUSE_CENTRAL_AHEAD,
-    CAUSE_STORAGE,
-    CAUSE_COUNT
-} retry_cause;
-static const char *const cause_names[CAUSE_COUNT] = {
+static const char *const state_names[TS_LINK_STATES] = {"online", "backoff", "offline"};
+static const char *const hold_names[TS_HOLD_REASONS] = {NULL, "rejected", "lost_data",
+                                                        "central_ahead"};
+static const char *const cause_names[TS_RETRY_CAUSES] = {
     "http_5xx", "http_429", "http_other", "timeout",       "connection", "tls",
     "protocol", "rejected", "lost_data",  "central_ahead", "storage"};
-
-/* Batch results, the label of tillsync_uplink_batches_total. */
-typedef enum {
-    RESULT_ACKED = 0, /* every txn of the batch acknowledged */
-    RESULT_PARTIAL,   /* some */
-    RESULT_CONFLICT,  /* 409 */
-    RESULT_REJECTED,  /* other 4xx */
-    RESULT_FAILED,    /* 5xx, 429, transport, protocol */
-    RESULT_COUNT
-} batch_result;
-static const char *const result_names[RESULT_COUNT] = {"acked", "partial", "conflict", "rejected",
-                                                       "failed"};
+static const char *const result_names[TS_BATCH_RESULTS] = {"acked", "partial", "conflict",
+                                                           "rejected", "failed"};
 
 typedef struct link_up_hook {
     void (*cb)(void *arg);
@@ -117,15 +87,16 @@ struct ts_uplink {
     uint64_t retry_due_mono;
     uint64_t batch_first, batch_last; /* the batch in flight */
     uint64_t last_conflict_seq;       /* expected_seq of the previous 409, 0 after progress */
-    hold_reason hold;
-    uint64_t rejected_seq; /* 0 when none */
+    ts_uplink_hold hold;
+    uint64_t rejected_seq;                      /* 0 when none */
+    char rejected_reason[TS_UPLINK_REASON_MAX]; /* central's words for it */
     int heartbeat_in_flight;
     int prune_in_flight;
     int64_t heartbeat_s; /* as armed, to see live changes */
     uint64_t prune_interval_ms;
 
     /* Link state. */
-    link_state state;
+    ts_link_state state;
     int64_t since_ms;
     int64_t last_ok_ms; /* 0: never */
     unsigned failures;  /* consecutive */
@@ -137,8 +108,8 @@ struct ts_uplink {
     int link_up_events;
 
     /* Counters. */
-    uint64_t batches[RESULT_COUNT];
-    uint64_t retries[CAUSE_COUNT];
+    uint64_t batches[TS_BATCH_RESULTS];
+    uint64_t retries[TS_RETRY_CAUSES];
     uint64_t txns_sent, txns_acked, bytes_sent;
     uint64_t heartbeats_ok, heartbeats_failed;
     uint64_t ack_commit_failures;
@@ -188,17 +159,6 @@ static int json_seq(const cJSON *obj, const char *key, uint64_t *out)
     return 0;
 }
 
-static void json_time_or_null(ts_buf *out, int64_t wall_ms)
-{
-    char t[TS_RFC3339_LEN];
-    if (wall_ms <= 0) {
-        ts_buf_puts(out, "null");
-        return;
-    }
-    ts_format_rfc3339_ms(wall_ms, t);
-    ts_buf_printf(out, "\"%s\"", t);
-}
-
 static void maybe_free(ts_uplink *u)
 {
     if (u->stopping && u->open_handles == 0 && u->pending_ops == 0 && !u->remote)
@@ -207,17 +167,17 @@ static void maybe_free(ts_uplink *u)
 
 /* ---- Link state ---- */
 
-static void set_state(ts_uplink *u, link_state s)
+static void set_state(ts_uplink *u, ts_link_state s)
 {
     if (s == u->state)
         return;
     ts_info("uplink.state", "state=%s previous=%s failures=%u", state_names[s],
             state_names[u->state], u->failures);
-    link_state previous = u->state;
+    ts_link_state previous = u->state;
     u->state = s;
     u->since_ms = ts_wall_ms();
     ts_sd_notifyf("STATUS=central %s", state_names[s]); /* shown by systemctl status */
-    if (s == STATE_ONLINE && previous != STATE_ONLINE) {
+    if (s == TS_LINK_ONLINE && previous != TS_LINK_ONLINE) {
         if (!u->last_error_ms) /* only the start-up "no answer yet" was there */
             u->last_error[0] = '\0';
         u->link_up_events++;
@@ -231,19 +191,19 @@ static void set_state(ts_uplink *u, link_state s)
  * offline: failing for OFFLINE_AFTER_FAILURES tries or OFFLINE_AFTER_MS,
  *          or a failure with nothing scheduled (an idle link whose
  *          heartbeat failed). */
-static link_state current_state(const ts_uplink *u)
+static ts_link_state current_state(const ts_uplink *u)
 {
-    if (u->failures == 0 && u->hold == HOLD_NONE)
-        return u->last_ok_ms ? STATE_ONLINE : STATE_OFFLINE; /* never reached yet */
+    if (u->failures == 0 && u->hold == TS_HOLD_NONE)
+        return u->last_ok_ms ? TS_LINK_ONLINE : TS_LINK_OFFLINE; /* never reached yet */
     if (u->retry_armed && u->failures < OFFLINE_AFTER_FAILURES &&
         ts_mono_ms() - u->failing_since_mono < OFFLINE_AFTER_MS)
-        return STATE_BACKOFF;
-    return STATE_OFFLINE;
+        return TS_LINK_BACKOFF;
+    return TS_LINK_OFFLINE;
 }
 
 /* Time alone turns a long backoff into offline: callers that show the
  * state refresh it first. Never turns anything online (only answers do). */
-static link_state refresh_state(ts_uplink *u)
+static ts_link_state refresh_state(ts_uplink *u)
 {
     set_state(u, current_state(u));
     return u->state;
@@ -284,7 +244,8 @@ static void on_retry_timer(uv_timer_t *t)
 
 /* The batch at the head failed: count it, back off, try the same head
  * again later. msg goes to last_error and the log. */
-static void back_off(ts_uplink *u, retry_cause cause, int64_t retry_after_s, const char *msg)
+static void back_off(ts_uplink *u, ts_uplink_retry_cause cause, int64_t retry_after_s,
+                     const char *msg)
 {
     const ts_central_config *cc = &u->agent->cfg->central;
     ts_backoff_set_bounds(&u->backoff, (uint64_t)cc->retry_initial_ms, (uint64_t)cc->retry_max_ms);
@@ -335,8 +296,9 @@ static void advance_ack(ts_uplink *u, uint64_t through)
 /* The head moved: clear holds and failure streaks. */
 static void progress(ts_uplink *u)
 {
-    u->hold = HOLD_NONE;
+    u->hold = TS_HOLD_NONE;
     u->rejected_seq = 0;
+    u->rejected_reason[0] = '\0';
     u->last_conflict_seq = 0;
     ts_backoff_reset(&u->backoff);
     u->failures = 0;
@@ -354,21 +316,21 @@ static void on_ok(ts_uplink *u, const ts_http_response *resp)
     int bad = !root || json_seq(root, "acked_through", &n) != 0;
     cJSON_Delete(root);
     if (bad) {
-        u->batches[RESULT_FAILED]++;
+        u->batches[TS_BATCH_FAILED]++;
         snprintf(msg, sizeof(msg), "central answered 200 without a valid acked_through");
-        back_off(u, CAUSE_PROTOCOL, -1, msg);
+        back_off(u, TS_RETRY_PROTOCOL, -1, msg);
         return;
     }
     ts_txnlog_stats st;
     ts_txnlog_get_stats(u->agent, &st);
     if (n < u->acked_through || n > st.last_seq) {
-        u->batches[RESULT_FAILED]++;
+        u->batches[TS_BATCH_FAILED]++;
         snprintf(msg, sizeof(msg),
                  "central acknowledged seq %" PRIu64 ", outside what it may ack (sent %" PRIu64
                  "..%" PRIu64 ", acknowledged before through %" PRIu64 ", newest here %" PRIu64 ")",
                  n, u->batch_first, u->batch_last, u->acked_through, st.last_seq);
         ts_error("uplink.protocol", "msg=\"%s\"", msg);
-        back_off(u, CAUSE_PROTOCOL, -1, msg);
+        back_off(u, TS_RETRY_PROTOCOL, -1, msg);
         return;
     }
     if (n > u->batch_last)
@@ -378,13 +340,13 @@ static void on_ok(ts_uplink *u, const ts_http_response *resp)
                 u->batch_last, n);
     if (n == u->acked_through) {
         /* Nothing taken: going on at once would spin. */
-        u->batches[RESULT_FAILED]++;
+        u->batches[TS_BATCH_FAILED]++;
         snprintf(msg, sizeof(msg), "central acknowledged none of seqs %" PRIu64 "..%" PRIu64,
                  u->batch_first, u->batch_last);
-        back_off(u, CAUSE_PROTOCOL, resp->retry_after_s, msg);
+        back_off(u, TS_RETRY_PROTOCOL, resp->retry_after_s, msg);
         return;
     }
-    u->batches[n >= u->batch_last ? RESULT_ACKED : RESULT_PARTIAL]++;
+    u->batches[n >= u->batch_last ? TS_BATCH_ACKED : TS_BATCH_PARTIAL]++;
     ts_debug("uplink.batch.acked", "first=%" PRIu64 " last=%" PRIu64 " acked_through=%" PRIu64,
              u->batch_first, u->batch_last, n);
     advance_ack(u, n);
@@ -407,8 +369,8 @@ static void on_lost(ts_uplink *u, uint64_t m)
              "expected_seq=%" PRIu64 " oldest_held=%" PRIu64 " skip_lost=%d msg=\"%s\"", m, oldest,
              u->agent->cfg->central.skip_lost, msg);
     if (!u->agent->cfg->central.skip_lost) {
-        u->hold = HOLD_LOST;
-        back_off(u, CAUSE_LOST, -1, msg);
+        u->hold = TS_HOLD_LOST_DATA;
+        back_off(u, TS_RETRY_LOST, -1, msg);
         return;
     }
     /* The operator accepted the loss: go on from the oldest seq held. */
@@ -446,7 +408,7 @@ static void on_rewound(void *arg, int err)
         char msg[160];
         snprintf(msg, sizeof(msg), "could not rewind the local log to seq %" PRIu64 ": %s", m,
                  ts_strerror(err));
-        back_off(u, CAUSE_STORAGE, -1, msg);
+        back_off(u, TS_RETRY_STORAGE, -1, msg);
     } else {
         ts_warn("uplink.rewound", "resend_from=%" PRIu64, m);
         u->acked_through = m - 1;
@@ -462,9 +424,9 @@ static void on_conflict(ts_uplink *u, const ts_http_response *resp)
     cJSON *root = parse_answer(resp);
     int bad = !root || json_seq(root, "expected_seq", &m) != 0 || m == 0;
     cJSON_Delete(root);
-    u->batches[RESULT_CONFLICT]++;
+    u->batches[TS_BATCH_CONFLICT]++;
     if (bad) {
-        back_off(u, CAUSE_PROTOCOL, -1, "central answered 409 without a valid expected_seq");
+        back_off(u, TS_RETRY_PROTOCOL, -1, "central answered 409 without a valid expected_seq");
         return;
     }
     ts_txnlog_get_stats(u->agent, &st);
@@ -480,15 +442,15 @@ static void on_conflict(ts_uplink *u, const ts_http_response *resp)
                  m, st.last_seq);
         ts_error("uplink.central_ahead", "expected_seq=%" PRIu64 " last_seq=%" PRIu64, m,
                  st.last_seq);
-        u->hold = HOLD_CENTRAL_AHEAD;
-        back_off(u, CAUSE_CENTRAL_AHEAD, -1, msg);
+        u->hold = TS_HOLD_CENTRAL_AHEAD;
+        back_off(u, TS_RETRY_CENTRAL_AHEAD, -1, msg);
         return;
     }
-    if ((m == u->last_conflict_seq && u->hold == HOLD_NONE) || m == u->acked_through + 1) {
+    if ((m == u->last_conflict_seq && u->hold == TS_HOLD_NONE) || m == u->acked_through + 1) {
         /* Asked for what we just sent, or the same again: do not ping-pong. */
         snprintf(msg, sizeof(msg), "central keeps asking for seq %" PRIu64, m);
         u->last_conflict_seq = m;
-        back_off(u, CAUSE_PROTOCOL, resp->retry_after_s, msg);
+        back_off(u, TS_RETRY_PROTOCOL, resp->retry_after_s, msg);
         return;
     }
     u->last_conflict_seq = m;
@@ -501,7 +463,7 @@ static void on_conflict(ts_uplink *u, const ts_http_response *resp)
     }
     rewind_req *r = malloc(sizeof(*r));
     if (!r) {
-        back_off(u, CAUSE_STORAGE, -1, "out of memory");
+        back_off(u, TS_RETRY_STORAGE, -1, "out of memory");
         return;
     }
     r->u = u;
@@ -510,7 +472,7 @@ static void on_conflict(ts_uplink *u, const ts_http_response *resp)
     if (ts_txnlog_rewind(u->agent, m, on_rewound, r) != 0) {
         free(r);
         u->busy = 0;
-        back_off(u, CAUSE_STORAGE, -1, "could not queue the rewind of the local log");
+        back_off(u, TS_RETRY_STORAGE, -1, "could not queue the rewind of the local log");
         return;
     }
     u->pending_ops++;
@@ -542,24 +504,25 @@ static void on_rejected(ts_uplink *u, const ts_http_response *resp)
     snprintf(msg, sizeof(msg), "central rejects seq %" PRIu64 ": %s", seq, reason);
     ts_error("uplink.rejected", "status=%d seq=%" PRIu64 " reason=\"%s\"", resp->status, seq,
              reason);
-    u->batches[RESULT_REJECTED]++;
-    u->hold = HOLD_REJECTED;
+    u->batches[TS_BATCH_REJECTED]++;
+    u->hold = TS_HOLD_REJECTED;
     u->rejected_seq = seq;
-    back_off(u, CAUSE_REJECTED, resp->retry_after_s, msg);
+    snprintf(u->rejected_reason, sizeof(u->rejected_reason), "%s", reason);
+    back_off(u, TS_RETRY_REJECTED, resp->retry_after_s, msg);
 }
 
-static retry_cause transport_cause(int err)
+static ts_uplink_retry_cause transport_cause(int err)
 {
     switch (err) {
     case TS_ETIMEDOUT:
-        return CAUSE_TIMEOUT;
+        return TS_RETRY_TIMEOUT;
     case TS_ETLS:
-        return CAUSE_TLS;
+        return TS_RETRY_TLS;
     case TS_EPROTO:
     case TS_ETOOBIG:
-        return CAUSE_PROTOCOL;
+        return TS_RETRY_PROTOCOL;
     default:
-        return CAUSE_CONNECTION;
+        return TS_RETRY_CONNECTION;
     }
 }
 
@@ -567,8 +530,8 @@ static retry_cause transport_cause(int err)
 static void on_transient(ts_uplink *u, const ts_http_response *resp)
 {
     char msg[256];
-    retry_cause cause;
-    u->batches[RESULT_FAILED]++;
+    ts_uplink_retry_cause cause;
+    u->batches[TS_BATCH_FAILED]++;
     if (resp->status == 0) {
         char reason[MAX_REASON_CHARS + 1];
         const char *r = resp->reason[0] ? resp->reason : ts_strerror(resp->err);
@@ -576,9 +539,9 @@ static void on_transient(ts_uplink *u, const ts_http_response *resp)
         cause = transport_cause(resp->err);
         snprintf(msg, sizeof(msg), "%s", reason);
     } else {
-        cause = resp->status == 429   ? CAUSE_HTTP_429
-                : resp->status >= 500 ? CAUSE_HTTP_5XX
-                                      : CAUSE_HTTP_OTHER;
+        cause = resp->status == 429   ? TS_RETRY_HTTP_429
+                : resp->status >= 500 ? TS_RETRY_HTTP_5XX
+                                      : TS_RETRY_HTTP_OTHER;
         snprintf(msg, sizeof(msg), "central answered HTTP %d", resp->status);
     }
     back_off(u, cause, resp->retry_after_s, msg);
@@ -677,7 +640,7 @@ static void pump(ts_uplink *u)
             snprintf(msg, sizeof(msg), "could not read the local log: %s", ts_strerror(n));
         ts_error("uplink.read_failed", "msg=\"%s\"", msg);
         ts_buf_free(&body);
-        back_off(u, CAUSE_STORAGE, -1, msg);
+        back_off(u, TS_RETRY_STORAGE, -1, msg);
         return;
     }
     u->batch_first = u->acked_through + 1;
@@ -695,7 +658,7 @@ static void pump(ts_uplink *u)
     }
     ts_buf_free(&body);
     if (rc != 0)
-        back_off(u, CAUSE_CONNECTION, -1, "could not queue the request to central");
+        back_off(u, TS_RETRY_CONNECTION, -1, "could not queue the request to central");
 }
 
 /* Called by the txn log after each commit that stored new txns. The agent,
@@ -780,7 +743,7 @@ static void on_prune_timer(uv_timer_t *t)
     if (u->prune_in_flight || u->stopping)
         return;
     double retention_ms = u->agent->cfg->storage.acked_retention_h * 3600.0 * 1000.0;
-    int64_t cutoff = ts_wall_ms() - (int64_t)retention_ms;
+    int64_t cutoff = ts_run_ms() - (int64_t)retention_ms; /* acked_at is run clock */
     if (ts_txnlog_prune(u->agent, cutoff, on_pruned, u) == 0) {
         u->prune_in_flight = 1;
         u->pending_ops++;
@@ -890,7 +853,7 @@ int ts_uplink_start(ts_agent *a, char *err, size_t errlen)
                     random_seed());
     ts_txnlog_get_stats(a, &st);
     u->acked_through = st.acked_through;
-    u->state = STATE_OFFLINE; /* until central has answered once */
+    u->state = TS_LINK_OFFLINE; /* until central has answered once */
     u->since_ms = ts_wall_ms();
     snprintf(u->last_error, sizeof(u->last_error), "no answer from central yet");
     init_timer(u, &u->retry_timer);
@@ -956,127 +919,71 @@ int ts_uplink_link_up_events(ts_agent *a)
     return a->uplink ? a->uplink->link_up_events : 0;
 }
 
-/* ---- Status and metrics ---- */
+/* ---- Figures ---- */
 
-void ts_uplink_status_json(ts_agent *a, ts_buf *out)
+const char *ts_link_state_name(ts_link_state s)
 {
-    ts_uplink *u = a->uplink;
-    if (!u) {
-        ts_buf_puts(out, "{\"state\":\"offline\",\"since\":null,\"last_ok_at\":null,"
-                         "\"last_error\":\"the uplink is not running\",\"acked_through\":null,"
-                         "\"next_retry_in_s\":0}");
-        return;
-    }
-    link_state s = refresh_state(u);
-    uint64_t now = ts_mono_ms();
-    uint64_t retry_in_ms = u->retry_armed && u->retry_due_mono > now ? u->retry_due_mono - now : 0;
-    ts_buf_printf(out, "{\"state\":\"%s\",\"since\":", state_names[s]);
-    json_time_or_null(out, u->since_ms);
-    ts_buf_puts(out, ",\"last_ok_at\":");
-    json_time_or_null(out, u->last_ok_ms);
-    ts_buf_puts(out, ",\"last_error\":");
-    if (u->last_error[0])
-        ts_buf_json_string(out, u->last_error, strlen(u->last_error));
-    else
-        ts_buf_puts(out, "null");
-    ts_buf_puts(out, ",\"last_error_at\":");
-    json_time_or_null(out, u->last_error_ms);
-    ts_buf_printf(out,
-                  ",\"acked_through\":%" PRIu64 ",\"next_retry_in_s\":%" PRIu64
-                  ",\"consecutive_failures\":%u,\"batch_in_flight\":%s",
-                  u->acked_through, (retry_in_ms + 999) / 1000, u->failures,
-                  u->busy ? "true" : "false");
-    if (u->hold)
-        ts_buf_printf(out, ",\"held\":\"%s\"", hold_names[u->hold]);
-    else
-        ts_buf_puts(out, ",\"held\":null");
-    if (u->rejected_seq)
-        ts_buf_printf(out, ",\"rejected_seq\":%" PRIu64, u->rejected_seq);
-    else
-        ts_buf_puts(out, ",\"rejected_seq\":null");
-    ts_buf_puts(out, ",\"url\":");
-    ts_buf_json_string(out, a->cfg->central.url, strlen(a->cfg->central.url));
-    ts_buf_printf(out, ",\"link_up_events\":%d", u->link_up_events);
-    if (a->cfg->central.insecure_plain)
-        ts_buf_puts(out, ",\"insecure_plain\":true,\"warning\":\"central.insecure_plain is on: "
-                         "txns go to central unencrypted (tests only)\"");
-    if (u->remote) {
-        ts_buf_puts(out, ",\"remote_config\":");
-        ts_remote_config_status_json(u->remote, out);
-    }
-    ts_buf_puts(out, "}");
+    return s < TS_LINK_STATES ? state_names[s] : "offline";
 }
 
-void ts_uplink_tls_status_json(ts_agent *a, ts_buf *out)
+const char *ts_uplink_hold_name(ts_uplink_hold h)
 {
-    ts_uplink *u = a->uplink;
-    int64_t not_after = u && u->client ? ts_http_client_cert_not_after_ms(u->client) : 0;
-    if (not_after <= 0) {
-        ts_buf_puts(out, "{\"client_cert_expires_at\":null,\"days_left\":null}");
-        return;
-    }
-    char t[TS_RFC3339_LEN];
-    ts_format_rfc3339_s(not_after, t);
-    int64_t left_ms = not_after - ts_wall_ms();
-    int64_t days = left_ms >= 0 ? left_ms / 86400000 : -((-left_ms + 86399999) / 86400000);
-    ts_buf_printf(out, "{\"client_cert_expires_at\":\"%s\",\"days_left\":%" PRId64 "}", t, days);
+    return h < TS_HOLD_REASONS ? hold_names[h] : NULL;
 }
 
-static void labelled_u64(ts_buf *out, const char *name, const char *label, const char *value,
-                         uint64_t v)
+const char *ts_uplink_batch_result_name(ts_uplink_batch_result r)
 {
-    ts_buf_printf(out, "%s{%s=", name, label);
-    ts_prom_label_value(out, value);
-    ts_buf_printf(out, "} %" PRIu64 "\n", v);
+    return r < TS_BATCH_RESULTS ? result_names[r] : "failed";
 }
 
-void ts_uplink_metrics(ts_agent *a, ts_buf *out)
+const char *ts_uplink_retry_cause_name(ts_uplink_retry_cause c)
 {
+    return c < TS_RETRY_CAUSES ? cause_names[c] : "protocol";
+}
+
+void ts_uplink_get_snapshot(ts_agent *a, ts_uplink_snapshot *out)
+{
+    memset(out, 0, sizeof(*out));
     ts_uplink *u = a->uplink;
     if (!u)
         return;
-    link_state s = refresh_state(u);
-    ts_prom_family(out, "tillsync_uplink_state", "gauge",
-                   "1 for the uplink's current state (online, backoff, offline), else 0.");
-    for (int i = 0; i < STATE_COUNT; i++)
-        labelled_u64(out, "tillsync_uplink_state", "state", state_names[i], i == (int)s);
-    ts_prom_family(out, "tillsync_uplink_batches_total", "counter",
-                   "Batches of txns sent to central, by outcome.");
-    for (int i = 0; i < RESULT_COUNT; i++)
-        labelled_u64(out, "tillsync_uplink_batches_total", "result", result_names[i],
-                     u->batches[i]);
-    ts_prom_family(out, "tillsync_uplink_retries_total", "counter",
-                   "Back-offs of the forwarder, by cause.");
-    for (int i = 0; i < CAUSE_COUNT; i++)
-        labelled_u64(out, "tillsync_uplink_retries_total", "cause", cause_names[i], u->retries[i]);
-    ts_prom_metric_u64(out, "tillsync_uplink_txns_sent_total", "counter",
-                       "Txns put in batches to central, re-sends included.", u->txns_sent);
-    ts_prom_metric_u64(out, "tillsync_uplink_txns_acked_total", "counter",
-                       "Txns central acknowledged as durably stored.", u->txns_acked);
-    ts_prom_metric_u64(out, "tillsync_uplink_bytes_sent_total", "counter",
-                       "Bytes of batch bodies sent to central.", u->bytes_sent);
-    ts_prom_metric_u64(out, "tillsync_uplink_acked_through", "gauge",
-                       "Highest seq central acknowledged.", u->acked_through);
-    ts_prom_metric_u64(out, "tillsync_uplink_consecutive_failures", "gauge",
-                       "Failed exchanges with central since the last success.", u->failures);
-    ts_prom_metric_u64(out, "tillsync_uplink_held", "gauge",
-                       "1 while the head of the queue is held (refused, lost data, central ahead).",
-                       u->hold != HOLD_NONE);
-    ts_prom_family(out, "tillsync_uplink_heartbeats_total", "counter",
-                   "Heartbeats sent to central, by outcome.");
-    labelled_u64(out, "tillsync_uplink_heartbeats_total", "result", "ok", u->heartbeats_ok);
-    labelled_u64(out, "tillsync_uplink_heartbeats_total", "result", "failed", u->heartbeats_failed);
-    ts_prom_metric_u64(out, "tillsync_uplink_ack_commit_failures_total", "counter",
-                       "Acks from central that could not be written to the local log.",
-                       u->ack_commit_failures);
-    ts_prom_metric_i64(out, "tillsync_uplink_last_ok_timestamp_seconds", "gauge",
-                       "Wall time of the last good exchange with central (0: never).",
-                       u->last_ok_ms / 1000);
-    int64_t not_after = u->client ? ts_http_client_cert_not_after_ms(u->client) : 0;
-    if (not_after > 0) {
-        ts_prom_metric_i64(out, "tillsync_client_cert_expiry_timestamp_seconds", "gauge",
-                           "When the client certificate for central expires.", not_after / 1000);
+    out->running = 1;
+    out->state = refresh_state(u);
+    out->since_ms = u->since_ms;
+    out->last_ok_ms = u->last_ok_ms;
+    out->last_error_ms = u->last_error_ms;
+    snprintf(out->last_error, sizeof(out->last_error), "%s", u->last_error);
+    out->acked_through = u->acked_through;
+    uint64_t now = ts_mono_ms();
+    out->next_retry_in_ms = u->retry_armed && u->retry_due_mono > now ? u->retry_due_mono - now : 0;
+    out->consecutive_failures = u->failures;
+    out->batch_in_flight = u->busy;
+    out->held = u->hold;
+    out->rejected_seq = u->rejected_seq;
+    snprintf(out->rejected_reason, sizeof(out->rejected_reason), "%s", u->rejected_reason);
+    out->link_up_events = (uint64_t)u->link_up_events;
+    out->cert_not_after_ms = u->client ? ts_http_client_cert_not_after_ms(u->client) : 0;
+    memcpy(out->batches, u->batches, sizeof(out->batches));
+    memcpy(out->retries, u->retries, sizeof(out->retries));
+    out->txns_sent = u->txns_sent;
+    out->txns_acked = u->txns_acked;
+    out->bytes_sent = u->bytes_sent;
+    out->heartbeats_ok = u->heartbeats_ok;
+    out->heartbeats_failed = u->heartbeats_failed;
+    out->ack_commit_failures = u->ack_commit_failures;
+    if (u->remote) {
+        out->has_remote_config = 1;
+        ts_remote_config_get_snapshot(u->remote, &out->remote_config);
     }
-    if (u->remote)
-        ts_remote_config_metrics(u->remote, out);
+}
+
+uint64_t ts_uplink_central_acks(ts_agent *a)
+{
+    ts_uplink *u = a->uplink;
+    return u ? u->heartbeats_ok + u->batches[TS_BATCH_ACKED] + u->batches[TS_BATCH_PARTIAL] : 0;
+}
+
+const ts_update_offer *ts_uplink_update_offer(ts_agent *a)
+{
+    return a->uplink && a->uplink->remote ? ts_remote_config_update_offer(a->uplink->remote) : NULL;
 }

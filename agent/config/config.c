@@ -27,63 +27,89 @@
 typedef enum { K_STR, K_I64, K_INT, K_BOOL, K_HOURS, K_U64, K_SPECIAL } key_type;
 
 typedef struct key_spec {
-    const char *path; /* "central.batch_max" */
+    const char *name; /* "central.batch_max" */
     key_type type;
-    size_t offset;
-    size_t size; /* K_STR: buffer size */
-    int64_t min, max;
-    int live; /* may central change it (uplink.md settings)? */
+    size_t offset;    /* of the field in ts_config (not K_SPECIAL) */
+    size_t size;      /* of that field: K_STR's buffer size */
+    size_t min_len;   /* K_STR: 0 may be null or empty */
+    int64_t min, max; /* K_I64, K_INT, K_U64, K_HOURS */
+    int live;         /* may central change it (uplink.md settings)? */
 } key_spec;
 
-#define F(field) offsetof(ts_config, field), sizeof(((ts_config *)0)->field)
+#define FIELD(field) .offset = offsetof(ts_config, field), .size = sizeof(((ts_config *)0)->field)
 #define DAY (86400LL)
 
+/* One key per entry, as the config reference reads it. */
+/* clang-format off */
 static const key_spec keys[] = {
-    {"store_id", K_STR, F(store_id), 1, 0, 0},
-    {"data_dir", K_STR, F(data_dir), 1, 0, 0},
-    {"listen", K_SPECIAL, 0, 0, 0, 0, 0},
-    {"registers", K_SPECIAL, 0, 0, 0, 0, 0},
-    {"status_token_sha256", K_SPECIAL, 0, 0, 0, 0, 0},
-    {"log_level", K_SPECIAL, 0, 0, 0, 0, 1},
-    {"central", K_SPECIAL, 0, 0, 0, 0, 0},
-    {"central.url", K_STR, F(central.url), 1, 0, 0},
-    {"central.ca_file", K_STR, F(central.ca_file), 1, 0, 0},
-    {"central.cert_file", K_STR, F(central.cert_file), 1, 0, 0},
-    {"central.key_file", K_STR, F(central.key_file), 1, 0, 0},
-    {"central.batch_max", K_INT, F(central.batch_max), 1, 10000, 1},
-    {"central.retry_initial_ms", K_I64, F(central.retry_initial_ms), 10, DAY * 1000, 1},
-    {"central.retry_max_ms", K_I64, F(central.retry_max_ms), 10, DAY * 1000, 1},
-    {"central.heartbeat_s", K_I64, F(central.heartbeat_s), 1, DAY, 1},
-    {"central.config_poll_s", K_I64, F(central.config_poll_s), 1, DAY, 1},
-    {"central.skip_lost", K_BOOL, F(central.skip_lost), 0, 1, 0},
-    {"central.insecure_plain", K_BOOL, F(central.insecure_plain), 0, 1, 0},
-    {"odoo", K_SPECIAL, 0, 0, 0, 0, 0},
-    {"odoo.url", K_STR, F(odoo.url), 1, 0, 0},
-    {"odoo.protocol", K_SPECIAL, 0, 0, 0, 0, 0},
-    {"odoo.db", K_STR, F(odoo.db), 1, 0, 0},
-    {"odoo.login", K_STR, F(odoo.login), 0, 0, 0},
-    {"odoo.api_key_file", K_STR, F(odoo.api_key_file), 1, 0, 0},
-    {"odoo.location_id", K_I64, F(odoo.location_id), 1, INT32_MAX, 0},
-    {"odoo.pricelist_id", K_I64, F(odoo.pricelist_id), 0, INT32_MAX, 0},
-    {"odoo.full_resync_s", K_I64, F(odoo.full_resync_s), 1, 30 * DAY, 1},
-    {"odoo.delta_s", K_I64, F(odoo.delta_s), 1, DAY, 1},
-    {"odoo.delta_overlap_s", K_I64, F(odoo.delta_overlap_s), 0, DAY, 1},
-    {"odoo.reflect_margin_s", K_I64, F(odoo.reflect_margin_s), 0, DAY, 1},
-    {"odoo.stale_after_s", K_I64, F(odoo.stale_after_s), 1, 365 * DAY, 1},
-    {"odoo.page_size", K_INT, F(odoo.page_size), 10, 10000, 1},
-    {"odoo.ca_file", K_STR, F(odoo.ca_file), 0, 0, 0},
-    {"storage", K_SPECIAL, 0, 0, 0, 0, 0},
-    {"storage.map_size_mb", K_U64, F(storage.map_size_mb), 16, 1024 * 1024, 0},
-    {"storage.max_pending", K_U64, F(storage.max_pending), 1, 1000000000, 1},
-    {"storage.acked_retention_h", K_HOURS, F(storage.acked_retention_h), 0, 24 * 3650, 1},
-    {"update", K_SPECIAL, 0, 0, 0, 0, 0},
-    {"update.public_key_file", K_STR, F(update.public_key_file), 0, 0, 0},
-    {"update.allow_downgrade", K_BOOL, F(update.allow_downgrade), 0, 1, 0},
-    {"update.health_grace_s", K_I64, F(update.health_grace_s), 1, DAY, 0},
-    {"http.max_conns", K_INT, F(http_max_conns), 1, 65536, 0},
-    {"http.idle_timeout_ms", K_I64, F(http_idle_timeout_ms), 50, 3600 * 1000, 0},
-    {"http", K_SPECIAL, 0, 0, 0, 0, 0},
+    {.name = "store_id", .type = K_STR, FIELD(store_id), .min_len = 1},
+    {.name = "data_dir", .type = K_STR, FIELD(data_dir), .min_len = 1},
+    {.name = "listen", .type = K_SPECIAL},
+    {.name = "registers", .type = K_SPECIAL},
+    {.name = "status_token_sha256", .type = K_SPECIAL},
+    {.name = "log_level", .type = K_SPECIAL, .live = 1},
+    {.name = "central", .type = K_SPECIAL},
+    {.name = "central.url", .type = K_STR, FIELD(central.url), .min_len = 1},
+    {.name = "central.ca_file", .type = K_STR, FIELD(central.ca_file), .min_len = 1},
+    {.name = "central.cert_file", .type = K_STR, FIELD(central.cert_file), .min_len = 1},
+    {.name = "central.key_file", .type = K_STR, FIELD(central.key_file), .min_len = 1},
+    {.name = "central.batch_max", .type = K_INT, FIELD(central.batch_max),
+     .min = 1, .max = 10000, .live = 1},
+    {.name = "central.retry_initial_ms", .type = K_I64, FIELD(central.retry_initial_ms),
+     .min = 10, .max = DAY * 1000, .live = 1},
+    {.name = "central.retry_max_ms", .type = K_I64, FIELD(central.retry_max_ms),
+     .min = 10, .max = DAY * 1000, .live = 1},
+    {.name = "central.heartbeat_s", .type = K_I64, FIELD(central.heartbeat_s),
+     .min = 1, .max = DAY, .live = 1},
+    {.name = "central.config_poll_s", .type = K_I64, FIELD(central.config_poll_s),
+     .min = 1, .max = DAY, .live = 1},
+    {.name = "central.skip_lost", .type = K_BOOL, FIELD(central.skip_lost)},
+    {.name = "central.insecure_plain", .type = K_BOOL, FIELD(central.insecure_plain)},
+    {.name = "odoo", .type = K_SPECIAL},
+    {.name = "odoo.url", .type = K_STR, FIELD(odoo.url), .min_len = 1},
+    {.name = "odoo.protocol", .type = K_SPECIAL},
+    {.name = "odoo.db", .type = K_STR, FIELD(odoo.db), .min_len = 1},
+    {.name = "odoo.login", .type = K_STR, FIELD(odoo.login)},
+    {.name = "odoo.api_key_file", .type = K_STR, FIELD(odoo.api_key_file), .min_len = 1},
+    {.name = "odoo.location_id", .type = K_I64, FIELD(odoo.location_id),
+     .min = 1, .max = INT32_MAX},
+    {.name = "odoo.pricelist_id", .type = K_I64, FIELD(odoo.pricelist_id),
+     .min = 0, .max = INT32_MAX},
+    {.name = "odoo.full_resync_s", .type = K_I64, FIELD(odoo.full_resync_s),
+     .min = 1, .max = 30 * DAY, .live = 1},
+    {.name = "odoo.delta_s", .type = K_I64, FIELD(odoo.delta_s), .min = 1, .max = DAY, .live = 1},
+    {.name = "odoo.delta_overlap_s", .type = K_I64, FIELD(odoo.delta_overlap_s),
+     .min = 0, .max = DAY, .live = 1},
+    {.name = "odoo.reflect_margin_s", .type = K_I64, FIELD(odoo.reflect_margin_s),
+     .min = 0, .max = DAY, .live = 1},
+    {.name = "odoo.stale_after_s", .type = K_I64, FIELD(odoo.stale_after_s),
+     .min = 1, .max = 365 * DAY, .live = 1},
+    {.name = "odoo.page_size", .type = K_INT, FIELD(odoo.page_size),
+     .min = 10, .max = 10000, .live = 1},
+    {.name = "odoo.ca_file", .type = K_STR, FIELD(odoo.ca_file)},
+    {.name = "storage", .type = K_SPECIAL},
+    {.name = "storage.map_size_mb", .type = K_U64, FIELD(storage.map_size_mb),
+     .min = 16, .max = 1024 * 1024},
+    {.name = "storage.max_pending", .type = K_U64, FIELD(storage.max_pending),
+     .min = 1, .max = 1000000000, .live = 1},
+    {.name = "storage.acked_retention_h", .type = K_HOURS, FIELD(storage.acked_retention_h),
+     .min = 0, .max = 24 * 3650, .live = 1},
+    {.name = "update", .type = K_SPECIAL},
+    {.name = "update.public_key_file", .type = K_STR, FIELD(update.public_key_file)},
+    {.name = "update.allow_downgrade", .type = K_BOOL, FIELD(update.allow_downgrade)},
+    {.name = "update.health_grace_s", .type = K_I64, FIELD(update.health_grace_s),
+     .min = 1, .max = DAY},
+    {.name = "update.max_probation_starts", .type = K_INT, FIELD(update.max_probation_starts),
+     .min = 1, .max = 100},
+    {.name = "update.idle_s", .type = K_I64, FIELD(update.idle_s), .min = 0, .max = DAY},
+    {.name = "update.max_wait_s", .type = K_I64, FIELD(update.max_wait_s), .min = 0,
+     .max = 7 * DAY},
+    {.name = "http.max_conns", .type = K_INT, FIELD(http_max_conns), .min = 1, .max = 65536},
+    {.name = "http.idle_timeout_ms", .type = K_I64, FIELD(http_idle_timeout_ms),
+     .min = 50, .max = 3600 * 1000},
+    {.name = "http", .type = K_SPECIAL},
 };
+/* clang-format on */
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
 void ts_config_defaults(ts_config *cfg)
@@ -108,6 +134,9 @@ void ts_config_defaults(ts_config *cfg)
     cfg->storage.max_pending = 1000000;
     cfg->storage.acked_retention_h = 168;
     cfg->update.health_grace_s = 120;
+    cfg->update.max_probation_starts = 3;
+    cfg->update.idle_s = 30;
+    cfg->update.max_wait_s = 3600;
     cfg->http_max_conns = 256;
     cfg->http_idle_timeout_ms = 30000;
     cfg->log_level = TS_LOG_INFO;
@@ -131,7 +160,7 @@ fail(char *err, size_t errlen, const char *key, const char *fmt, ...)
 static const key_spec *find_key(const char *path)
 {
     for (size_t i = 0; i < N_KEYS; i++)
-        if (strcmp(keys[i].path, path) == 0)
+        if (strcmp(keys[i].name, path) == 0)
             return &keys[i];
     return NULL;
 }
@@ -154,27 +183,27 @@ static int set_scalar(ts_config *cfg, const key_spec *k, const cJSON *v, char *e
     double d;
     switch (k->type) {
     case K_STR:
-        if (cJSON_IsNull(v) && k->min == 0) {
+        if (cJSON_IsNull(v) && k->min_len == 0) {
             *(char *)field = '\0';
             return 0;
         }
         if (!cJSON_IsString(v))
-            return fail(err, errlen, k->path, "must be a string");
-        if (strlen(v->valuestring) < (size_t)k->min)
-            return fail(err, errlen, k->path, "must not be empty");
+            return fail(err, errlen, k->name, "must be a string");
+        if (strlen(v->valuestring) < k->min_len)
+            return fail(err, errlen, k->name, "must not be empty");
         if (strlen(v->valuestring) >= k->size)
-            return fail(err, errlen, k->path, "longer than %zu characters", k->size - 1);
+            return fail(err, errlen, k->name, "longer than %zu characters", k->size - 1);
         strcpy((char *)field, v->valuestring);
         return 0;
     case K_BOOL:
         if (!cJSON_IsBool(v))
-            return fail(err, errlen, k->path, "must be true or false");
+            return fail(err, errlen, k->name, "must be true or false");
         *(int *)field = cJSON_IsTrue(v);
         return 0;
     case K_HOURS:
         if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < k->min ||
             v->valuedouble > k->max)
-            return fail(err, errlen, k->path, "must be a number of hours from %lld to %lld",
+            return fail(err, errlen, k->name, "must be a number of hours from %lld to %lld",
                         (long long)k->min, (long long)k->max);
         *(double *)field = v->valuedouble;
         return 0;
@@ -182,7 +211,7 @@ static int set_scalar(ts_config *cfg, const key_spec *k, const cJSON *v, char *e
     case K_I64:
     case K_U64:
         if (!whole_number(v, &d) || d < (double)k->min || d > (double)k->max)
-            return fail(err, errlen, k->path, "must be a whole number from %lld to %lld",
+            return fail(err, errlen, k->name, "must be a whole number from %lld to %lld",
                         (long long)k->min, (long long)k->max);
         if (k->type == K_INT)
             *(int *)field = (int)d;
@@ -194,7 +223,7 @@ static int set_scalar(ts_config *cfg, const key_spec *k, const cJSON *v, char *e
     case K_SPECIAL:
         break;
     }
-    return fail(err, errlen, k->path, "cannot be set this way");
+    return fail(err, errlen, k->name, "cannot be set this way");
 }
 
 static int parse_listen(ts_config *cfg, const cJSON *v, char *err, size_t errlen)

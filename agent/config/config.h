@@ -67,7 +67,10 @@ typedef struct ts_storage_config {
 typedef struct ts_update_config {
     char public_key_file[TS_PATH_MAX];
     int allow_downgrade;
-    int64_t health_grace_s; /* 120 */
+    int64_t health_grace_s;   /* 120 */
+    int max_probation_starts; /* 3 */
+    int64_t idle_s;           /* 30: no POST this long = between sales */
+    int64_t max_wait_s;       /* 3600: restart at the latest this long after install */
 } ts_update_config;
 
 typedef struct ts_config {

@@ -9,10 +9,11 @@
 #ifndef TILLSYNC_AGENT_H
 #define TILLSYNC_AGENT_H
 
-#include <stdint.h>
 #include <uv.h>
 
-#define TS_VERSION "0.4.0"
+/* From project(VERSION) in CMakeLists.txt (TS_VERSION_OVERRIDE for the
+ * update tests' second build). */
+#define TS_VERSION TS_VERSION_STRING
 
 typedef struct ts_config ts_config;
 typedef struct ts_store ts_store;
@@ -23,22 +24,21 @@ typedef struct ts_uplink ts_uplink;
 typedef struct ts_odoo ts_odoo;
 typedef struct ts_metrics ts_metrics;
 typedef struct ts_tls_ctx ts_tls_ctx;
+typedef struct ts_update ts_update;
 typedef struct ts_history ts_history;
 
 typedef struct ts_agent {
     uv_loop_t *loop;
     ts_config *cfg;
-    ts_store *store;       /* LMDB environment and the group-commit writer */
-    ts_txnlog *txnlog;     /* txns by seq, txn_id index, counters */
-    ts_catalog *catalog;   /* price and stock copy from Odoo (may be NULL) */
-    ts_http_server *http;  /* local API listener */
-    ts_uplink *uplink;     /* forwarder to central (may be NULL in tests) */
-    ts_odoo *odoo;         /* Odoo sync (NULL when odoo is not configured) */
-    ts_metrics *metrics;   /* counters and histograms */
-    ts_history *history;   /* the last 24 hours, a sample a minute (may be NULL) */
-    int64_t started_at_ms; /* wall clock at start */
-    uint64_t started_mono_ms;
-    int stopping; /* set once SIGTERM/SIGINT arrived */
+    ts_store *store;      /* LMDB environment and the group-commit writer */
+    ts_txnlog *txnlog;    /* txns by seq, txn_id index, counters */
+    ts_catalog *catalog;  /* price and stock copy from Odoo (may be NULL) */
+    ts_http_server *http; /* local API listener */
+    ts_uplink *uplink;    /* forwarder to central (may be NULL in tests) */
+    ts_odoo *odoo;        /* Odoo sync (NULL when odoo is not configured) */
+    ts_metrics *metrics;  /* the report layer: counters, providers, start time */
+    ts_update *update;    /* self-update (NULL in tests that do not start it) */
+    ts_history *history;  /* the last 24 hours, a sample a minute (may be NULL) */
 } ts_agent;
 
 #endif

@@ -8,14 +8,49 @@
 #include "core/error.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* TEST ONLY: with TILLSYNC_TEST_CLOCK_OFFSET_FILE naming a file that holds
+ * a signed number of ms, the wall clock is shifted by it (read on every
+ * call), so a test can step the clock of a running agent. Unset in
+ * production, where this costs one getenv. */
+static int64_t test_offset_ms(void)
+{
+    const char *path = getenv("TILLSYNC_TEST_CLOCK_OFFSET_FILE");
+    if (!path)
+        return 0;
+    FILE *f = fopen(path, "r");
+    long long off = 0;
+    if (!f)
+        return 0;
+    if (fscanf(f, "%lld", &off) != 1)
+        off = 0;
+    fclose(f);
+    return (int64_t)off;
+}
 
 int64_t ts_wall_ms(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_REALTIME, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000 + test_offset_ms();
+}
+
+int64_t ts_run_ms(void)
+{
+    static int anchored;
+    static int64_t anchor_wall;
+    static uint64_t anchor_mono;
+    if (!anchored) {
+        anchor_wall = ts_wall_ms();
+        if (anchor_wall < TS_TIME_FLOOR_MS) /* a box without RTC, before NTP */
+            anchor_wall = TS_TIME_FLOOR_MS;
+        anchor_mono = ts_mono_ms();
+        anchored = 1;
+    }
+    return anchor_wall + (int64_t)(ts_mono_ms() - anchor_mono);
 }
 
 uint64_t ts_mono_ms(void)

@@ -17,6 +17,17 @@
 int64_t ts_wall_ms(void);  /* UTC wall clock, ms since 1970 */
 uint64_t ts_mono_ms(void); /* monotonic, ms since an arbitrary point */
 
+/* No time stored or compared by the agent is earlier than this
+ * (2025-01-01T00:00:00Z): a clock before it is a box that has not set its
+ * clock yet. */
+#define TS_TIME_FLOOR_MS 1735689600000LL
+/* The run clock: the wall clock read once, at the first call (raised to
+ * TS_TIME_FLOOR_MS), then advanced by the monotonic clock. A step of the
+ * system clock during a run moves it not at all, so ages and retention
+ * (received_at, acked_at, prune cutoffs) cannot jump; the next start
+ * re-reads the wall clock (docs/reliability.md). Loop thread. */
+int64_t ts_run_ms(void);
+
 /* "2026-11-22T09:14:03.120Z"; out must hold TS_RFC3339_LEN bytes. */
 void ts_format_rfc3339_ms(int64_t wall_ms, char *out);
 /* "2026-11-22T09:14:03Z" (whole seconds). */

@@ -3,10 +3,11 @@
  *
  * Format (logfmt, greppable, journald-friendly):
  *   ts=2026-11-25T14:00:00.123Z level=info event=txn.stored seq=12 txn_id=R1-1
- * The caller writes the key=value tail with printf formatting; the logger
- * turns control characters into spaces so one event is always one line.
+ * The caller writes the key=value tail with printf formatting. Every %s
+ * argument is one value and is escaped as logfmt needs: bare when it can
+ * be, else quoted with \" \\ \n escapes (write reason=%s; the older
+ * reason="%s" means the same). One event is always one line.
  * Never pass a secret, token, key or card number: the logger cannot tell.
- * Quote values that may hold spaces: msg="%s" (ts_log strips inner quotes).
  */
 #ifndef TILLSYNC_LOG_H
 #define TILLSYNC_LOG_H

@@ -11,3 +11,11 @@ int ts_hex_digit(int c)
         return c - 'A' + 10;
     return -1;
 }
+
+size_t ts_utf8_chars(const char *s, size_t n)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < n; i++)
+        chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return chars;
+}

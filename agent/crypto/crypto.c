@@ -1,27 +1,27 @@
 /*
  * crypto.c - the only file that calls mbedTLS (see crypto.h).
  *
- * mbedTLS 2.28 and 3.6 differ in a few places; each difference is handled
- * here behind an #if on MBEDTLS_VERSION_NUMBER, nowhere else.
+ * mbedTLS 2.28 and 3.6 differ in a few places; each difference is a
+ * helper in mbedtls_compat.h, the one file that tests the version.
  */
 #include "core/strutil.h"
 #include "crypto/crypto.h"
 #include "core/clock.h"
 #include "core/error.h"
 
+#include <mbedtls/platform_util.h>
 #include <mbedtls/base64.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
-#include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#include <psa/crypto.h>
-#endif
+
+#include "crypto/mbedtls_compat.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -29,22 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-/* 3.x hides struct fields behind MBEDTLS_PRIVATE(); 2.x has them plain. */
-#ifndef MBEDTLS_PRIVATE
-#define MBEDTLS_PRIVATE(member) member
-#endif
-
-/* 2.x has the _ret variants; 3.x renamed them back to the plain names. */
-#if MBEDTLS_VERSION_NUMBER < 0x03000000
-#define ts_mbed_sha256_starts mbedtls_sha256_starts_ret
-#define ts_mbed_sha256_update mbedtls_sha256_update_ret
-#define ts_mbed_sha256_finish mbedtls_sha256_finish_ret
-#else
-#define ts_mbed_sha256_starts mbedtls_sha256_starts
-#define ts_mbed_sha256_update mbedtls_sha256_update
-#define ts_mbed_sha256_finish mbedtls_sha256_finish
-#endif
 
 struct ts_sha256_ctx {
     mbedtls_sha256_context c;
@@ -105,6 +89,11 @@ int ts_unhex32(const char *hex, uint8_t out[32])
     return 0;
 }
 
+void ts_zeroize(void *p, size_t n)
+{
+    mbedtls_platform_zeroize(p, n);
+}
+
 /* ---- Base64 and update signatures ---- */
 
 int ts_base64_decode(const char *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len)
@@ -130,36 +119,11 @@ say(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-/* 3.x runs much of its crypto (all of TLS 1.3, and pk with USE_PSA)
- * through PSA, which must be initialised first; idempotent. */
-static int psa_ready(void)
-{
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    return psa_crypto_init() == PSA_SUCCESS;
-#else
-    return 1;
-#endif
-}
-
 /* mbedTLS's own words for an error code, for the tail of a message. */
 static const char *mbed_words(int rc, char *buf, size_t len)
 {
     mbedtls_strerror(rc, buf, len);
     return buf;
-}
-
-static int is_p256_key(mbedtls_pk_context *pk)
-{
-    if (mbedtls_pk_get_type(pk) != MBEDTLS_PK_ECKEY)
-        return 0;
-    const mbedtls_ecp_keypair *ec = mbedtls_pk_ec(*pk); /* NULL-safe on 3.x only */
-    if (!ec)
-        return 0;
-#if MBEDTLS_VERSION_NUMBER >= 0x03060000
-    return mbedtls_ecp_keypair_get_group_id(ec) == MBEDTLS_ECP_DP_SECP256R1;
-#else
-    return ec->MBEDTLS_PRIVATE(grp).id == MBEDTLS_ECP_DP_SECP256R1;
-#endif
 }
 
 /* A DER ECDSA P-256 signature is at most 72 bytes; leave room for slack. */
@@ -176,7 +140,7 @@ int ts_verify_update_signature(const char *sig_b64, const uint8_t digest[32],
         say(err, errlen, "the update's signature is not base64 of a DER ECDSA signature");
         return TS_EINVAL;
     }
-    if (!psa_ready()) {
+    if (!ts_mbed_psa_ready()) {
         say(err, errlen, "cannot check the update's signature: crypto set-up failed");
         return TS_EIO;
     }
@@ -189,7 +153,7 @@ int ts_verify_update_signature(const char *sig_b64, const uint8_t digest[32],
             mbed_words(rc, words, sizeof(words)));
         goto done;
     }
-    if (!is_p256_key(&pk)) {
+    if (ts_mbed_pk_curve(&pk) != MBEDTLS_ECP_DP_SECP256R1) {
         say(err, errlen, "update.public_key_file %s is not an ECDSA P-256 public key", pubkey_file);
         goto done;
     }
@@ -246,33 +210,6 @@ static int64_t x509_time_ms(const mbedtls_x509_time *t)
     return s * 1000;
 }
 
-static int parse_key_file(ts_tls_config *c, const char *path)
-{
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    return mbedtls_pk_parse_keyfile(&c->key, path, NULL, mbedtls_ctr_drbg_random, &c->drbg);
-#else
-    return mbedtls_pk_parse_keyfile(&c->key, path, NULL);
-#endif
-}
-
-static int key_matches_cert(ts_tls_config *c)
-{
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    return mbedtls_pk_check_pair(&c->own.pk, &c->key, mbedtls_ctr_drbg_random, &c->drbg) == 0;
-#else
-    return mbedtls_pk_check_pair(&c->own.pk, &c->key) == 0;
-#endif
-}
-
-static void set_min_tls12(mbedtls_ssl_config *conf)
-{
-#if MBEDTLS_VERSION_NUMBER >= 0x03020000
-    mbedtls_ssl_conf_min_tls_version(conf, MBEDTLS_SSL_VERSION_TLS1_2);
-#else
-    mbedtls_ssl_conf_min_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-#endif
-}
-
 /* Loads the three files; 0 or a TS_E* code with err filled. */
 static int load_files(ts_tls_config *c, const ts_tls_config_options *opt, char *err, size_t errlen)
 {
@@ -289,13 +226,13 @@ static int load_files(ts_tls_config *c, const ts_tls_config_options *opt, char *
             rc < 0 ? mbed_words(rc, words, sizeof(words)) : "not a PEM certificate");
         return TS_EIO;
     }
-    rc = parse_key_file(c, opt->key_file);
+    rc = ts_mbed_parse_keyfile(&c->key, opt->key_file, &c->drbg);
     if (rc != 0) {
         say(err, errlen, "%s.key_file: cannot load %s: %s", c->setting, opt->key_file,
             mbed_words(rc, words, sizeof(words)));
         return TS_EIO;
     }
-    if (!key_matches_cert(c)) {
+    if (ts_mbed_check_pair(&c->own.pk, &c->key, &c->drbg) != 0) {
         say(err, errlen, "%s.key_file %s is not the key of %s.cert_file %s", c->setting,
             opt->key_file, c->setting, opt->cert_file);
         return TS_ETLS;
@@ -318,14 +255,14 @@ static int setup_ssl_config(ts_tls_config *c, char *err, size_t errlen)
     mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     mbedtls_ssl_conf_ca_chain(&c->conf, &c->ca, NULL);
     mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, &c->drbg);
-    set_min_tls12(&c->conf);
+    ts_mbed_min_tls12(&c->conf);
     return 0;
 }
 
 static int seed_rng(ts_tls_config *c, char *err, size_t errlen)
 {
     static const char personal[] = "tillsync tls client";
-    if (!psa_ready()) {
+    if (!ts_mbed_psa_ready()) {
         say(err, errlen, "TLS set-up failed: psa_crypto_init");
         return TS_ETLS;
     }
@@ -627,16 +564,19 @@ int ts_tls_read(ts_tls_session *s, void *buf, size_t cap, size_t *got)
         }
         if (wants_io(rc))
             return 0;
-#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
-        if (rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+        if (ts_mbed_is_ticket(rc))
             continue; /* TLS 1.3 tickets: we do not resume sessions */
-#endif
         if (rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
             say(s->reason, sizeof(s->reason), "%s closed the connection", s->cfg->peer);
             return TS_ECONN;
         }
         return tls_fail(s, rc);
     }
+}
+
+int ts_tls_is_tls13(const ts_tls_session *s)
+{
+    return ts_mbed_is_tls13(&s->ssl);
 }
 
 void ts_tls_close_notify(ts_tls_session *s)

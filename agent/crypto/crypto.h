@@ -25,6 +25,10 @@ void ts_hex32(const uint8_t in[32], char out[65]);
 /* Parses 64 hex chars; returns 0 or TS_EINVAL. */
 int ts_unhex32(const char *hex, uint8_t out[32]);
 
+/* Clears memory that held a secret (a key, a token) in a way the compiler
+ * cannot drop, as it may a memset before free. */
+void ts_zeroize(void *p, size_t n);
+
 /* ---- Base64 and update signatures (update.md) ---- */
 
 /* Decodes standard base64 (with padding) into out; returns 0, TS_EINVAL
@@ -101,6 +105,9 @@ int ts_tls_write(ts_tls_session *s, const void *data, size_t len);
 int ts_tls_read(ts_tls_session *s, void *buf, size_t cap, size_t *got);
 /* Queues a close_notify in the output (best effort). */
 void ts_tls_close_notify(ts_tls_session *s);
+/* 1 once the handshake settled on TLS 1.3 (mbedTLS 3.x): the server may
+ * then refuse our certificate after the client's handshake is done. */
+int ts_tls_is_tls13(const ts_tls_session *s);
 /* Why the last call failed, in plain words ("" when it did not). */
 const char *ts_tls_reason(const ts_tls_session *s);
 

@@ -35,6 +35,7 @@ struct ts_tls_stream {
     int handles_open; /* handles not yet through their close callback */
     int early_err;    /* uv error of a connect that failed at once */
     int user_closed;  /* ts_tls_stream_close() was called */
+    int heard;        /* bytes came from the peer after the handshake */
     uint64_t connect_timeout_ms, handshake_timeout_ms;
     char host[256], port[8], peer[32];
     char read_buf[READ_BUF_BYTES];
@@ -81,6 +82,7 @@ static void on_handle_closed(uv_handle_t *h)
 static void write_raw(ts_tls_stream *s, char *data, size_t len);
 static void flush_tls_output(ts_tls_stream *s);
 static void on_timeout(uv_timer_t *t);
+static int refused_late(ts_tls_stream *s, const char *what, char buf[256]);
 
 static void begin_close(ts_tls_stream *s)
 {
@@ -140,7 +142,10 @@ static void on_written(uv_write_t *req, int status)
     free(w);
     if (status < 0 && status != UV_ECANCELED) {
         char buf[256];
-        fail(s, TS_ECONN, words(buf, "cannot send to %s: %s", s->peer, uv_strerror(status)));
+        if (refused_late(s, uv_strerror(status), buf))
+            fail(s, TS_ETLS, buf);
+        else
+            fail(s, TS_ECONN, words(buf, "cannot send to %s: %s", s->peer, uv_strerror(status)));
     }
 }
 
@@ -245,10 +250,28 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init(s->read_buf, sizeof(s->read_buf));
 }
 
+/* TLS 1.3 lets a client finish its handshake before the server has checked
+ * the client's certificate. A server that refuses it sends an alert and
+ * closes, and the reset our request then meets can destroy that alert in
+ * flight. So a connection that dies before the peer said anything after a
+ * TLS 1.3 handshake is reported as the refusal it almost always is. */
+static int refused_late(ts_tls_stream *s, const char *what, char buf[256])
+{
+    if (s->phase != PH_OPEN || s->heard || !s->tls || !ts_tls_is_tls13(s->tls))
+        return 0;
+    words(buf,
+          "%s refused our client certificate, it seems: it closed the connection right "
+          "after the TLS 1.3 handshake (%s)",
+          s->peer, what);
+    return 1;
+}
+
 static void on_read_failed(ts_tls_stream *s, ssize_t nread)
 {
     char buf[256];
-    if (s->phase == PH_HANDSHAKE)
+    if (refused_late(s, nread == UV_EOF ? "no alert" : uv_strerror((int)nread), buf))
+        fail(s, TS_ETLS, buf);
+    else if (s->phase == PH_HANDSHAKE)
         fail(s, TS_ETLS,
              words(buf, "%s closed the connection during the TLS handshake (%s)", s->peer,
                    nread == UV_EOF ? "no alert" : uv_strerror((int)nread)));
@@ -274,6 +297,8 @@ static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
         s->ev.on_data(s, buf->base, (size_t)nread);
         return;
     }
+    if (s->phase == PH_OPEN)
+        s->heard = 1;
     int rc = ts_tls_feed(s->tls, buf->base, (size_t)nread);
     if (rc != 0) {
         fail(s, rc, "TLS input from the peer is over its bound");

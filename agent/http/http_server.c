@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +87,7 @@ struct ts_http_server {
     void *close_arg;
     uint64_t rejected;
     uint64_t last_reject_log_ms;
+    int draining; /* stopped accepting for a restart: answers close */
 };
 
 typedef struct out_msg {
@@ -563,7 +565,8 @@ void ts_http_respond(ts_http_exchange *ex, int status, const char *content_type,
     a.extra_headers = extra_headers != NULL ? extra_headers : "";
     a.body = body;
     a.body_len = body != NULL ? body_len : 0;
-    a.closing = !req->keep_alive || (c->peer_eof && !next_request_complete(c, ex->used));
+    a.closing = !req->keep_alive || (c->peer_eof && !next_request_complete(c, ex->used)) ||
+                (c->srv && c->srv->draining);
     a.keep_alive_header = !a.closing && req->minor_version == 0;
     a.head_only = ts_str_eq(req->method, "HEAD");
     send_answer(c, &a, ex->used);
@@ -677,6 +680,22 @@ static void on_listener_closed(uv_handle_t *h)
     server_maybe_finish(srv);
 }
 
+/* A listening socket handed over by the process before an exec (update.md
+ * restart): connections that arrived meanwhile wait in its backlog. Its
+ * port must be the configured one (any, when the config says 0). */
+static int adopt_listener(ts_http_server *srv, const ts_http_server_options *opt)
+{
+    int rc = uv_tcp_open(&srv->listener, (uv_os_sock_t)opt->inherit_fd);
+    if (rc == 0) /* not into whatever this process execs next */
+        fcntl(opt->inherit_fd, F_SETFD, FD_CLOEXEC);
+    if (rc == 0 && opt->port != 0 && bound_port(&srv->listener) != opt->port)
+        rc = UV_EADDRNOTAVAIL;
+    if (rc == 0)
+        ts_info("http.inherited_listener", "fd=%d port=%d", opt->inherit_fd,
+                bound_port(&srv->listener));
+    return rc;
+}
+
 static int check_options(const ts_http_server_options *opt)
 {
     if (opt == NULL || opt->host == NULL || opt->port < 0 || opt->port > 65535 ||
@@ -713,7 +732,10 @@ int ts_http_server_start(ts_http_server **out, uv_loop_t *loop, const ts_http_se
     srv->on_answer = opt->on_answer;
     uv_tcp_init(loop, &srv->listener);
     srv->listener.data = srv;
-    rc = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&ss, 0);
+    if (opt->inherit_fd > 0)
+        rc = adopt_listener(srv, opt);
+    else
+        rc = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&ss, 0);
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&srv->listener, LISTEN_BACKLOG, on_connection);
     if (rc != 0) {
@@ -734,6 +756,35 @@ int ts_http_server_port(const ts_http_server *srv)
     return srv->port;
 }
 
+int ts_http_server_listen_fd(const ts_http_server *srv)
+{
+    uv_os_fd_t fd;
+    return uv_fileno((const uv_handle_t *)&srv->listener, &fd) == 0 ? (int)fd : -1;
+}
+
+void ts_http_server_drain(ts_http_server *srv)
+{
+    if (srv == NULL || srv->closing || srv->draining)
+        return;
+    srv->draining = 1;
+    srv->handles_closing++;
+    uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
+    /* Idle keep-alive connections go now; the rest close after their answer. */
+    for (conn *c = srv->conns, *next; c != NULL; c = next) {
+        next = c->next;
+        if (c->phase == CONN_READING && c->len == 0 && !c->in_hand)
+            conn_close(c);
+    }
+}
+
+int ts_http_server_busy(const ts_http_server *srv)
+{
+    int n = 0;
+    for (const conn *c = srv->conns; c != NULL; c = c->next)
+        n += c->in_hand || c->phase == CONN_WRITING || (c->phase == CONN_READING && c->len > 0);
+    return n;
+}
+
 int ts_http_server_open_conns(const ts_http_server *srv)
 {
     return srv->n_conns;
@@ -751,8 +802,10 @@ void ts_http_server_close(ts_http_server *srv, void (*cb)(void *), void *arg)
     srv->closing = 1;
     srv->close_cb = cb;
     srv->close_arg = arg;
-    srv->handles_closing++;
-    uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
+    if (!srv->draining) {
+        srv->handles_closing++;
+        uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
+    }
     while (srv->conns != NULL)
         conn_close(srv->conns);
 }

@@ -57,6 +57,9 @@ typedef struct ts_http_server_options {
      * handler set (ts_http_exchange_set_label, "other" if none), the status
      * and the time from the complete request to the answer (for metrics). */
     void (*on_answer)(void *user, const char *label, int status, uint64_t latency_us);
+    /* > 0: adopt this listening socket instead of binding (handed over
+     * through exec on a self-update restart); 0: bind host:port. */
+    int inherit_fd;
 } ts_http_server_options;
 
 /* Listens on host:port. 0, TS_EINVAL (bad options or address) or TS_EIO
@@ -69,6 +72,14 @@ int ts_http_server_port(const ts_http_server *srv);
  * still come: it frees the exchange). cb runs when all handles are closed;
  * srv is freed by then. */
 void ts_http_server_close(ts_http_server *srv, void (*cb)(void *), void *arg);
+/* The listening socket's fd (to hand over through exec), -1 when closed. */
+int ts_http_server_listen_fd(const ts_http_server *srv);
+/* Stops accepting (the socket stays open if the caller dup()ed it: new
+ * connections wait in its backlog), closes idle keep-alive connections,
+ * and answers the rest with "Connection: close". For a restart. */
+void ts_http_server_drain(ts_http_server *srv);
+/* Connections with a request being read, in hand or being answered. */
+int ts_http_server_busy(const ts_http_server *srv);
 /* Connections open now (for /metrics). */
 int ts_http_server_open_conns(const ts_http_server *srv);
 /* Connections closed at once because max_conns were open (for /metrics). */

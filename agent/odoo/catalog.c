@@ -37,6 +37,7 @@ struct ts_catalog {
     int gc_deferred; /* leftovers found at open, dropped once writes may start */
     void *map_addr;  /* LMDB's map of data.mdb (see trim_map) */
     size_t map_len;
+    uint64_t map_reopens; /* the store's reopen count when the map was found */
 };
 
 typedef enum { OP_PUT, OP_REMOVE, OP_ADD_STOCK, OP_SET_STOCK, OP_STATE, OP_GC } op_kind;
@@ -449,8 +450,18 @@ static void start_gc(ts_catalog *cat);
  * minor fault. LMDB only ever reads through the map (no MDB_WRITEMAP), so
  * dropping pages under a running reader is safe on a shared file mapping.
  */
+static void find_map(ts_catalog *cat);
+
 static void trim_map(ts_catalog *cat)
 {
+    ts_store_stats s;
+    ts_store_get_stats(cat->a->store, &s);
+    if (s.reopens != cat->map_reopens) { /* a reopen moved the map: never trim a stale range */
+        cat->map_addr = NULL;
+        cat->map_len = 0;
+        cat->map_reopens = s.reopens;
+        find_map(cat);
+    }
     if (cat->map_addr)
         (void)madvise(cat->map_addr, cat->map_len, MADV_DONTNEED);
 }

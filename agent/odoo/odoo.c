@@ -17,7 +17,6 @@
  * about one page whatever the catalogue's size. The pricelist items and the
  * categories stay in memory (the pricer needs them for every price).
  */
-#include "core/prom.h"
 #include "odoo/odoo.h"
 
 #include <stdarg.h>
@@ -26,6 +25,7 @@
 #include <string.h>
 
 #include "core/backoff.h"
+#include "core/buf.h"
 #include "odoo/catalog.h"
 #include "core/clock.h"
 #include "config/config.h"
@@ -57,8 +57,8 @@
     "\"price_discount\",\"price_round\",\"price_surcharge\",\"price_min_margin\","                 \
     "\"price_max_margin\",\"date_start\",\"date_end\",\"write_date\"]"
 
-typedef enum { ST_NEVER, ST_OK, ST_UNREACHABLE, ST_AUTH_FAILED } odoo_state;
-static const char *const state_names[] = {"never", "ok", "unreachable", "auth_failed"};
+static const char *const state_names[TS_ODOO_STATES] = {"never", "ok", "unreachable",
+                                                        "auth_failed"};
 
 typedef enum { JOB_NONE, JOB_FULL, JOB_DELTA } job_kind;
 
@@ -103,7 +103,7 @@ struct ts_odoo {
     uv_timer_t timer;
     int stopping;
 
-    odoo_state state;
+    ts_odoo_state state;
     char last_error[TS_ODOO_MESSAGE_MAX];
     int64_t last_error_at_ms;
     ts_backoff backoff;
@@ -1127,7 +1127,7 @@ static void start_delta(ts_odoo *o)
 
 /* ---- scheduling and state --------------------------------------------- */
 
-static void set_state(ts_odoo *o, odoo_state s)
+static void set_state(ts_odoo *o, ts_odoo_state s)
 {
     if (o->state != s)
         ts_info("odoo.state", "state=%s was=%s", state_names[s], state_names[o->state]);
@@ -1169,7 +1169,7 @@ static void job_succeeded(ts_odoo *o)
     job_end(o);
     ts_backoff_reset(&o->backoff);
     o->last_error[0] = '\0';
-    set_state(o, ST_OK);
+    set_state(o, TS_ODOO_OK);
     schedule_next(o);
 }
 
@@ -1192,12 +1192,12 @@ static void job_failed(ts_odoo *o, int err, int auth_failed, const char *message
     o->last_error_at_ms = ts_wall_ms();
     uint64_t delay;
     if (auth_failed) {
-        set_state(o, ST_AUTH_FAILED);
+        set_state(o, TS_ODOO_AUTH_FAILED);
         delay = TS_ODOO_AUTH_RETRY_MS + random_below(o, AUTH_JITTER_MS);
         ts_backoff_next(&o->backoff, -1);
     } else {
         if (err != TS_EIO && err != TS_EFULL && err != TS_ENOMEM)
-            set_state(o, ST_UNREACHABLE);
+            set_state(o, TS_ODOO_UNREACHABLE);
         delay = ts_backoff_next(&o->backoff, -1);
     }
     ts_warn("odoo.sync_failed", "job=%s state=%s retry_in_ms=%llu msg=\"%s\"",
@@ -1249,7 +1249,7 @@ void ts_odoo_link_up(ts_agent *a)
         o->full_wanted = 1;
         return;
     }
-    if (o->state == ST_AUTH_FAILED)
+    if (o->state == TS_ODOO_AUTH_FAILED)
         return; /* the credentials did not change because central came back */
     uint64_t jitter_max = (uint64_t)o->cfg->delta_s * 1000;
     if (jitter_max > LINK_UP_JITTER_MAX_MS)
@@ -1283,7 +1283,7 @@ int ts_odoo_start(ts_agent *a, char *err, size_t errlen)
     ts_backoff_init(&o->backoff, RETRY_INITIAL_MS, retry_max,
                     (uint64_t)ts_wall_ms() ^ ((uint64_t)(uintptr_t)o << 16));
     o->next_price_change_ms = INT64_MAX;
-    o->state = has_copy(a) ? ST_OK : ST_NEVER;
+    o->state = has_copy(a) ? TS_ODOO_OK : TS_ODOO_NEVER;
     uv_timer_init(a->loop, &o->timer);
     o->timer.data = o;
     a->odoo = o; /* main.c calls ts_odoo_link_up when the uplink returns */
@@ -1312,117 +1312,53 @@ void ts_odoo_stop(ts_agent *a)
     uv_close((uv_handle_t *)&o->timer, on_timer_closed);
 }
 
-/* ---- status and metrics ----------------------------------------------- */
+/* ---- figures ----------------------------------------------------------- */
 
-static void put_time(ts_buf *out, const char *key, int64_t ms)
+const char *ts_odoo_state_name(ts_odoo_state s)
 {
-    if (ms <= 0) {
-        ts_buf_printf(out, ",\"%s\":null", key);
-        return;
-    }
-    char t[TS_RFC3339_LEN];
-    ts_format_rfc3339_s(ms, t);
-    ts_buf_printf(out, ",\"%s\":\"%s\"", key, t);
+    return s < TS_ODOO_STATES ? state_names[s] : "never";
 }
 
-static int64_t age_s(const ts_catalog_info *info)
+static void running_figures(ts_odoo *o, ts_odoo_snapshot *out)
 {
-    int64_t age = (ts_wall_ms() - info->as_of_ms) / 1000;
-    return age < 0 ? 0 : age;
+    out->running = 1;
+    snprintf(out->protocol, sizeof(out->protocol), "%s", ts_odoo_rpc_protocol(o->rpc));
+    out->syncing = o->job == JOB_FULL    ? TS_ODOO_SYNC_FULL
+                   : o->job == JOB_DELTA ? TS_ODOO_SYNC_DELTA
+                                         : TS_ODOO_IDLE;
+    uint64_t now = ts_mono_ms();
+    if (o->job == JOB_NONE && o->next_attempt_mono > now)
+        out->next_attempt_in_ms = o->next_attempt_mono - now;
+    out->fulls_ok = o->fulls_ok;
+    out->fulls_failed = o->fulls_failed;
+    out->deltas_ok = o->deltas_ok;
+    out->deltas_failed = o->deltas_failed;
+    ts_odoo_rpc_stats rs;
+    ts_odoo_rpc_get_stats(o->rpc, &rs);
+    out->requests = rs.requests;
+    out->bytes_received = rs.bytes_received;
+    out->last_full_duration_ms = o->last_full_duration_ms;
 }
 
-static int is_stale(ts_agent *a, const ts_catalog_info *info)
+void ts_odoo_get_snapshot(ts_agent *a, ts_odoo_snapshot *out)
 {
-    return !info->has_copy || age_s(info) > a->cfg->odoo.stale_after_s;
-}
-
-void ts_odoo_status_json(ts_agent *a, ts_buf *out)
-{
+    memset(out, 0, sizeof(*out));
     ts_odoo *o = a->odoo;
-    ts_catalog_info info;
-    ts_catalog_get_info(a, &info);
-    ts_buf_printf(out, "{\"configured\":%s", a->cfg->odoo.enabled ? "true" : "false");
-    ts_buf_printf(out, ",\"state\":\"%s\"", state_names[o ? o->state : ST_NEVER]);
-    put_time(out, "last_full_at", info.has_copy ? info.full_at_ms : 0);
-    put_time(out, "last_delta_at", info.has_copy ? info.delta_at_ms : 0);
-    put_time(out, "as_of", info.has_copy ? info.as_of_ms : 0);
-    ts_buf_printf(out, ",\"items\":%lld", (long long)(info.has_copy ? info.items : 0));
-    ts_buf_printf(out, ",\"stale\":%s", is_stale(a, &info) ? "true" : "false");
-    if (info.has_copy)
-        ts_buf_printf(out, ",\"snapshot_age_s\":%lld", (long long)age_s(&info));
-    else
-        ts_buf_puts(out, ",\"snapshot_age_s\":null");
-    ts_buf_puts(out, ",\"last_error\":");
-    if (!a->cfg->odoo.enabled) {
-        ts_buf_puts(out, "\"odoo is not configured: the agent keeps no price and stock copy\"");
+    out->configured = a->cfg->odoo.enabled;
+    out->state = o ? o->state : TS_ODOO_NEVER;
+    ts_catalog_get_info(a, &out->copy);
+    if (out->copy.has_copy) {
+        int64_t age = (ts_wall_ms() - out->copy.as_of_ms) / 1000;
+        out->age_s = age < 0 ? 0 : age; /* the wall clock may step back */
+    }
+    out->stale = !out->copy.has_copy || out->age_s > a->cfg->odoo.stale_after_s;
+    if (!out->configured) {
+        snprintf(out->last_error, sizeof(out->last_error),
+                 "odoo is not configured: the agent keeps no price and stock copy");
     } else if (o && o->last_error[0]) {
-        ts_buf_json_string(out, o->last_error, strlen(o->last_error));
-        put_time(out, "last_error_at", o->last_error_at_ms);
-    } else {
-        ts_buf_puts(out, "null");
+        snprintf(out->last_error, sizeof(out->last_error), "%s", o->last_error);
+        out->last_error_ms = o->last_error_at_ms;
     }
-    if (o) {
-        ts_buf_printf(out, ",\"protocol\":\"%s\"", ts_odoo_rpc_protocol(o->rpc));
-        const char *syncing = o->job == JOB_FULL    ? "\"full\""
-                              : o->job == JOB_DELTA ? "\"delta\""
-                                                    : "null";
-        ts_buf_printf(out, ",\"syncing\":%s", syncing);
-        uint64_t now = ts_mono_ms();
-        uint64_t in = o->job != JOB_NONE || o->next_attempt_mono <= now
-                          ? 0
-                          : (o->next_attempt_mono - now + 999) / 1000;
-        ts_buf_printf(out, ",\"next_attempt_in_s\":%llu", (unsigned long long)in);
-        if (o->state == ST_AUTH_FAILED)
-            ts_buf_puts(out, ",\"retry_policy\":\"Odoo refused the credentials: the agent tries "
-                             "again no more than once every 5 minutes, re-reading "
-                             "odoo.api_key_file each time\"");
-    }
-    ts_buf_printf(out, ",\"skipped_products\":%lld,\"list_price_fallback\":%lld",
-                  (long long)info.skipped, (long long)info.fallback);
-    if (info.has_copy)
-        ts_buf_printf(out, ",\"currency\":\"%s\"", info.currency);
-    ts_buf_puts(out, "}");
-}
-
-void ts_odoo_metrics(ts_agent *a, ts_buf *out)
-{
-    ts_odoo *o = a->odoo;
-    ts_catalog_info info;
-    ts_catalog_get_info(a, &info);
-    odoo_state st = o ? o->state : ST_NEVER;
-    ts_prom_family(out, "tillsync_odoo_state", "gauge", "Odoo sync state (1 for the current one).");
-    for (int s = ST_NEVER; s <= ST_AUTH_FAILED; s++)
-        ts_buf_printf(out, "tillsync_odoo_state{state=\"%s\"} %d\n", state_names[s], s == (int)st);
-    int has = info.has_copy;
-    ts_prom_metric_i64(out, "tillsync_odoo_items", "gauge",
-                       "Products in the local price and stock copy.", has ? info.items : 0);
-    ts_prom_metric_i64(out, "tillsync_odoo_snapshot_age_seconds", "gauge", "Age of the copy.",
-                       has ? age_s(&info) : 0);
-    ts_prom_metric_u64(out, "tillsync_odoo_stale", "gauge",
-                       "1 when the copy is older than odoo.stale_after_s.",
-                       (uint64_t)is_stale(a, &info));
-    ts_prom_metric_i64(out, "tillsync_odoo_skipped_products", "gauge",
-                       "Products with neither SKU nor barcode.", info.skipped);
-    ts_prom_metric_i64(out, "tillsync_odoo_list_price_fallback", "gauge",
-                       "Prices not computed from their rule.", info.fallback);
-    if (o) {
-        ts_odoo_rpc_stats rs;
-        ts_odoo_rpc_get_stats(o->rpc, &rs);
-        ts_prom_family(out, "tillsync_odoo_syncs_total", "counter",
-                       "Odoo syncs by kind and result.");
-        ts_buf_printf(out,
-                      "tillsync_odoo_syncs_total{kind=\"full\",result=\"ok\"} %llu\n"
-                      "tillsync_odoo_syncs_total{kind=\"full\",result=\"failed\"} %llu\n"
-                      "tillsync_odoo_syncs_total{kind=\"delta\",result=\"ok\"} %llu\n"
-                      "tillsync_odoo_syncs_total{kind=\"delta\",result=\"failed\"} %llu\n",
-                      (unsigned long long)o->fulls_ok, (unsigned long long)o->fulls_failed,
-                      (unsigned long long)o->deltas_ok, (unsigned long long)o->deltas_failed);
-        ts_prom_metric_u64(out, "tillsync_odoo_requests_total", "counter",
-                           "HTTP requests sent to Odoo.", rs.requests);
-        ts_prom_metric_u64(out, "tillsync_odoo_received_bytes_total", "counter",
-                           "Bytes of Odoo answers.", rs.bytes_received);
-        ts_prom_metric_double(out, "tillsync_odoo_last_full_duration_seconds", "gauge",
-                              "Time the last full snapshot took.",
-                              (double)o->last_full_duration_ms / 1000.0);
-    }
+    if (o)
+        running_figures(o, out);
 }

@@ -5,7 +5,7 @@
  * link or the uplink to central comes back, and every odoo.full_resync_s; a
  * delta every odoo.delta_s; retries with back-off and jitter (auth_failed:
  * no faster than every 5 minutes); the state ok | unreachable |
- * auth_failed | never shown in the status and metrics. It reads Odoo with
+ * auth_failed | never, handed out with the counters as a ts_odoo_snapshot. It reads Odoo with
  * odoo_rpc.h, prices with pricing.h and writes the copy with catalog.h.
  */
 #ifndef TILLSYNC_ODOO_H
@@ -14,7 +14,8 @@
 #include <stddef.h>
 
 #include "core/agent.h"
-#include "core/buf.h"
+#include "odoo/catalog.h"
+#include "odoo/odoo_rpc.h"
 
 /* The least time between two attempts after Odoo refused the credentials. */
 #define TS_ODOO_AUTH_RETRY_MS (5 * 60 * 1000)
@@ -28,9 +29,41 @@ void ts_odoo_stop(ts_agent *a);
  * jitter, so stores coming back together do not hit Odoo at once). */
 void ts_odoo_link_up(ts_agent *a);
 
-/* The "odoo" object of /v1/status (written whether or not odoo is set). */
-void ts_odoo_status_json(ts_agent *a, ts_buf *out);
-/* Prometheus lines (HELP/TYPE) for the Odoo sync and the copy. */
-void ts_odoo_metrics(ts_agent *a, ts_buf *out);
+/* The sync's state (odoo-sync.md "Status"). */
+typedef enum {
+    TS_ODOO_NEVER = 0, /* no copy yet */
+    TS_ODOO_OK,
+    TS_ODOO_UNREACHABLE,
+    TS_ODOO_AUTH_FAILED,
+    TS_ODOO_STATES
+} ts_odoo_state;
+
+typedef enum { TS_ODOO_IDLE = 0, TS_ODOO_SYNC_FULL, TS_ODOO_SYNC_DELTA } ts_odoo_sync;
+
+const char *ts_odoo_state_name(ts_odoo_state s);
+
+/* The sync's and the copy's figures at one moment: what the "odoo" part of
+ * /v1/status, its headline and /metrics are written from (report/). */
+typedef struct ts_odoo_snapshot {
+    int configured; /* odoo.enabled */
+    int running;    /* the sync runs; the fields marked (run) are 0 otherwise */
+    ts_odoo_state state;
+    ts_catalog_info copy; /* copy.has_copy 0: nothing else in it is set */
+    int stale;            /* no copy, or older than odoo.stale_after_s */
+    int64_t age_s;        /* of the copy; 0 without one */
+    /* Why the last sync failed: "" when it did not; a fixed sentence when
+     * odoo is not configured (then last_error_ms is 0). */
+    char last_error[TS_ODOO_MESSAGE_MAX];
+    int64_t last_error_ms;
+    char protocol[16];                                         /* (run) "json-rpc" or "json-2" */
+    ts_odoo_sync syncing;                                      /* (run) */
+    uint64_t next_attempt_in_ms;                               /* (run) 0 while syncing or due */
+    uint64_t fulls_ok, fulls_failed, deltas_ok, deltas_failed; /* (run) */
+    uint64_t requests, bytes_received;                         /* (run) */
+    int64_t last_full_duration_ms;                             /* (run) */
+} ts_odoo_snapshot;
+
+/* Fills out whether or not odoo is configured. */
+void ts_odoo_get_snapshot(ts_agent *a, ts_odoo_snapshot *out);
 
 #endif

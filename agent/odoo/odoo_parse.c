@@ -4,6 +4,7 @@
  * have the type the transcripts show.
  */
 #include "odoo/odoo_parse.h"
+#include "core/strutil.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -444,6 +445,9 @@ int ts_odoo_parse_product(const cJSON *rec, ts_odoo_product *out)
     else if (name && !cJSON_IsFalse(name))
         return TS_EINVAL;
     int rc = ts_odoo_string(field(rec, "default_code"), out->sku, sizeof(out->sku));
+    /* The tills' rule (pos-api.md): 64 characters, however many bytes. */
+    if (rc == 0 && ts_utf8_chars(out->sku, strlen(out->sku)) > TS_SKU_MAX_CHARS)
+        rc = TS_ETOOBIG;
     if (rc == 0)
         rc = ts_odoo_string(field(rec, "barcode"), out->barcode, sizeof(out->barcode));
     return rc;

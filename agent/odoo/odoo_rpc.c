@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "crypto/crypto.h"
 #include "http/curl_uv.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -105,11 +106,11 @@ int ts_odoo_rpc_reload_key(ts_odoo_rpc *c, char *err, size_t errlen)
                           : rc == TS_ETOOBIG ? "the file is too large for an API key"
                                              : "the file holds no key";
         message(err, errlen, "odoo.api_key_file %s cannot be used: %s", c->cfg->api_key_file, why);
-        memset(key, 0, sizeof(key));
+        ts_zeroize(key, sizeof(key));
         return rc;
     }
     memcpy(c->key, key, sizeof(key));
-    memset(key, 0, sizeof(key));
+    ts_zeroize(key, sizeof(key));
     c->uid = 0;
     return 0;
 }
@@ -195,7 +196,7 @@ static void forget_transfer(ts_odoo_rpc *c)
     curl_slist_free_all(c->headers); /* may hold the key (JSON-2) */
     c->headers = NULL;
     if (c->request.data)
-        memset(c->request.data, 0, c->request.len); /* may hold the key */
+        ts_zeroize(c->request.data, c->request.len); /* may hold the key */
 }
 
 static int add_header(ts_odoo_rpc *c, const char *line)
@@ -607,7 +608,7 @@ int ts_odoo_rpc_new(ts_odoo_rpc **out, uv_loop_t *loop, const ts_odoo_config *cf
     if (rc != 0) {
         ts_buf_free(&c->request);
         ts_buf_free(&c->answer);
-        memset(c->key, 0, sizeof(c->key));
+        ts_zeroize(c->key, sizeof(c->key));
         free(c);
         return rc;
     }
@@ -623,7 +624,7 @@ void ts_odoo_rpc_close(ts_odoo_rpc *c)
     forget_transfer(c);
     ts_buf_free(&c->request);
     ts_buf_free(&c->answer);
-    memset(c->key, 0, sizeof(c->key));
+    ts_zeroize(c->key, sizeof(c->key));
     free(c->q_strings);
     free(c);
 }

@@ -18,11 +18,32 @@
 #include "sale/txn.h"
 #include "store/txnlog.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define MAP_FULL_PCT 95
+/* Space rules (docs/reliability.md). New sales are refused at a lower
+ * line than the one where acks and prunes stop working, so the store always
+ * has the free pages and disk it needs to free space: acked txns go early
+ * from PRUNE_*, new txns are refused from REFUSE_*, and 100 % is left to
+ * acks and prunes. */
+#define MAP_PRUNE_PCT 80
+#define MAP_REFUSE_PCT 90
+#define DISK_RESERVE_MIN (1ull << 20)
+#define DISK_RESERVE_MAX (64ull << 20)
+#define REFUSAL_FRESH_MS 60000 /* a refusal this recent still shows in the status */
+
+typedef enum { SPACE_OK, SPACE_LOW, SPACE_REFUSE } space_level;
+
+/* Refused POSTs are logged once per burst, not once per request; the same
+ * facts feed the status headline. Loop thread only. */
+static struct {
+    int refusing;
+    const char *why;
+    uint64_t refused;      /* txns refused in this burst */
+    uint64_t last_mono_ms; /* last refusal */
+} burst;
 
 /* One POST in flight: one txn, or the accepted part of a batch. */
 typedef struct intake_req {
@@ -127,7 +148,9 @@ static void judge(intake_req *r, size_t i, const ts_register *reg, const char *b
         return;
     }
     if (strcmp(r->infos[i].register_id, reg->id) != 0) {
+        ts_txn_info keep = r->infos[i]; /* the batch answer still names it */
         ts_txn_info_free(&r->infos[i]);
+        memcpy(r->infos[i].txn_id, keep.txn_id, sizeof(keep.txn_id));
         e->status = 403;
         e->code = "register_mismatch";
         snprintf(e->message, sizeof(e->message),
@@ -211,9 +234,22 @@ static void answer_single(intake_req *r)
     const char *code, *msg;
     error_fields(it, &code, &msg);
     char retry[48] = "";
-    if (status == 507)
+    if (status == 507 || status == 503)
         snprintf(retry, sizeof(retry), "Retry-After: %d\r\n", TS_RETRY_AFTER_FULL_S);
     ts_reply_error(r->ex, status, code, msg, NULL, retry);
+}
+
+/* "txn_id": every batch result names its txn: as sent when it was a
+ * string, null otherwise (pos-api.md). */
+static void put_result_txn_id(ts_buf *b, const ts_txn_info *info)
+{
+    ts_buf_puts(b, ",\"txn_id\":");
+    if (info->txn_id[0])
+        ts_buf_json_string(b, info->txn_id, strlen(info->txn_id));
+    else if (info->has_sent_txn_id)
+        ts_buf_json_string(b, info->sent_txn_id, strlen(info->sent_txn_id));
+    else
+        ts_buf_puts(b, "null");
 }
 
 static void answer_batch(intake_req *r)
@@ -225,13 +261,13 @@ static void answer_batch(intake_req *r)
         ts_buf_printf(&b, "%s{\"index\":%zu", i ? "," : "", i);
         const ts_txn_error *e = &r->errors[i];
         if (e->status) {
+            put_result_txn_id(&b, &r->infos[i]);
             ts_buf_printf(&b, ",\"status\":%d,\"error\":", e->status);
             put_error_object(&b, e->code, e->message, e->field);
         } else {
             const ts_append_item *it = &r->items[r->item_of[i]];
             int st = item_status(it);
-            ts_buf_puts(&b, ",\"txn_id\":");
-            ts_buf_json_string(&b, it->info->txn_id, strlen(it->info->txn_id));
+            put_result_txn_id(&b, it->info);
             ts_buf_printf(&b, ",\"status\":%d", st);
             if (st == 200 || st == 201) {
                 ts_buf_printf(&b, ",\"seq\":%llu,\"state\":\"%s\"", (unsigned long long)it->seq,
@@ -250,17 +286,40 @@ static void answer_batch(intake_req *r)
     ts_buf_free(&b);
 }
 
+static void note_refusal(const char *why)
+{
+    burst.refused++;
+    burst.last_mono_ms = ts_mono_ms();
+    if (burst.refusing && strcmp(burst.why, why) == 0)
+        return;
+    burst.refusing = 1;
+    burst.why = why;
+    ts_warn("intake.refusing", "reason=%s", why);
+}
+
+static void note_stored(void)
+{
+    if (!burst.refusing)
+        return;
+    ts_info("intake.accepting_again", "refused=%llu reason=%s", (unsigned long long)burst.refused,
+            burst.why);
+    burst.refusing = 0;
+    burst.refused = 0;
+}
+
 static void log_outcome(const intake_req *r)
 {
     for (size_t i = 0; i < r->n_items; i++) {
         const ts_append_item *it = &r->items[i];
         if (it->result == TS_APPEND_STORED)
+            note_stored();
+        if (it->result == TS_APPEND_STORED)
             ts_debug("txn.stored", "seq=%llu txn_id=%s register=%s", (unsigned long long)it->seq,
                      it->info->txn_id, it->info->register_id);
         else if (it->result == TS_APPEND_FULL || it->result == TS_APPEND_NO_SPACE)
-            ts_warn("txn.buffer_full", "txn_id=%s", it->info->txn_id);
+            note_refusal("buffer_full");
         else if (it->result == TS_APPEND_FAILED)
-            ts_error("txn.store_failed", "txn_id=%s", it->info->txn_id);
+            note_refusal("storage_unavailable");
         else if (it->result == TS_APPEND_CONFLICT)
             ts_warn("txn.conflict", "txn_id=%s", it->info->txn_id);
     }
@@ -291,11 +350,53 @@ static void on_appended(void *arg)
 
 /* ---- space: the 95 % rule ---- */
 
-static int map_nearly_full(ts_agent *a)
+/* From the figures the writer last published: the loop never asks the
+ * disk. why names the resource for the status. */
+static space_level space_state(ts_agent *a, const char **why)
 {
     ts_store_stats s;
     ts_store_get_stats(a->store, &s);
-    return s.map_bytes && s.used_bytes * 100 >= s.map_bytes * MAP_FULL_PCT;
+    space_level lvl = SPACE_OK;
+    *why = "";
+    if (s.map_bytes && s.used_bytes * 100 >= s.map_bytes * MAP_PRUNE_PCT) {
+        lvl = s.used_bytes * 100 >= s.map_bytes * MAP_REFUSE_PCT ? SPACE_REFUSE : SPACE_LOW;
+        *why = "map";
+    }
+    if (s.disk_known) {
+        uint64_t reserve = s.disk_total_bytes / 50;
+        reserve = reserve < DISK_RESERVE_MIN   ? DISK_RESERVE_MIN
+                  : reserve > DISK_RESERVE_MAX ? DISK_RESERVE_MAX
+                                               : reserve;
+        /* Free pages inside the data file count too: LMDB reuses them
+         * before it grows the file, and the file never shrinks. */
+        uint64_t inside = s.file_bytes > s.used_bytes ? s.file_bytes - s.used_bytes : 0;
+        uint64_t room = s.disk_avail_bytes + inside;
+        space_level d = room < reserve ? SPACE_REFUSE : room < 2 * reserve ? SPACE_LOW : SPACE_OK;
+        if (d > lvl) {
+            lvl = d;
+            *why = "disk";
+        }
+    }
+    return lvl;
+}
+
+static int refusing_now(ts_agent *a)
+{
+    const char *why;
+    if (space_state(a, &why) != SPACE_REFUSE)
+        return 0;
+    ts_store_check_readers_soon(a->store); /* pinned pages look used */
+    return 1;
+}
+
+const char *ts_intake_refusal(ts_agent *a)
+{
+    const char *why;
+    if (a->store && space_state(a, &why) == SPACE_REFUSE)
+        return strcmp(why, "disk") == 0 ? "disk_full" : "buffer_full";
+    if (burst.refusing && ts_mono_ms() - burst.last_mono_ms < REFUSAL_FRESH_MS)
+        return burst.why;
+    return NULL;
 }
 
 static void mark_all(intake_req *r, ts_append_result result)
@@ -320,7 +421,7 @@ static void append_now(intake_req *r)
 static void on_early_prune(void *arg, int err)
 {
     intake_req *r = arg;
-    if (err || map_nearly_full(r->agent)) {
+    if (err || refusing_now(r->agent)) {
         mark_all(r, TS_APPEND_FULL);
         answer(r);
         return;
@@ -339,18 +440,21 @@ static int prune_early(intake_req *r)
     if (r->pruned || !acked_held)
         return 0;
     r->pruned = 1;
-    ts_warn("store.nearly_full", "action=prune_acked acked_through=%llu",
-            (unsigned long long)st.acked_through);
+    ts_debug("store.nearly_full", "action=prune_acked acked_through=%llu",
+             (unsigned long long)st.acked_through);
     return ts_txnlog_prune(a, INT64_MAX, on_early_prune, r) == 0;
 }
 
-/* With the map 95 % used, acked txns make room first; only if that is not
- * enough is the POS told the buffer is full. Pending txns are never dropped. */
+/* With the map or the disk low, acked txns make room first; only if that
+ * is not enough is the POS told the buffer is full. Pending txns are never
+ * dropped. */
 static void store_accepted(intake_req *r)
 {
-    if (r->n_items && map_nearly_full(r->agent)) {
-        if (prune_early(r))
-            return;
+    const char *why;
+    space_level lvl = r->n_items ? space_state(r->agent, &why) : SPACE_OK;
+    if (lvl != SPACE_OK && prune_early(r))
+        return;
+    if (lvl == SPACE_REFUSE && refusing_now(r->agent)) {
         mark_all(r, TS_APPEND_FULL);
         answer(r);
         return;
@@ -424,14 +528,14 @@ void ts_intake_get(ts_agent *a, ts_http_exchange *ex, const ts_http_request *req
 {
     static const char prefix[] = "/v1/transactions/";
     char id[TS_TXN_ID_MAX + 1];
-    size_t n = req->path.len - (sizeof(prefix) - 1);
+    size_t n = 0;
     ts_txn_record rec;
-    if (n == 0 || n > TS_TXN_ID_MAX) {
+    /* The id is a URL segment: R1%3A0042 and R1:0042 are the same txn. */
+    ts_str segment = {req->path.p + sizeof(prefix) - 1, req->path.len - (sizeof(prefix) - 1)};
+    if (ts_http_decode_segment(segment, id, sizeof(id), &n) != 0 || n == 0) {
         ts_reply_error(ex, 404, "not_found", "no txn with this txn_id", NULL, "");
         return;
     }
-    memcpy(id, req->path.p + sizeof(prefix) - 1, n);
-    id[n] = '\0';
     int rc = ts_txnlog_get(a, id, &rec);
     if (rc) {
         ts_reply_error(ex, rc == TS_ENOTFOUND ? 404 : 503,

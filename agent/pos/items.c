@@ -25,9 +25,7 @@
 #define VALUE_MAX 256            /* a decoded sku or barcode; longer: unknown */
 #define ANSWER_MAX (1024 * 1024) /* 200 items fit many times over */
 
-static struct {
-    uint64_t found, unknown, requests, refused;
-} counters;
+static ts_items_counters counters;
 
 typedef struct lookup {
     char value[VALUE_MAX + 1];
@@ -312,20 +310,7 @@ void ts_items_handle(ts_agent *a, ts_http_exchange *ex, const ts_http_request *r
         answer_bulk(a, ex, &v, lookups, n);
 }
 
-void ts_items_metrics(ts_buf *out)
+void ts_items_get_counters(ts_items_counters *out)
 {
-    ts_buf_printf(out,
-                  "# HELP tillsync_item_lookups_total Item look-ups by result.\n"
-                  "# TYPE tillsync_item_lookups_total counter\n"
-                  "tillsync_item_lookups_total{result=\"found\"} %llu\n"
-                  "tillsync_item_lookups_total{result=\"unknown\"} %llu\n"
-                  "# HELP tillsync_item_requests_total Requests to /v1/items.\n"
-                  "# TYPE tillsync_item_requests_total counter\n"
-                  "tillsync_item_requests_total %llu\n"
-                  "# HELP tillsync_item_requests_refused_total Requests to /v1/items answered "
-                  "with an error.\n"
-                  "# TYPE tillsync_item_requests_refused_total counter\n"
-                  "tillsync_item_requests_refused_total %llu\n",
-                  (unsigned long long)counters.found, (unsigned long long)counters.unknown,
-                  (unsigned long long)counters.requests, (unsigned long long)counters.refused);
+    *out = counters;
 }

@@ -7,15 +7,23 @@
 #ifndef TILLSYNC_ITEMS_H
 #define TILLSYNC_ITEMS_H
 
+#include <stdint.h>
+
 #include "core/agent.h"
-#include "core/buf.h"
 #include "http/http_server.h"
 
 #define TS_ITEMS_BULK_MAX 200
 
 /* For every request whose path starts with /v1/items. */
 void ts_items_handle(ts_agent *a, ts_http_exchange *ex, const ts_http_request *req);
-/* Prometheus lines for the look-ups (called by ts_odoo_metrics). */
-void ts_items_metrics(ts_buf *out);
+/* The look-up counters since start (tillsync_item_* in /metrics). */
+typedef struct ts_items_counters {
+    uint64_t found;    /* SKUs or barcodes answered */
+    uint64_t unknown;  /* looked up but not in the copy */
+    uint64_t requests; /* to /v1/items */
+    uint64_t refused;  /* answered with an error */
+} ts_items_counters;
+
+void ts_items_get_counters(ts_items_counters *out);
 
 #endif

@@ -11,21 +11,16 @@
  */
 #include "report/history.h"
 
-#include <cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "central/uplink.h"
-#include "config/config.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "http/reply.h"
-#include "odoo/odoo.h"
-#include "report/status.h"
+#include "report/report.h"
 #include "store/store.h"
 
-#define PART_LIMIT (32 * 1024)
 static const char head_key[] = "head";
 
 struct ts_history {
@@ -49,39 +44,17 @@ static uint32_t clamp32(uint64_t v)
     return v > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)v;
 }
 
-/* One module's status part, parsed (NULL when it is not JSON). */
-static cJSON *part_json(ts_agent *a, void (*fn)(ts_agent *, ts_buf *))
+static int32_t clamp_age(int64_t v)
 {
-    ts_buf b;
-    ts_buf_init(&b, PART_LIMIT);
-    fn(a, &b);
-    cJSON *j = ts_buf_ok(&b) && b.len ? cJSON_ParseWithLength(b.data, b.len) : NULL;
-    ts_buf_free(&b);
-    return j;
+    return v < 0 ? 0 : v > INT32_MAX ? INT32_MAX : (int32_t)v;
 }
 
-static void sample_modules(ts_agent *a, ts_history_sample *s)
-{
-    cJSON *c = part_json(a, ts_uplink_status_json);
-    const cJSON *state = cJSON_GetObjectItemCaseSensitive(c, "state");
-    s->central_online = cJSON_IsString(state) && strcmp(state->valuestring, "online") == 0;
-    cJSON_Delete(c);
-    s->odoo_copy_age_s = TS_HISTORY_NO_AGE;
-    if (a->cfg && a->cfg->odoo.enabled) {
-        cJSON *o = part_json(a, ts_odoo_status_json);
-        const cJSON *age = cJSON_GetObjectItemCaseSensitive(o, "snapshot_age_s");
-        if (cJSON_IsNumber(age) && age->valuedouble >= 0)
-            s->odoo_copy_age_s =
-                age->valuedouble > INT32_MAX ? INT32_MAX : (int32_t)age->valuedouble;
-        cJSON_Delete(o);
-    }
-}
-
-/* The minute in progress, from the figures /v1/status shows. */
+/* The minute in progress, from the typed figures /v1/status is written
+ * from (report.h), so the timeline and the status agree. */
 static void sample_now(ts_agent *a, const ts_history *h, ts_history_sample *s)
 {
-    ts_status_figures f;
-    ts_status_figures_get(a, &f);
+    ts_report_figures f;
+    ts_report_figures_get(a, &f);
     memset(s, 0, sizeof(*s));
     s->at_ms = f.now_ms;
     s->pending = clamp32(f.queue.pending);
@@ -91,7 +64,10 @@ static void sample_now(ts_agent *a, const ts_history *h, ts_history_sample *s)
                       ? clamp32(f.queue.accepted_total - h->accepted_base)
                       : 0;
     s->disk_free_mb = f.disk_known ? clamp32(f.disk_free_bytes >> 20) : TS_HISTORY_NO_DISK;
-    sample_modules(a, s);
+    s->central_online = f.uplink.running && f.uplink.state == TS_LINK_ONLINE;
+    s->odoo_copy_age_s = f.has_odoo && f.odoo.configured && f.odoo.copy.has_copy
+                             ? clamp_age(f.odoo.age_s)
+                             : TS_HISTORY_NO_AGE;
 }
 
 /* ---- Writing (on the store's writer thread) ---- */

@@ -3,34 +3,31 @@
  * /metrics exposition (see metrics.h).
  *
  * Everything here runs on the loop thread, so plain integers suffice. The
- * tables are fixed-size and allocated once: a scrape or a request never
- * allocates per label, and a hostile client cannot grow them (the endpoint
- * label is one of a fixed set, and status codes beyond the slots per
- * endpoint fold into code="other").
+ * tables (state.h) are fixed-size and allocated once: a scrape or a request
+ * never allocates per label, and a hostile client cannot grow them (the
+ * endpoint label is one of a fixed set, and status codes beyond the slots
+ * per endpoint fold into code="other"). The modules' families are written
+ * here from their snapshots (report.h), beside the status that shows the
+ * same figures.
  */
 #include "report/metrics.h"
 
-#include <cJSON.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/reply.h"
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/log.h"
-#include "odoo/odoo.h"
-#include "pos/items.h"
-#include "report/status.h"
-#include "central/uplink.h"
+#include "http/reply.h"
+#include "report/report.h"
+#include "report/state.h"
 
 #define METRICS_BODY_LIMIT (1024 * 1024)
-#define CODE_SLOTS 16 /* distinct status codes kept per endpoint */
-#define CODE_OTHER 0  /* the slot status codes past CODE_SLOTS share */
-#define NAMED_COUNTERS_MAX 64
-#define NAMED_NAME_MAX 96
-#define NAMED_HELP_MAX 160
+#define CODE_SLOTS TS_METRICS_CODE_SLOTS
+#define CODE_OTHER 0 /* the slot status codes past CODE_SLOTS share */
 
 static const char *const endpoint_names[] = {"post_txn", "post_batch", "get_txn", "items", "status",
                                              "page",     "metrics",    "healthz", "other"};
@@ -46,26 +43,11 @@ static const char *const bucket_le[] = {"0.0005", "0.001", "0.0025", "0.005", "0
                                         "0.025",  "0.05",  "0.1",    "0.25",  "0.5",
                                         "1",      "2.5",   "5"};
 enum { BUCKETS = sizeof(bucket_us) / sizeof(bucket_us[0]) };
+_Static_assert(BUCKETS == TS_METRICS_BUCKETS, "state.h sizes the histogram");
+_Static_assert(ENDPOINTS == TS_METRICS_ENDPOINTS, "state.h sizes the endpoints");
 
-typedef struct code_slot {
-    int code; /* HTTP status; CODE_OTHER; -1 while unused */
-    uint64_t count;
-    uint64_t buckets[BUCKETS]; /* not cumulative; summed when written */
-    uint64_t sum_us;
-} code_slot;
-
-typedef struct named_counter {
-    char name[NAMED_NAME_MAX];
-    char help[NAMED_HELP_MAX];
-    uint64_t value;
-} named_counter;
-
-struct ts_metrics {
-    code_slot slots[ENDPOINTS][CODE_SLOTS];
-    named_counter named[NAMED_COUNTERS_MAX];
-    int n_named;
-    int named_overflow_logged;
-};
+typedef ts_code_slot code_slot;
+typedef ts_named_counter named_counter;
 
 /* Microseconds as decimal seconds without going through a double. */
 static void prom_seconds_us(ts_buf *out, uint64_t us)
@@ -84,6 +66,8 @@ int ts_metrics_new(ts_agent *a)
         for (int i = 0; i < CODE_SLOTS; i++)
             m->slots[e][i].code = -1;
     }
+    m->started_at_ms = ts_wall_ms();
+    m->started_mono_ms = ts_mono_ms();
     a->metrics = m;
     return 0;
 }
@@ -159,7 +143,7 @@ void ts_metrics_count(ts_agent *a, const char *name, const char *help, uint64_t 
         return;
     named_counter *c = named_find(m, name);
     if (!c) {
-        if (m->n_named == NAMED_COUNTERS_MAX || strlen(name) >= NAMED_NAME_MAX) {
+        if (m->n_named == TS_METRICS_NAMED_MAX || strlen(name) >= TS_METRICS_NAME_MAX) {
             if (!m->named_overflow_logged)
                 ts_warn("metrics.counter_dropped", "name=%s", name);
             m->named_overflow_logged = 1;
@@ -241,7 +225,7 @@ static void write_named_counters(ts_metrics *m, ts_buf *out)
     }
 }
 
-static void write_build_and_uptime(ts_agent *a, const ts_status_figures *f, ts_buf *out)
+static void write_build_and_uptime(ts_agent *a, const ts_report_figures *f, ts_buf *out)
 {
     ts_prom_family(out, "tillsync_build_info", "gauge",
                    "Always 1; the labels say which agent build runs for which store.");
@@ -252,18 +236,17 @@ static void write_build_and_uptime(ts_agent *a, const ts_status_figures *f, ts_b
     ts_buf_puts(out, "} 1\n");
     ts_prom_family(out, "tillsync_start_time_seconds", "gauge",
                    "Wall-clock time the agent started, in seconds since 1970.");
-    ts_buf_printf(out, "tillsync_start_time_seconds %" PRId64 ".%03d\n", a->started_at_ms / 1000,
-                  (int)(a->started_at_ms % 1000));
+    ts_buf_printf(out, "tillsync_start_time_seconds %" PRId64 ".%03d\n", f->started_at_ms / 1000,
+                  (int)(f->started_at_ms % 1000));
     ts_prom_metric_i64(out, "tillsync_uptime_seconds", "gauge",
                        "Seconds since the agent started (monotonic clock).", f->uptime_s);
-    if (a->http) {
+    if (f->has_http) {
         ts_prom_metric_u64(out, "tillsync_http_open_connections", "gauge",
-                           "Local API connections open now.",
-                           (uint64_t)ts_http_server_open_conns(a->http));
+                           "Local API connections open now.", f->http_open_conns);
     }
 }
 
-static void write_queue(const ts_status_figures *f, ts_buf *out)
+static void write_queue(const ts_report_figures *f, ts_buf *out)
 {
     const ts_txnlog_stats *q = &f->queue;
     ts_prom_metric_u64(out, "tillsync_queue_pending", "gauge",
@@ -284,26 +267,33 @@ static void write_queue(const ts_status_figures *f, ts_buf *out)
                        "Txns refused by validation (4xx answers to the tills).", q->rejected_total);
 }
 
-static void write_storage(const ts_status_figures *f, ts_buf *out)
+static void write_storage(const ts_report_figures *f, ts_buf *out)
 {
+    const ts_store_stats *st = &f->storage;
     ts_prom_metric_u64(out, "tillsync_storage_map_size_bytes", "gauge", "LMDB map size.",
-                       f->map_bytes);
+                       st->map_bytes);
     ts_prom_metric_u64(out, "tillsync_storage_map_used_bytes", "gauge", "LMDB pages in use.",
-                       f->map_used_bytes);
+                       st->used_bytes);
     ts_prom_metric_double(out, "tillsync_storage_map_used_percent", "gauge",
                           "LMDB map in use, percent (new txns are refused at 95).",
                           f->map_used_pct);
     ts_prom_metric_u64(out, "tillsync_storage_healthy", "gauge",
                        "1 when the last LMDB commit succeeded, 0 after a failed one.",
-                       f->storage_healthy ? 1 : 0);
+                       st->healthy ? 1 : 0);
     ts_prom_metric_u64(out, "tillsync_storage_commits_total", "counter", "LMDB group commits.",
-                       f->commits);
+                       st->commits);
     ts_prom_metric_u64(out, "tillsync_storage_commit_failures_total", "counter",
-                       "LMDB group commits that failed.", f->commit_failures);
+                       "LMDB group commits that failed.", st->commit_failures);
+    ts_prom_metric_u64(out, "tillsync_storage_stale_readers_cleared_total", "counter",
+                       "LMDB reader slots of dead processes cleared.",
+                       f->storage.stale_readers_cleared);
+    ts_prom_metric_u64(out, "tillsync_intake_refusing", "gauge",
+                       "1 while new sales are refused (buffer or disk full, storage failed).",
+                       f->refusing ? 1 : 0);
     ts_prom_family(out, "tillsync_storage_last_commit_seconds", "gauge",
                    "Duration of the last group commit including its fsync.");
     ts_buf_puts(out, "tillsync_storage_last_commit_seconds ");
-    prom_seconds_us(out, f->last_commit_us);
+    prom_seconds_us(out, st->last_commit_us);
     ts_buf_puts(out, "\n");
     if (!f->disk_known)
         return;
@@ -313,36 +303,180 @@ static void write_storage(const ts_status_figures *f, ts_buf *out)
                        "Size of the file system holding data_dir.", f->disk_total_bytes);
 }
 
-/* Days left on the client certificate, read from the "tls" part of the
- * status (uplink.h) so the page and the metric never disagree. */
-static void write_cert_days_left(ts_agent *a, ts_buf *out)
+static void labelled_u64(ts_buf *out, const char *name, const char *label, const char *value,
+                         uint64_t v)
 {
-    ts_buf tls;
-    ts_buf_init(&tls, 4096);
-    ts_uplink_tls_status_json(a, &tls);
-    cJSON *root = ts_buf_ok(&tls) ? cJSON_ParseWithLength(tls.data, tls.len) : NULL;
-    const cJSON *days = cJSON_GetObjectItemCaseSensitive(root, "days_left");
-    if (cJSON_IsNumber(days)) {
-        ts_prom_metric_i64(out, "tillsync_client_cert_days_left", "gauge",
-                           "Whole days until the client certificate for central expires "
-                           "(negative once expired).",
-                           (int64_t)days->valuedouble);
+    ts_buf_printf(out, "%s{%s=", name, label);
+    ts_prom_label_value(out, value);
+    ts_buf_printf(out, "} %" PRIu64 "\n", v);
+}
+
+static void write_uplink_counts(const ts_uplink_snapshot *u, ts_buf *out)
+{
+    ts_prom_family(out, "tillsync_uplink_state", "gauge",
+                   "1 for the uplink's current state (online, backoff, offline), else 0.");
+    for (int i = 0; i < TS_LINK_STATES; i++)
+        labelled_u64(out, "tillsync_uplink_state", "state", ts_link_state_name((ts_link_state)i),
+                     i == (int)u->state);
+    ts_prom_family(out, "tillsync_uplink_batches_total", "counter",
+                   "Batches of txns sent to central, by outcome.");
+    for (int i = 0; i < TS_BATCH_RESULTS; i++)
+        labelled_u64(out, "tillsync_uplink_batches_total", "result",
+                     ts_uplink_batch_result_name((ts_uplink_batch_result)i), u->batches[i]);
+    ts_prom_family(out, "tillsync_uplink_retries_total", "counter",
+                   "Back-offs of the forwarder, by cause.");
+    for (int i = 0; i < TS_RETRY_CAUSES; i++)
+        labelled_u64(out, "tillsync_uplink_retries_total", "cause",
+                     ts_uplink_retry_cause_name((ts_uplink_retry_cause)i), u->retries[i]);
+    ts_prom_metric_u64(out, "tillsync_uplink_txns_sent_total", "counter",
+                       "Txns put in batches to central, re-sends included.", u->txns_sent);
+    ts_prom_metric_u64(out, "tillsync_uplink_txns_acked_total", "counter",
+                       "Txns central acknowledged as durably stored.", u->txns_acked);
+    ts_prom_metric_u64(out, "tillsync_uplink_bytes_sent_total", "counter",
+                       "Bytes of batch bodies sent to central.", u->bytes_sent);
+}
+
+static void write_remote_config(const ts_remote_config_snapshot *rc, ts_buf *out)
+{
+    ts_prom_family(out, "tillsync_config_polls_total", "counter",
+                   "Remote config polls, by outcome.");
+    labelled_u64(out, "tillsync_config_polls_total", "result", "applied", rc->polls_applied);
+    labelled_u64(out, "tillsync_config_polls_total", "result", "unchanged", rc->polls_unchanged);
+    labelled_u64(out, "tillsync_config_polls_total", "result", "failed", rc->polls_failed);
+    ts_prom_metric_u64(out, "tillsync_config_settings_skipped_total", "counter",
+                       "Remote settings ignored as unknown or invalid.", rc->settings_skipped);
+}
+
+static void write_uplink(const ts_uplink_snapshot *u, ts_buf *out)
+{
+    if (!u->running)
+        return;
+    write_uplink_counts(u, out);
+    ts_prom_metric_u64(out, "tillsync_uplink_acked_through", "gauge",
+                       "Highest seq central acknowledged.", u->acked_through);
+    ts_prom_metric_u64(out, "tillsync_uplink_consecutive_failures", "gauge",
+                       "Failed exchanges with central since the last success.",
+                       u->consecutive_failures);
+    ts_prom_metric_u64(out, "tillsync_uplink_held", "gauge",
+                       "1 while the head of the queue is held (refused, lost data, central ahead).",
+                       u->held != TS_HOLD_NONE);
+    ts_prom_family(out, "tillsync_uplink_heartbeats_total", "counter",
+                   "Heartbeats sent to central, by outcome.");
+    labelled_u64(out, "tillsync_uplink_heartbeats_total", "result", "ok", u->heartbeats_ok);
+    labelled_u64(out, "tillsync_uplink_heartbeats_total", "result", "failed", u->heartbeats_failed);
+    ts_prom_metric_u64(out, "tillsync_uplink_ack_commit_failures_total", "counter",
+                       "Acks from central that could not be written to the local log.",
+                       u->ack_commit_failures);
+    ts_prom_metric_i64(out, "tillsync_uplink_last_ok_timestamp_seconds", "gauge",
+                       "Wall time of the last good exchange with central (0: never).",
+                       u->last_ok_ms / 1000);
+    if (u->cert_not_after_ms > 0) {
+        ts_prom_metric_i64(out, "tillsync_client_cert_expiry_timestamp_seconds", "gauge",
+                           "When the client certificate for central expires.",
+                           u->cert_not_after_ms / 1000);
     }
-    cJSON_Delete(root);
-    ts_buf_free(&tls);
+    if (u->has_remote_config)
+        write_remote_config(&u->remote_config, out);
+}
+
+static void write_odoo_syncs(const ts_odoo_snapshot *o, ts_buf *out)
+{
+    static const char *const name = "tillsync_odoo_syncs_total";
+    ts_prom_family(out, name, "counter", "Odoo syncs by kind and result.");
+    ts_buf_printf(out, "%s{kind=\"full\",result=\"ok\"} %" PRIu64 "\n", name, o->fulls_ok);
+    ts_buf_printf(out, "%s{kind=\"full\",result=\"failed\"} %" PRIu64 "\n", name, o->fulls_failed);
+    ts_buf_printf(out, "%s{kind=\"delta\",result=\"ok\"} %" PRIu64 "\n", name, o->deltas_ok);
+    ts_buf_printf(out, "%s{kind=\"delta\",result=\"failed\"} %" PRIu64 "\n", name,
+                  o->deltas_failed);
+    ts_prom_metric_u64(out, "tillsync_odoo_requests_total", "counter",
+                       "HTTP requests sent to Odoo.", o->requests);
+    ts_prom_metric_u64(out, "tillsync_odoo_received_bytes_total", "counter",
+                       "Bytes of Odoo answers.", o->bytes_received);
+    ts_prom_metric_double(out, "tillsync_odoo_last_full_duration_seconds", "gauge",
+                          "Time the last full snapshot took.",
+                          (double)o->last_full_duration_ms / 1000.0);
+}
+
+static void write_odoo(const ts_odoo_snapshot *o, ts_buf *out)
+{
+    int has = o->copy.has_copy;
+    ts_prom_family(out, "tillsync_odoo_state", "gauge", "Odoo sync state (1 for the current one).");
+    for (int s = 0; s < TS_ODOO_STATES; s++)
+        labelled_u64(out, "tillsync_odoo_state", "state", ts_odoo_state_name((ts_odoo_state)s),
+                     s == (int)o->state);
+    ts_prom_metric_i64(out, "tillsync_odoo_items", "gauge",
+                       "Products in the local price and stock copy.", has ? o->copy.items : 0);
+    ts_prom_metric_i64(out, "tillsync_odoo_snapshot_age_seconds", "gauge", "Age of the copy.",
+                       has ? o->age_s : 0);
+    ts_prom_metric_u64(out, "tillsync_odoo_stale", "gauge",
+                       "1 when the copy is older than odoo.stale_after_s.", (uint64_t)o->stale);
+    ts_prom_metric_i64(out, "tillsync_odoo_skipped_products", "gauge",
+                       "Products with neither SKU nor barcode.", o->copy.skipped);
+    ts_prom_metric_i64(out, "tillsync_odoo_list_price_fallback", "gauge",
+                       "Prices not computed from their rule.", o->copy.fallback);
+    if (o->running)
+        write_odoo_syncs(o, out);
+}
+
+static void write_items(const ts_items_counters *c, ts_buf *out)
+{
+    ts_prom_family(out, "tillsync_item_lookups_total", "counter", "Item look-ups by result.");
+    labelled_u64(out, "tillsync_item_lookups_total", "result", "found", c->found);
+    labelled_u64(out, "tillsync_item_lookups_total", "result", "unknown", c->unknown);
+    ts_prom_metric_u64(out, "tillsync_item_requests_total", "counter", "Requests to /v1/items.",
+                       c->requests);
+    ts_prom_metric_u64(out, "tillsync_item_requests_refused_total", "counter",
+                       "Requests to /v1/items answered with an error.", c->refused);
+}
+
+/* The self-update (update.md); tillsync_update_rollbacks_total is kept
+ * across restarts, since a rollback is itself a restart. */
+static void write_update(const ts_report_figures *f, ts_buf *out)
+{
+    const ts_update_snapshot *s = &f->update;
+    if (!f->has_update)
+        return;
+    ts_prom_metric_u64(out, "tillsync_update_rollbacks_total", "counter",
+                       "Updates rolled back after a failed probation (kept across restarts).",
+                       s->rollbacks_total);
+    ts_prom_metric_u64(out, "tillsync_update_refused_total", "counter",
+                       "Offered updates refused (signature, SHA-256, version, architecture).",
+                       s->refusals_total);
+    ts_prom_metric_u64(out, "tillsync_update_downloads_total", "counter",
+                       "Update downloads started (a resumed one counts again).",
+                       s->downloads_total);
+    ts_prom_metric_u64(out, "tillsync_update_download_failures_total", "counter",
+                       "Update downloads broken off (resumed later).", s->download_failures_total);
+    ts_prom_metric_u64(out, "tillsync_update_download_bytes", "gauge",
+                       "Bytes of the offered build downloaded so far.", s->progress_bytes);
+    ts_prom_metric_u64(out, "tillsync_update_bad_versions", "gauge",
+                       "Versions marked bad (never downloaded again).",
+                       s->files ? (uint64_t)s->files->n_bad : 0);
+    ts_prom_family(out, "tillsync_update_state", "gauge", "1 for the update's current state.");
+    for (int i = 0; i < TS_UPDATE_STATE_COUNT; i++)
+        ts_buf_printf(out, "tillsync_update_state{state=\"%s\"} %d\n",
+                      ts_update_state_name((ts_update_state_id)i), (int)s->state == i);
 }
 
 void ts_metrics_document(ts_agent *a, ts_buf *out)
 {
-    ts_status_figures f;
-    ts_status_figures_get(a, &f);
+    ts_report_figures f;
+    ts_report_figures_get(a, &f);
     write_build_and_uptime(a, &f, out);
     write_queue(&f, out);
     write_storage(&f, out);
-    write_cert_days_left(a, out);
-    ts_uplink_metrics(a, out);
-    ts_odoo_metrics(a, out);
-    ts_items_metrics(out);
+    if (f.cert_known) {
+        ts_prom_metric_i64(out, "tillsync_client_cert_days_left", "gauge",
+                           "Whole days until the client certificate for central expires "
+                           "(negative once expired).",
+                           f.cert_days_left);
+    }
+    write_uplink(&f.uplink, out);
+    write_update(&f, out);
+    if (f.has_odoo)
+        write_odoo(&f.odoo, out);
+    if (f.has_items)
+        write_items(&f.items, out);
     if (a->metrics) {
         write_request_counts(a->metrics, out);
         write_latency_histograms(a->metrics, out);

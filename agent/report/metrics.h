@@ -4,14 +4,14 @@
  *
  * metrics.c owns the request counters (by endpoint and status code), the
  * latency histograms of the POS endpoints and a small table of named event
- * counters any module may bump. At scrape time it writes its own families,
- * the queue and storage figures (the same ones /v1/status shows) and asks
- * each module for its part, exactly as status.c does for the JSON:
- *   ts_uplink_metrics()  central link and client certificate (uplink.h)
- *   ts_odoo_metrics()    price and stock copy (odoo.h)
- * Modules writing their part use ts_prom_family() and ts_prom_label_value()
- * so every family has its HELP and TYPE lines and every label is escaped.
+ * counters any module may bump. At scrape time it writes its own families
+ * and, from the same typed figures /v1/status shows (report.h), the queue,
+ * storage, uplink, remote config, Odoo and item look-up families. Every
+ * family goes through core/prom.h, so it has its HELP and TYPE lines and
+ * every label is escaped.
  *
+ * a->metrics is the report layer's whole state: these counters, the
+ * providers main.c wires in (ts_report_set_providers) and the start time.
  * Every function is a no-op when a->metrics is NULL.
  */
 #ifndef TILLSYNC_METRICS_H
@@ -24,7 +24,7 @@
 #include "core/prom.h"
 #include "http/http_server.h"
 
-/* Allocates a->metrics; 0 or TS_ENOMEM. */
+/* Allocates a->metrics and records the start time; 0 or TS_ENOMEM. */
 int ts_metrics_new(ts_agent *a);
 void ts_metrics_free(ts_agent *a);
 

@@ -224,6 +224,7 @@ static void skip_digits(parser *p)
 static int parse_number(parser *p, int level)
 {
     uint32_t self = add_node(p, TS_JSON_NUMBER, level);
+    size_t start = p->pos;
     if (p->status)
         return -1;
     if (peek(p) == '-')
@@ -248,6 +249,8 @@ static int parse_number(parser *p, int level)
             return fail(p, TS_JSON_ESYNTAX);
         skip_digits(p);
     }
+    if (p->pos - start > p->d->max_number) /* bounded by the caller (txn.c) */
+        p->d->max_number = (uint32_t)(p->pos - start);
     close_node(p, self, 0);
     return 0;
 }

@@ -58,6 +58,7 @@ typedef struct ts_json_doc {
     uint32_t cap;
     uint32_t max_members; /* largest object, in members */
     uint32_t max_string;  /* longest string, in source bytes */
+    uint32_t max_number;  /* longest number literal, in source bytes */
     int partial;          /* some nodes lay deeper than store_level */
 } ts_json_doc;
 

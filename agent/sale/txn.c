@@ -7,6 +7,7 @@
  *   1. strict JSON, nesting, top-level object      400 malformed_json
  *   2. card data in any string value or key         422 card_data_forbidden
  *   3. a key twice in one object                    422 duplicate_key
+ *   3b. a number literal over 64 characters, anywhere 422 invalid_number
  *   4. the fields, in the spec's order: txn_id, type, original_txn_id,
  *      register_id, occurred_at, currency, lines (line by line: sku, qty,
  *      unit_price, amount), total, payments (one by one: method, amount),
@@ -17,6 +18,7 @@
  * it is a short plain identifier.
  */
 #include "sale/txn.h"
+#include "core/strutil.h"
 #include "core/error.h"
 #include "sale/json_scan.h"
 
@@ -35,6 +37,7 @@
 #define CARD_MAX_DIGITS 19
 #define MARK_ID_FIELD 1 /* node mark: a string the card-data rule skips */
 #define PATH_KEY_MAX 40
+#define NUMBER_MAX_CHARS 64 /* central parses no longer literal (reliability.md) */
 
 /* ---- answers ------------------------------------------------------------ */
 
@@ -46,6 +49,7 @@ static const struct {
     {"card_data_forbidden", "a value looks like a payment card number (13-19 digits passing the "
                             "Luhn check); card data must not be sent"},
     {"duplicate_key", "a key appears twice in one object; each key may appear once"},
+    {"invalid_number", "a JSON number is longer than 64 characters; central cannot take it"},
     {"invalid_txn_id", "txn_id must be 1-64 characters of A-Z a-z 0-9 . _ : -"},
     {"invalid_type", "type must be \"sale\" or \"return\""},
     {"missing_original_txn_id",
@@ -55,7 +59,7 @@ static const struct {
      "occurred_at must be an RFC 3339 date-time with an offset, e.g. 2026-11-22T10:15:00+01:00"},
     {"invalid_currency", "currency must be three upper-case letters, e.g. EUR"},
     {"invalid_lines", "lines must be an array of 1-500 objects"},
-    {"invalid_sku", "sku must be a string of 1-64 bytes (UTF-8) without control characters"},
+    {"invalid_sku", "sku must be a string of 1-64 characters without control characters"},
     {"invalid_qty", "qty must be a JSON number > 0 and <= 1000000 with at most 3 decimals"},
     {"invalid_amount", "unit_price and amount must be integers from 0 to 1000000000000 (minor "
                        "units, no fraction or exponent)"},
@@ -368,6 +372,15 @@ static int refuse_duplicate_keys(ts_json_doc *d, ts_txn_error *err)
     }
 }
 
+/* A number central cannot parse would block the queue head after a 201;
+ * unknown fields included, so it is refused here (pos-api-decisions.md). */
+static int refuse_long_numbers(const ts_json_doc *d, ts_txn_error *err)
+{
+    if (d->max_number <= NUMBER_MAX_CHARS)
+        return 0;
+    return refuse(err, "invalid_number", "%s", "");
+}
+
 /* ---- field rules -------------------------------------------------------- */
 
 typedef struct judge {
@@ -592,7 +605,8 @@ static int judge_line(judge *j, uint32_t line, unsigned index, ts_txn_move *move
     size_t n = is_type(j, sku, TS_JSON_STRING)
                    ? ts_json_str_decode(j->doc, sku, move->sku, TS_SKU_MAX)
                    : 0;
-    if (n < 1 || n > TS_SKU_MAX || has_control_char(move->sku, n))
+    if (n < 1 || n > TS_SKU_MAX || ts_utf8_chars(move->sku, n) > TS_SKU_MAX_CHARS ||
+        has_control_char(move->sku, n))
         return refuse(j->err, "invalid_sku", "lines[%u].sku", index);
     move->sku[n] = '\0';
     if (read_qty_milli(j, field(j, line, "qty"), &move->qty_milli) != 0)
@@ -671,21 +685,32 @@ static int judge_txn(ts_json_doc *doc, ts_txn_info *info, ts_txn_error *err)
     judge j = {doc, info, err, 0, 0};
     int rc;
     if ((rc = refuse_card_data(doc, err)) != 0 || (rc = refuse_duplicate_keys(doc, err)) != 0 ||
-        (rc = judge_header(&j)) != 0 || (rc = judge_lines(&j)) != 0 ||
-        (rc = judge_total(&j)) != 0 || (rc = judge_payments(&j)) != 0)
+        (rc = refuse_long_numbers(doc, err)) != 0 || (rc = judge_header(&j)) != 0 ||
+        (rc = judge_lines(&j)) != 0 || (rc = judge_total(&j)) != 0 ||
+        (rc = judge_payments(&j)) != 0)
         return rc;
     if (ts_json_canonical_sha256(doc, info->digest) != TS_JSON_OK)
         return out_of_memory(err);
     return 0;
 }
 
-/* A refused txn keeps its txn_id when that field is valid, so a batch
- * answer can say which txn each result is about. It is an id field (the
- * spec exempts it from the card rule), never free text. */
+/* A refused txn keeps its txn_id, so a batch answer can say which txn each
+ * result is about: the valid id, and the string as sent even when invalid.
+ * It is an id field (the spec exempts it from the card rule). */
 static void name_refused_txn(ts_json_doc *doc, ts_txn_info *info)
 {
     judge j = {doc, info, NULL, 0, 0};
-    read_id(&j, field(&j, 0, "txn_id"), TS_TXN_ID_MAX, info->txn_id);
+    uint32_t v = field(&j, 0, "txn_id");
+    read_id(&j, v, TS_TXN_ID_MAX, info->txn_id);
+    if (!is_type(&j, v, TS_JSON_STRING))
+        return;
+    size_t n = ts_json_str_decode(doc, v, info->sent_txn_id, TS_SENT_ID_MAX);
+    if (n <= TS_SENT_ID_MAX) {
+        info->sent_txn_id[n] = '\0';
+        info->has_sent_txn_id = 1;
+    } else {
+        info->sent_txn_id[0] = '\0';
+    }
 }
 
 /* ---- public ------------------------------------------------------------- */

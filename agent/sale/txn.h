@@ -21,7 +21,10 @@
 #define TS_TXN_MAX_LINES 500
 #define TS_TXN_MAX_DEPTH 16
 #define TS_BATCH_MAX 500
-#define TS_SKU_MAX 64
+/* A SKU is 1-64 Unicode code points (pos-api.md), so up to 4 bytes each in
+ * UTF-8: TS_SKU_MAX bounds the bytes, TS_SKU_MAX_CHARS the characters. */
+#define TS_SKU_MAX_CHARS 64
+#define TS_SKU_MAX (4 * TS_SKU_MAX_CHARS)
 
 typedef struct ts_txn_error {
     int status;        /* 400, 422 */
@@ -35,8 +38,14 @@ typedef struct ts_txn_move {
     int64_t qty_milli; /* qty in thousandths, > 0 */
 } ts_txn_move;
 
+/* A refused txn's txn_id is echoed as sent when it was a string of at most
+ * this many bytes (a batch result names every txn; longer ones are null). */
+#define TS_SENT_ID_MAX 256
+
 typedef struct ts_txn_info {
     char txn_id[TS_TXN_ID_MAX + 1];
+    char sent_txn_id[TS_SENT_ID_MAX + 1]; /* refused txns: txn_id as sent */
+    int has_sent_txn_id;                  /* it was a string that fit */
     char register_id[33];
     int is_return;
     uint8_t digest[32]; /* SHA-256 of the canonical form */
@@ -50,9 +59,10 @@ typedef struct ts_span {
 } ts_span;
 
 /* 0 when valid (info filled, free it with ts_txn_info_free), else
- * TS_EINVAL with err filled: nothing is left allocated, and info->txn_id
- * holds the body's txn_id when that field is valid, else "" (a batch
- * answer names each result's txn_id). The first failure
+ * TS_EINVAL with err filled: nothing is left allocated, info->txn_id
+ * holds the body's txn_id when that field is valid, else "", and
+ * info->sent_txn_id the txn_id as sent when it was a string (a batch
+ * answer names each result's txn_id, pos-api.md). The first failure
  * in this order is reported: JSON (400 malformed_json, also for nesting
  * deeper than TS_TXN_MAX_DEPTH), card data (422 card_data_forbidden),
  * a key twice in one object (422 duplicate_key), then the fields in the

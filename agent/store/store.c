@@ -7,17 +7,32 @@
  * the queue and ride the next commit together. So one fsync serves many
  * txns, the loop never waits on the disk, and durability is LMDB's: after
  * mdb_txn_commit returns, the data survives a crash or power cut.
+ *
+ * A commit that fails on the disk (EIO, ENOSPC from a write or from
+ * fdatasync) leaves the environment suspect: after a failed fdatasync the
+ * kernel may have dropped the pages it could not write (PostgreSQL's
+ * "fsyncgate"), and a failed meta-page write leaves LMDB in MDB_PANIC for
+ * good. So the writer parks, and the loop closes the environment and opens
+ * it again from what the file holds (tests/integration/test_disk_faults.py).
  */
 #include "store/store.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/log.h"
 
+#include "core/fsinfo.h"
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+/* Slots of killed readers pin old pages until someone clears them; the
+ * writer does so this often (and at once when the map looks full). */
+#define READER_CHECK_MS 10000
 
 typedef struct store_op {
     ts_store_apply_fn apply;
@@ -32,8 +47,18 @@ typedef struct op_list {
 } op_list;
 
 struct ts_store {
-    MDB_env *env;
+    MDB_env *env; /* NULL while a reopen after a disk fault has not succeeded */
     MDB_dbi meta; /* store-level facts: the format version */
+    char dir[1100];
+    uint64_t map_bytes;
+    /* Named databases in the order they were opened, to open them again
+     * with the same handles after a reopen. */
+    struct {
+        char name[32];
+        unsigned flags;
+        MDB_dbi dbi;
+    } dbis[16];
+    size_t n_dbis;
     uv_loop_t *loop;
     uv_thread_t writer;
     uv_mutex_t mu;    /* guards everything below */
@@ -43,8 +68,14 @@ struct ts_store {
     uv_async_t async; /* the writer pokes the loop through it */
     size_t in_flight; /* loop thread only: ops submitted, not yet delivered */
     int stopping;
+    int reopen; /* the writer waits for the loop to reopen the environment */
     int writer_started;
     int healthy;
+    int check_soon;      /* the loop asked for a reader check */
+    int readonly;        /* opened for reading only (--export-pending) */
+    char data_dir[1024]; /* for statvfs */
+    uint64_t last_reader_check_ms;
+    const char *fault_fifo; /* test-only: TILLSYNC_TEST_WRITER_FIFO */
     ts_store_stats stats;
 };
 
@@ -87,16 +118,19 @@ static store_op *list_take(op_list *l)
 }
 
 /* Pages in use. The high-water mark is an upper bound and costs nothing;
- * only near the 95 % line is it worth walking the free list (pages LMDB
- * will reuse) for the real figure. */
-static uint64_t used_bytes(MDB_env *env)
+ * only near the 90 % line, or with the disk low (the file cannot grow, so
+ * its free pages are all the room there is), is it worth walking the free
+ * list (pages LMDB will reuse) for the real figure. */
+#define DISK_LOW_BYTES (64ull << 20)
+static uint64_t used_bytes(MDB_env *env, uint64_t *file_bytes, int disk_low)
 {
     MDB_envinfo info;
     MDB_stat st;
     mdb_env_info(env, &info);
     mdb_env_stat(env, &st);
     uint64_t pages = (uint64_t)info.me_last_pgno + 1, free_pages = 0;
-    if (pages * st.ms_psize * 100 < (uint64_t)info.me_mapsize * 90)
+    *file_bytes = pages * st.ms_psize; /* the data file's high-water mark */
+    if (!disk_low && pages * st.ms_psize * 100 < (uint64_t)info.me_mapsize * 90)
         return pages * st.ms_psize;
     MDB_txn *txn;
     MDB_cursor *c;
@@ -116,12 +150,72 @@ static uint64_t used_bytes(MDB_env *env)
     return (pages > free_pages ? pages - free_pages : 0) * st.ms_psize;
 }
 
-/* One group commit: every op in its own nested transaction, one fsync. */
-static void commit_group(ts_store *st, store_op *ops)
+/* A failed commit that says nothing about the data itself. */
+static int disk_suspect(int rc)
 {
-    uint64_t t0 = uv_hrtime();
+    return rc != 0 && rc != MDB_MAP_FULL && rc != ENOMEM;
+}
+
+/* Clears reader slots left by dead processes (a killed --export-pending):
+ * they pin the pages of their snapshot, so the map fills although the data
+ * in it is small. Writer thread only. Returns the slots cleared. */
+static int clear_stale_readers(ts_store *st)
+{
+    int dead = 0;
+    st->last_reader_check_ms = ts_mono_ms();
+    if (!st->env || mdb_reader_check(st->env, &dead) != 0 || dead <= 0)
+        return 0;
+    ts_warn("store.stale_readers_cleared", "slots=%d", dead);
+    uv_mutex_lock(&st->mu);
+    st->stats.stale_readers_cleared += (uint64_t)dead;
+    uv_mutex_unlock(&st->mu);
+    return dead;
+}
+
+/* Free space of data_dir's file system, published for the loop (the loop
+ * itself never asks the disk). */
+static void publish_disk(ts_store *st)
+{
+    ts_fs_space sp;
+    int known = ts_fs_space_of(st->data_dir, &sp) == 0;
+    uv_mutex_lock(&st->mu);
+    st->stats.disk_known = known;
+    st->stats.disk_avail_bytes = known ? sp.avail_bytes : 0;
+    st->stats.disk_total_bytes = known ? sp.total_bytes : 0;
+    uv_mutex_unlock(&st->mu);
+}
+
+/* Test-only fault hook (never set in production): with
+ * TILLSYNC_TEST_WRITER_FIFO naming a FIFO, the writer reads one byte from
+ * it before each commit, so a test can hold the disk "stalled". */
+static void test_stall(ts_store *st)
+{
+    if (!st->fault_fifo)
+        return;
+    int fd = open(st->fault_fifo, O_RDONLY);
+    if (fd >= 0) {
+        char c;
+        while (read(fd, &c, 1) < 0 && errno == EINTR)
+            ;
+        close(fd);
+    }
+}
+
+static int op_failed_full(const store_op *ops, int rc)
+{
+    if (rc == MDB_MAP_FULL)
+        return 1;
+    for (const store_op *op = ops; op; op = op->next)
+        if (op->err == TS_EFULL)
+            return 1;
+    return 0;
+}
+
+/* Every op in its own nested transaction; returns the commit's rc. */
+static int apply_group(ts_store *st, store_op *ops)
+{
     MDB_txn *txn = NULL;
-    int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    int rc = st->env ? mdb_txn_begin(st->env, NULL, 0, &txn) : EIO;
     for (store_op *op = ops; op; op = op->next) {
         if (rc) {
             op->err = ts_store_err(rc);
@@ -141,20 +235,54 @@ static void commit_group(ts_store *st, store_op *ops)
     }
     if (rc == 0)
         rc = mdb_txn_commit(txn);
-    uint64_t used = used_bytes(st->env);
+    return rc;
+}
+
+static int disk_low(ts_store *st)
+{
+    uv_mutex_lock(&st->mu);
+    int low = st->stats.disk_known && st->stats.disk_avail_bytes < DISK_LOW_BYTES;
+    uv_mutex_unlock(&st->mu);
+    return low;
+}
+
+/* One group commit: every op in its own nested transaction, one fsync.
+ * A full map may only be pages pinned by dead readers: clear them and try
+ * the group once more. */
+static void commit_group(ts_store *st, store_op *ops)
+{
+    uint64_t t0 = uv_hrtime();
+    test_stall(st);
+    int rc = apply_group(st, ops);
+    if (op_failed_full(ops, rc) && clear_stale_readers(st) > 0) {
+        for (store_op *op = ops; op; op = op->next)
+            op->err = 0;
+        rc = apply_group(st, ops);
+    }
+    uint64_t hw = 0, used = st->env ? used_bytes(st->env, &hw, disk_low(st)) : 0;
     size_t n = 0;
     for (store_op *op = ops; op; op = op->next, n++)
         if (rc && !op->err)
             op->err = ts_store_err(rc);
-    if (rc)
+    uv_mutex_lock(&st->mu);
+    int was_healthy = st->healthy;
+    uv_mutex_unlock(&st->mu);
+    if (rc && was_healthy) /* once per failing spell, not once per commit */
         ts_error("store.commit_failed", "ops=%zu error=\"%s\"", n, mdb_strerror(rc));
+    else if (!rc && !was_healthy)
+        ts_info("store.commit_ok_again", "ops=%zu", n);
+    publish_disk(st);
 
     uv_mutex_lock(&st->mu);
     st->healthy = rc == 0;
+    st->reopen = disk_suspect(rc);
     st->stats.commits += rc == 0;
     st->stats.commit_failures += rc != 0;
     st->stats.ops_committed += rc == 0 ? n : 0;
     st->stats.used_bytes = used;
+    st->stats.file_bytes = hw;
+    if (rc)
+        snprintf(st->stats.last_error, sizeof(st->stats.last_error), "%s", mdb_strerror(rc));
     st->stats.last_commit_us = (uv_hrtime() - t0) / 1000;
     for (store_op *op = ops, *next; op; op = next) {
         next = op->next;
@@ -164,12 +292,51 @@ static void commit_group(ts_store *st, store_op *ops)
     uv_async_send(&st->async);
 }
 
+/* Between commits: the periodic reader check and fresh disk figures. */
+static void writer_tick(ts_store *st)
+{
+    uv_mutex_lock(&st->mu);
+    int reopening = st->reopen; /* the loop owns st->env until it is done */
+    uv_mutex_unlock(&st->mu);
+    if (reopening || !st->env || ts_mono_ms() - st->last_reader_check_ms < READER_CHECK_MS)
+        return;
+    clear_stale_readers(st);
+    uint64_t hw = 0, used = used_bytes(st->env, &hw, disk_low(st));
+    publish_disk(st);
+    uv_mutex_lock(&st->mu);
+    st->stats.used_bytes = used;
+    st->stats.file_bytes = hw;
+    uv_mutex_unlock(&st->mu);
+}
+
 static void writer_main(void *arg)
 {
     ts_store *st = arg;
     uv_mutex_lock(&st->mu);
     for (;;) {
-        while (!st->queued.head && !st->stopping)
+        while (!st->queued.head && !st->stopping) {
+            if (st->check_soon) {
+                st->check_soon = 0;
+                st->last_reader_check_ms = 0;
+                uv_mutex_unlock(&st->mu);
+                writer_tick(st);
+                uv_mutex_lock(&st->mu);
+                continue;
+            }
+            if (uv_cond_timedwait(&st->wake, &st->mu, (uint64_t)READER_CHECK_MS * 1000000u) == 0)
+                continue;
+            uv_mutex_unlock(&st->mu);
+            writer_tick(st);
+            uv_mutex_lock(&st->mu);
+        }
+        if (st->check_soon || ts_mono_ms() - st->last_reader_check_ms >= READER_CHECK_MS) {
+            st->check_soon = 0;
+            st->last_reader_check_ms = 0;
+            uv_mutex_unlock(&st->mu);
+            writer_tick(st);
+            uv_mutex_lock(&st->mu);
+        }
+        while (st->reopen && !st->stopping)
             uv_cond_wait(&st->wake, &st->mu);
         store_op *ops = list_take(&st->queued);
         if (!ops)
@@ -181,12 +348,51 @@ static void writer_main(void *arg)
     uv_mutex_unlock(&st->mu);
 }
 
+static int open_env(ts_store *st, char *err, size_t errlen);
+static int dbi_open(ts_store *st, const char *name, unsigned flags, MDB_dbi *out);
+
+/* On the loop, with the writer parked and (between callbacks) no read
+ * transaction open: the environment again, from what the file holds. */
+static void reopen_env(ts_store *st)
+{
+    char err[256] = "";
+    if (st->env)
+        mdb_env_close(st->env);
+    st->env = NULL;
+    int rc = open_env(st, err, sizeof(err));
+    for (size_t i = 0; rc == 0 && i < st->n_dbis; i++) {
+        MDB_dbi dbi;
+        rc = dbi_open(st, st->dbis[i].name, st->dbis[i].flags, &dbi);
+        if (rc == 0 && dbi != st->dbis[i].dbi)
+            rc = TS_EFORMAT; /* cannot happen: same names, same order */
+    }
+    if (rc && st->env) {
+        mdb_env_close(st->env);
+        st->env = NULL;
+    }
+    if (rc)
+        ts_error("store.reopen_failed", "error=\"%s\"", err[0] ? err : ts_strerror(rc));
+    else
+        ts_info("store.reopened", "reason=\"a commit failed on the disk\"");
+    uv_mutex_lock(&st->mu);
+    st->stats.reopens++;
+    uv_mutex_unlock(&st->mu);
+}
+
 /* On the loop: hand each finished op its result, in commit order. */
 static void deliver_finished(ts_store *st)
 {
     uv_mutex_lock(&st->mu);
     store_op *ops = list_take(&st->finished);
+    int reopen = st->reopen && !st->stopping;
     uv_mutex_unlock(&st->mu);
+    if (reopen) {
+        reopen_env(st);
+        uv_mutex_lock(&st->mu);
+        st->reopen = 0; /* a failed reopen is tried again after the next commit */
+        uv_cond_signal(&st->wake);
+        uv_mutex_unlock(&st->mu);
+    }
     for (store_op *op = ops, *next; op; op = next) {
         next = op->next;
         if (--st->in_flight == 0)
@@ -224,10 +430,10 @@ static int mkdir_p(const char *path)
  * build is refused rather than misread. */
 static int check_format(ts_store *st, char *err, size_t errlen)
 {
-    MDB_txn *txn;
-    int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    MDB_txn *txn = NULL;
+    int rc = mdb_txn_begin(st->env, NULL, st->readonly ? MDB_RDONLY : 0, &txn);
     if (rc == 0)
-        rc = mdb_dbi_open(txn, "store_meta", MDB_CREATE, &st->meta);
+        rc = mdb_dbi_open(txn, "store_meta", st->readonly ? 0 : MDB_CREATE, &st->meta);
     if (rc) {
         snprintf(err, errlen, "cannot open the store: %s", mdb_strerror(rc));
         if (txn)
@@ -237,7 +443,9 @@ static int check_format(ts_store *st, char *err, size_t errlen)
     MDB_val k = {6, "format"}, v;
     uint32_t mine = TS_STORE_FORMAT;
     rc = mdb_get(txn, st->meta, &k, &v);
-    if (rc == MDB_NOTFOUND) {
+    if (rc == MDB_NOTFOUND && st->readonly) {
+        rc = 0; /* a store never written: nothing to misread */
+    } else if (rc == MDB_NOTFOUND) {
         v.mv_size = sizeof(mine);
         v.mv_data = &mine;
         rc = mdb_put(txn, st->meta, &k, &v, 0);
@@ -262,12 +470,40 @@ static int check_format(ts_store *st, char *err, size_t errlen)
     return ts_store_err(rc);
 }
 
-int ts_store_open(ts_store **out, uv_loop_t *loop, const char *data_dir, uint64_t map_bytes,
-                  char *err, size_t errlen)
+/* Opens st->env and checks the format; on failure st->env is NULL. */
+static int open_env(ts_store *st, char *err, size_t errlen)
+{
+    int rc = mdb_env_create(&st->env);
+    if (rc == 0)
+        rc = mdb_env_set_mapsize(st->env, (size_t)st->map_bytes);
+    if (rc == 0)
+        rc = mdb_env_set_maxdbs(st->env, 32);
+    /* MDB_NOTLS: read transactions are not tied to the thread's TLS slot. */
+    if (rc == 0)
+        rc = mdb_env_open(st->env, st->dir, MDB_NOTLS | (st->readonly ? MDB_RDONLY : 0), 0640);
+    if (rc) {
+        snprintf(err, errlen, "cannot open LMDB in %s: %s", st->dir, mdb_strerror(rc));
+        mdb_env_close(st->env);
+        st->env = NULL;
+        return ts_store_err(rc);
+    }
+    int dead = 0;
+    mdb_reader_check(st->env, &dead); /* slots left by a killed process */
+    st->last_reader_check_ms = ts_mono_ms();
+    int frc = check_format(st, err, errlen);
+    if (frc) {
+        mdb_env_close(st->env);
+        st->env = NULL;
+    }
+    return frc;
+}
+
+static int store_open(ts_store **out, uv_loop_t *loop, const char *data_dir, uint64_t map_bytes,
+                      int readonly, char *err, size_t errlen)
 {
     char dir[1100];
     snprintf(dir, sizeof(dir), "%s/store", data_dir);
-    if (mkdir_p(dir)) {
+    if (!readonly && mkdir_p(dir)) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         return TS_EIO;
     }
@@ -280,27 +516,15 @@ int ts_store_open(ts_store **out, uv_loop_t *loop, const char *data_dir, uint64_
         return TS_ENOMEM;
     st->loop = loop;
     st->healthy = 1;
-    int rc = mdb_env_create(&st->env);
-    if (rc == 0)
-        rc = mdb_env_set_mapsize(st->env, (size_t)map_bytes);
-    if (rc == 0)
-        rc = mdb_env_set_maxdbs(st->env, 32);
-    /* MDB_NOTLS: read transactions are not tied to the thread's TLS slot. */
-    if (rc == 0)
-        rc = mdb_env_open(st->env, dir, MDB_NOTLS, 0640);
+    st->readonly = readonly;
+    snprintf(st->dir, sizeof(st->dir), "%s", dir);
+    snprintf(st->data_dir, sizeof(st->data_dir), "%s", data_dir);
+    st->fault_fifo = getenv("TILLSYNC_TEST_WRITER_FIFO");
+    st->map_bytes = map_bytes;
+    int rc = open_env(st, err, errlen);
     if (rc) {
-        snprintf(err, errlen, "cannot open LMDB in %s: %s", dir, mdb_strerror(rc));
-        mdb_env_close(st->env);
         free(st);
-        return ts_store_err(rc);
-    }
-    int dead = 0;
-    mdb_reader_check(st->env, &dead); /* slots left by a killed process */
-    int frc = check_format(st, err, errlen);
-    if (frc) {
-        mdb_env_close(st->env);
-        free(st);
-        return frc;
+        return rc;
     }
     MDB_envinfo info;
     mdb_env_info(st->env, &info);
@@ -311,24 +535,72 @@ int ts_store_open(ts_store **out, uv_loop_t *loop, const char *data_dir, uint64_
     st->async.data = st;
     /* The store keeps the loop running only while ops are in flight. */
     uv_unref((uv_handle_t *)&st->async);
-    st->stats.used_bytes = used_bytes(st->env);
+    uint64_t hw = 0;
+    publish_disk(st);
+    st->stats.used_bytes = used_bytes(st->env, &hw, disk_low(st));
+    st->stats.file_bytes = hw;
     *out = st;
     return 0;
 }
 
-int ts_store_dbi(ts_store *st, const char *name, unsigned flags, MDB_dbi *out)
+int ts_store_open(ts_store **out, uv_loop_t *loop, const char *data_dir, uint64_t map_bytes,
+                  char *err, size_t errlen)
 {
-    if (st->writer_started)
-        return TS_EINVAL;
+    return store_open(out, loop, data_dir, map_bytes, 0, err, errlen);
+}
+
+int ts_store_open_readonly(ts_store **out, uv_loop_t *loop, const char *data_dir, char *err,
+                           size_t errlen)
+{
+    /* Map size 0: LMDB takes the size the writer gave the file. */
+    return store_open(out, loop, data_dir, 0, 1, err, errlen);
+}
+
+static int dbi_open(ts_store *st, const char *name, unsigned flags, MDB_dbi *out)
+{
     MDB_txn *txn;
-    int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    int rc = mdb_txn_begin(st->env, NULL, st->readonly ? MDB_RDONLY : 0, &txn);
     if (rc)
         return ts_store_err(rc);
-    rc = mdb_dbi_open(txn, name, flags | MDB_CREATE, out);
+    rc = mdb_dbi_open(txn, name, st->readonly ? flags & ~(unsigned)MDB_CREATE : flags | MDB_CREATE,
+                      out);
     if (rc == 0)
         return ts_store_err(mdb_txn_commit(txn));
     mdb_txn_abort(txn);
     return ts_store_err(rc);
+}
+
+/* Called with st->mu held. */
+static int start_writer_locked(ts_store *st)
+{
+    if (st->writer_started)
+        return 0;
+    if (uv_thread_create(&st->writer, writer_main, st) != 0)
+        return TS_EIO;
+    st->writer_started = 1;
+    return 0;
+}
+
+int ts_store_start(ts_store *st)
+{
+    uv_mutex_lock(&st->mu);
+    int rc = start_writer_locked(st);
+    uv_mutex_unlock(&st->mu);
+    return rc;
+}
+
+int ts_store_dbi(ts_store *st, const char *name, unsigned flags, MDB_dbi *out)
+{
+    if (st->writer_started || st->n_dbis == sizeof(st->dbis) / sizeof(st->dbis[0]) ||
+        strlen(name) >= sizeof(st->dbis[0].name))
+        return TS_EINVAL;
+    int rc = dbi_open(st, name, flags, out);
+    if (rc == 0) {
+        snprintf(st->dbis[st->n_dbis].name, sizeof(st->dbis[0].name), "%s", name);
+        st->dbis[st->n_dbis].flags = flags;
+        st->dbis[st->n_dbis++].dbi = *out;
+    }
+    return rc;
 }
 
 int ts_store_submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done, void *arg)
@@ -340,18 +612,15 @@ int ts_store_submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done
     op->done = done;
     op->arg = arg;
     uv_mutex_lock(&st->mu);
-    if (st->stopping) {
+    if (st->stopping || st->readonly) {
         uv_mutex_unlock(&st->mu);
         free(op);
-        return TS_ECANCELED;
+        return st->readonly ? TS_EINVAL : TS_ECANCELED;
     }
-    if (!st->writer_started) {
-        if (uv_thread_create(&st->writer, writer_main, st) != 0) {
-            uv_mutex_unlock(&st->mu);
-            free(op);
-            return TS_EIO;
-        }
-        st->writer_started = 1;
+    if (start_writer_locked(st) != 0) {
+        uv_mutex_unlock(&st->mu);
+        free(op);
+        return TS_EIO;
     }
     list_push(&st->queued, op);
     uv_cond_signal(&st->wake);
@@ -361,8 +630,20 @@ int ts_store_submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done
     return 0;
 }
 
+void ts_store_check_readers_soon(ts_store *st)
+{
+    uv_mutex_lock(&st->mu);
+    if (st->writer_started && !st->check_soon) {
+        st->check_soon = 1;
+        uv_cond_signal(&st->wake);
+    }
+    uv_mutex_unlock(&st->mu);
+}
+
 int ts_store_read_begin(ts_store *st, MDB_txn **txn)
 {
+    if (!st->env)
+        return TS_EIO; /* a reopen after a disk fault has not succeeded yet */
     return ts_store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn));
 }
 
@@ -376,7 +657,41 @@ void ts_store_get_stats(ts_store *st, ts_store_stats *out)
 {
     uv_mutex_lock(&st->mu);
     *out = st->stats;
+    out->healthy = st->healthy;
     uv_mutex_unlock(&st->mu);
+}
+
+size_t ts_store_in_flight(const ts_store *st)
+{
+    return st->in_flight;
+}
+
+int ts_store_peek_format(const char *data_dir, uint32_t *fmt)
+{
+    char dir[1100];
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi dbi;
+    MDB_val k = {6, "format"}, v;
+    struct stat st;
+    *fmt = 0;
+    snprintf(dir, sizeof(dir), "%s/store", data_dir);
+    if (stat(dir, &st) != 0) /* no store yet: any build may create it */
+        return errno == ENOENT ? 0 : TS_EIO;
+    int rc = mdb_env_create(&env);
+    if (rc == 0)
+        rc = mdb_env_set_maxdbs(env, 32);
+    if (rc == 0)
+        rc = mdb_env_open(env, dir, MDB_RDONLY | MDB_NOTLS, 0640);
+    if (rc == 0)
+        rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+    if (rc == 0 && (rc = mdb_dbi_open(txn, "store_meta", 0, &dbi)) == 0 &&
+        (rc = mdb_get(txn, dbi, &k, &v)) == 0 && v.mv_size == sizeof(*fmt))
+        memcpy(fmt, v.mv_data, sizeof(*fmt));
+    if (txn)
+        mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return rc == 0 || rc == MDB_NOTFOUND || rc == ENOENT ? 0 : TS_EIO;
 }
 
 int ts_store_healthy(ts_store *st)
@@ -390,7 +705,8 @@ int ts_store_healthy(ts_store *st)
 static void on_async_closed(uv_handle_t *h)
 {
     ts_store *st = h->data;
-    mdb_env_close(st->env);
+    if (st->env)
+        mdb_env_close(st->env);
     uv_cond_destroy(&st->wake);
     uv_mutex_destroy(&st->mu);
     free(st);

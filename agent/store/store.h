@@ -21,7 +21,14 @@
 #include <stdint.h>
 #include <uv.h>
 
-#define TS_STORE_FORMAT 1 /* bump on any incompatible change of layout */
+/* Bump on any incompatible change of layout. A build that bumps it is a
+ * one-way update (docs/update.md): the build before it refuses the store.
+ * TS_STORE_FORMAT_OVERRIDE exists for the update tests only. */
+#ifdef TS_STORE_FORMAT_OVERRIDE
+#define TS_STORE_FORMAT TS_STORE_FORMAT_OVERRIDE
+#else
+#define TS_STORE_FORMAT 1
+#endif
 
 typedef struct ts_store ts_store;
 
@@ -37,19 +44,38 @@ typedef struct ts_store_stats {
     uint64_t commits;       /* group commits done */
     uint64_t ops_committed; /* ops carried by them */
     uint64_t commit_failures;
-    uint64_t map_bytes;      /* size of the map */
-    uint64_t used_bytes;     /* pages in use */
-    uint64_t last_commit_us; /* duration of the last commit with its fsync */
+    uint64_t reopens;               /* environment reopened after a disk fault: the map moved */
+    uint64_t map_bytes;             /* size of the map */
+    uint64_t used_bytes;            /* pages in use */
+    uint64_t file_bytes;            /* pages the data file holds, in use or free */
+    uint64_t last_commit_us;        /* duration of the last commit with its fsync */
+    uint64_t stale_readers_cleared; /* reader slots of dead processes freed */
+    int healthy;                    /* ts_store_healthy() */
+    int disk_known;                 /* statvfs of data_dir worked */
+    uint64_t disk_avail_bytes, disk_total_bytes;
+    char last_error[96]; /* LMDB's words for the last failed commit */
 } ts_store_stats;
 
 /* Opens (creating) data_dir/store/, checks the format version. map_bytes
  * must fit the address space (config.h default). */
 int ts_store_open(ts_store **out, uv_loop_t *loop, const char *data_dir, uint64_t map_bytes,
                   char *err, size_t errlen);
+/* Opens data_dir/store/ for reading only (MDB_RDONLY: no write lock, no
+ * writer; submits fail). For tools beside a running agent. */
+int ts_store_open_readonly(ts_store **out, uv_loop_t *loop, const char *data_dir, char *err,
+                           size_t errlen);
 /* Opens or creates a named database; only before the first submit. */
 int ts_store_dbi(ts_store *st, const char *name, unsigned flags, MDB_dbi *out);
+/* Starts the writer thread, once every module has opened its databases
+ * (ts_store_dbi is refused after), so the first sale after a start does not
+ * pay for creating it. ts_store_submit starts it too if nobody did. */
+int ts_store_start(ts_store *st);
+
 /* Queues an op for the next group commit. */
 int ts_store_submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done, void *arg);
+/* Asks the writer for a stale-reader check now (before a 507: pinned
+ * pages look used). Does not wait. */
+void ts_store_check_readers_soon(ts_store *st);
 /* Short read-only transaction on the loop thread. */
 int ts_store_read_begin(ts_store *st, MDB_txn **txn);
 void ts_store_read_end(MDB_txn *txn);
@@ -60,6 +86,14 @@ int ts_store_healthy(ts_store *st);
  * then closes LMDB once the loop has run the close callbacks. Blocks for
  * the last commit: call only at shutdown. Later submits get TS_ECANCELED. */
 void ts_store_close(ts_store *st);
+
+/* Ops submitted and not yet delivered (0: no LMDB write in hand). */
+size_t ts_store_in_flight(const ts_store *st);
+/* Reads the format number of the store in data_dir without opening it for
+ * writing (the launcher, before it chooses a version): *fmt is 0 when
+ * there is no store yet. Must not be called while this process has the
+ * store open. 0 or TS_EIO. */
+int ts_store_peek_format(const char *data_dir, uint32_t *fmt);
 
 /* Map an LMDB return code to TS_E*. */
 int ts_store_err(int mdb_rc);

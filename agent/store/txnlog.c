@@ -24,7 +24,10 @@
 #include <string.h>
 
 #define REC_HEADER 52 /* 1+1+2+4+4+8+32 */
-#define PRUNE_MAX_PER_COMMIT 20000
+/* Small prune commits: freeing pages needs free pages (LMDB's free list is
+ * itself a B-tree), so near a full map only a small delete fits. A prune
+ * with more to do chains the next commit itself. */
+#define PRUNE_MAX_PER_COMMIT 500
 
 typedef struct txnlog_counters {
     uint64_t last_seq;
@@ -39,6 +42,8 @@ struct ts_txnlog {
     txnlog_counters c;         /* the loop's copy, updated in done callbacks */
     uint64_t rejected_unsaved; /* counted on the loop, folded into the next append */
     uint64_t lowest_held;      /* 0 when empty */
+    int64_t oldest_pending_at; /* received_at of acked_through+1, 0 when none:
+                                * kept here so the status never reads disk */
     void (*on_append)(void *);
     void *on_append_arg;
 };
@@ -209,6 +214,20 @@ static int64_t acked_at(MDB_txn *txn, MDB_dbi acks, uint64_t seq)
     return at;
 }
 
+/* received_at of the oldest pending txn (0: none), inside a transaction. */
+static int64_t oldest_pending_in(MDB_txn *txn, MDB_dbi txns, const txnlog_counters *c)
+{
+    if (c->last_seq <= c->acked_through)
+        return 0;
+    uint8_t kb[8];
+    be64(kb, c->acked_through + 1);
+    MDB_val k = {8, kb}, v;
+    rec_view r;
+    if (mdb_get(txn, txns, &k, &v) == 0 && rec_parse(&v, &r) == 0)
+        return r.received_at_ms;
+    return 0;
+}
+
 /* ---- open / close ---- */
 
 int ts_txnlog_open(ts_agent *a)
@@ -232,6 +251,7 @@ int ts_txnlog_open(ts_agent *a)
     if (!rc) {
         rc = counters_read(txn, t->meta, &t->c);
         t->lowest_held = lowest_seq(txn, t->txns);
+        t->oldest_pending_at = oldest_pending_in(txn, t->txns, &t->c);
         ts_store_read_end(txn);
     }
     if (rc) {
@@ -355,6 +375,8 @@ static void append_done(void *arg, int err)
             stored |= it->result == TS_APPEND_STORED;
     }
     if (!err) {
+        if (t->c.last_seq <= t->c.acked_through && op->first_stored)
+            t->oldest_pending_at = op->received_at_ms;
         t->c = op->after;
         if (!t->lowest_held)
             t->lowest_held = op->first_stored;
@@ -379,7 +401,7 @@ int ts_txnlog_append(ts_agent *a, ts_append_item *items, size_t n, void (*done)(
     op->n = n;
     op->max_pending = a->cfg->storage.max_pending;
     op->rejected_delta = t->rejected_unsaved;
-    op->received_at_ms = ts_wall_ms();
+    op->received_at_ms = ts_run_ms();
     op->done = done;
     op->arg = arg;
     t->rejected_unsaved = 0;
@@ -483,24 +505,6 @@ int ts_txnlog_scan(ts_agent *a, uint64_t from_seq, size_t max_n, size_t max_byte
     return rc;
 }
 
-static int64_t oldest_pending_at(ts_txnlog *t)
-{
-    if (t->c.last_seq <= t->c.acked_through)
-        return 0;
-    MDB_txn *txn;
-    if (ts_store_read_begin(t->agent->store, &txn))
-        return 0;
-    uint8_t kb[8];
-    be64(kb, t->c.acked_through + 1);
-    MDB_val k = {8, kb}, v;
-    rec_view r;
-    int64_t at = 0;
-    if (mdb_get(txn, t->txns, &k, &v) == 0 && rec_parse(&v, &r) == 0)
-        at = r.received_at_ms;
-    ts_store_read_end(txn);
-    return at;
-}
-
 void ts_txnlog_get_stats(ts_agent *a, ts_txnlog_stats *out)
 {
     ts_txnlog *t = a->txnlog;
@@ -508,7 +512,7 @@ void ts_txnlog_get_stats(ts_agent *a, ts_txnlog_stats *out)
     out->last_seq = t->c.last_seq;
     out->acked_through = t->c.acked_through;
     out->pending = t->c.last_seq - t->c.acked_through;
-    out->oldest_pending_received_at_ms = oldest_pending_at(t);
+    out->oldest_pending_received_at_ms = out->pending ? t->oldest_pending_at : 0;
     out->accepted_total = t->c.accepted_total;
     out->rejected_total = t->c.rejected_total + t->rejected_unsaved;
     out->lowest_held_seq = t->lowest_held;
@@ -573,7 +577,9 @@ typedef struct ack_op {
     int64_t at_ms; /* ack: now; prune: cutoff */
     txnlog_counters after;
     uint64_t lowest_held;
-    uint64_t pruned;
+    uint64_t pruned;       /* in this commit */
+    uint64_t pruned_total; /* over the chained commits */
+    int64_t oldest_pending_at;
     void (*done)(void *, int);
     void *arg;
 } ack_op;
@@ -607,7 +613,7 @@ static int apply_rewind(ack_op *op, MDB_txn *txn)
         return TS_EINVAL;
     if (m - 1 >= op->after.acked_through) { /* central is ahead of our acks: an ack */
         op->seq = m - 1;
-        op->at_ms = ts_wall_ms();
+        op->at_ms = ts_run_ms();
         return apply_ack(op, txn);
     }
     uint8_t kb[8];
@@ -702,6 +708,7 @@ static int ack_apply(MDB_txn *txn, void *arg)
     if (rc)
         return rc;
     op->lowest_held = (uint64_t)-1;
+    op->pruned = 0; /* the store may run a group twice (stale readers) */
     switch (op->kind) {
     case OP_ACK:
         rc = apply_ack(op, txn);
@@ -713,6 +720,8 @@ static int ack_apply(MDB_txn *txn, void *arg)
         rc = apply_prune(op, txn);
         break;
     }
+    if (rc == 0)
+        op->oldest_pending_at = oldest_pending_in(txn, op->t->txns, &op->after);
     return rc ? rc : counters_write(txn, op->t->meta, &op->after);
 }
 
@@ -722,11 +731,19 @@ static void ack_done(void *arg, int err)
     ts_txnlog *t = op->t;
     if (!err) {
         t->c.acked_through = op->after.acked_through;
+        t->oldest_pending_at = op->oldest_pending_at;
         if (op->lowest_held != (uint64_t)-1)
             t->lowest_held = op->lowest_held;
-        if (op->kind == OP_PRUNE && op->pruned)
-            ts_info("txnlog.pruned", "txns=%llu lowest_held=%llu", (unsigned long long)op->pruned,
-                    (unsigned long long)t->lowest_held);
+        op->pruned_total += op->pruned;
+        /* More to prune: the next small commit, same op, same cutoff. */
+        if (op->kind == OP_PRUNE && op->pruned == PRUNE_MAX_PER_COMMIT &&
+            ts_store_submit(t->agent->store, ack_apply, ack_done, op) == 0)
+            return;
+        if (op->kind == OP_PRUNE)
+            ts_debug("txnlog.prune_done", "txns=%llu", (unsigned long long)op->pruned_total);
+        if (op->kind == OP_PRUNE && op->pruned_total)
+            ts_info("txnlog.pruned", "txns=%llu lowest_held=%llu",
+                    (unsigned long long)op->pruned_total, (unsigned long long)t->lowest_held);
     }
     if (op->done)
         op->done(op->arg, err);
@@ -753,7 +770,7 @@ static int submit_ack_op(ts_agent *a, int kind, uint64_t seq, int64_t at_ms,
 
 int ts_txnlog_ack(ts_agent *a, uint64_t through, void (*done)(void *arg, int err), void *arg)
 {
-    return submit_ack_op(a, OP_ACK, through, ts_wall_ms(), done, arg);
+    return submit_ack_op(a, OP_ACK, through, ts_run_ms(), done, arg);
 }
 
 int ts_txnlog_rewind(ts_agent *a, uint64_t m, void (*done)(void *arg, int err), void *arg)

@@ -30,7 +30,11 @@ SCHEMA = {
              "last_delta_at": TIME + "?", "items": INT, "stale": BOOL, "last_error": STR + "?"},
     "storage": {"map_used_pct": NUM, "disk_free_mb": INT},
     "tls": {"client_cert_expires_at": TIME, "days_left": INT},
-    "update": {"current": STR, "available": STR + "?", "last_result": STR + "?"},
+    "update": {"running": STR, "offered": STR + "?",
+               "state": ("idle", "downloading", "verifying", "waiting_for_quiet", "installing",
+                         "probation", "good", "rolled_back", "refused"),
+               "progress_bytes": INT, "size_bytes": INT + "?", "last_result": STR + "?",
+               "last_result_at": TIME + "?", "bad_versions": list},
     "config": {"remote_version": STR + "?"},
 }
 

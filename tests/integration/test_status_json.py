@@ -65,12 +65,10 @@ class AllGood(StatusCase):
         self.assertFalse(doc["odoo"]["stale"])
         self.assertGreater(doc["odoo"]["items"], 0)
         self.assertGreater(doc["tls"]["days_left"], 30)
-        self.assertEqual(doc["update"]["current"], doc["version"])
+        self.assertEqual(doc["update"]["running"], doc["version"])
         self.assertGreater(doc["storage"]["disk_free_mb"], 0)
-        self.assertGreaterEqual(doc["storage"]["map_used_pct"], 0)
         self.assertLess(doc["storage"]["map_used_pct"], 100)
         self.assertEqual(round(doc["storage"]["map_used_pct"], 1), doc["storage"]["map_used_pct"])
-        self.assertGreaterEqual(doc["uptime_s"], 0)
         self.assertHeadline(doc, "ok")
 
     def test_uptime_grows_and_started_at_stays(self):
@@ -97,11 +95,9 @@ class CentralDown(StatusCase):
         c = doc["central"]
         self.assertIn(c["state"], ("offline", "backoff"))
         self.assertIsNone(c["last_ok_at"])  # never reached since start
-        self.assertGreaterEqual(c["next_retry_in_s"], 0)
         self.assertEqual(c["acked_through"], 0)
         q = doc["queue"]
         self.assertEqual(q["pending"], self.sc.posted)
-        self.assertGreaterEqual(q["oldest_pending_age_s"], 0)
         self.assertEqual(q["last_seq"], self.sc.posted)
         h = self.assertHeadline(doc, "offline", "central_unreachable")
         self.assertIn("%d sales waiting" % self.sc.posted, h["text"])

@@ -96,6 +96,7 @@ class Agent:
         }
         self.config = deep_merge(cfg, overrides or {})
         self.proc = None
+        self.env = None  # the process environment; None: this one's
         self.port = None
         self.lines = []
         self._lines_lock = threading.Lock()
@@ -111,7 +112,7 @@ class Agent:
         self.port = None
         self.proc = subprocess.Popen([BIN, "--config", self.config_path, *extra_args],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, env=self.env)
         self._reader = threading.Thread(target=self._read_log, daemon=True)
         self._reader.start()
         if wait:

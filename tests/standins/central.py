@@ -37,6 +37,11 @@ Faults to inject (each applies to the next n transaction batches unless said):
   use_server_cert(name)      present certs/<name>.pem from now on (server,
                              server-other-ca, server-wrong-host, server-expired)
   set_config(doc, etag)      what GET .../config answers
+  serve_file(name, path)     GET /updates/<name> serves the file (self-update
+                             builds, update.md), with Range (206) support
+  drop_update_at(fraction, n=1)  the next n update downloads send the headers
+                             of the whole answer, then fraction of the bytes,
+                             then close (a link dropped mid-download)
   clear_faults()
 
 Every request, connection and failed handshake is recorded with its arrival
@@ -381,7 +386,43 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     return v
         return None
 
+    def _serve_update(self):
+        """GET /updates/<name>: a build for the self-update, Range aware."""
+        name = urllib.parse.urlsplit(self.path).path[len("/updates/"):]
+        path = self.central.files.get(name)
+        if path is None:
+            self._answer(404, {"error": {"code": "not_found", "message": name}})
+            return
+        with open(path, "rb") as f:
+            data = f.read()
+        start = 0
+        m = re.match(r"bytes=(\d+)-$", self.headers.get("Range", ""))
+        if m:
+            start = int(m.group(1))
+            if start >= len(data):
+                self._answer(416, None, [("Content-Range", "bytes */%d" % len(data))])
+                return
+        part = data[start:]
+        drop = self.central._take_fault("drop_update")
+        self.send_response(206 if m else 200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(part)))
+        if m:
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, len(data) - 1, len(data)))
+        self.end_headers()
+        n = int(len(data) * drop) - start if drop is not None else len(part)
+        n = max(0, min(n, len(part)))
+        self.wfile.write(part[:n])
+        self.wfile.flush()
+        self.central._event("update_get", name=name, range_start=start, bytes_sent=n,
+                            dropped=drop is not None)
+        if drop is not None:
+            self._cut()
+
     def do_GET(self):
+        if urllib.parse.urlsplit(self.path).path.startswith("/updates/"):
+            self._serve_update()
+            return
         store_id, what = self._route()
         if store_id is None:
             return
@@ -476,7 +517,7 @@ class Central:
     COMMANDS = {"fail_next", "rate_limit", "cut_next", "cut_mid_answer", "hang_next", "partial_ack",
                 "conflict_next", "rewind", "lose_after", "reject_seq", "clear_reject",
                 "close_after_answer", "clear_faults", "go_down", "come_up", "use_server_cert",
-                "set_config", "state"}
+                "set_config", "state", "serve_file", "drop_update_at"}
 
     def __init__(self, certs, db_path, port=0, host="127.0.0.1", server_cert="server",
                  first_seq=1, plain=False, verbose=False, idle_timeout=120.0,
@@ -502,6 +543,7 @@ class Central:
         self.counts = {}
         self.heartbeats = {}
         self.config_doc = {"version": "0", "settings": {}}
+        self.files = {}  # update builds served under /updates/<name>
         self.config_etag = '"0"'
         self.faults = {}
         self.reject = None
@@ -602,6 +644,7 @@ class Central:
     def clear_faults(self):
         with self.lock:
             self.faults = {"fail": [], "cut": [], "cut_mid": [], "hang": [], "partial": [],
+                           "drop_update": [],
                            "conflict": [], "close_after": 0}
             self.reject = None
         self.hang_release.set()
@@ -676,6 +719,16 @@ class Central:
             return f.pop(0) if f else None
 
     # -- the endpoints --
+
+    def serve_file(self, name, path):
+        with self.lock:
+            self.files[name] = path
+        return True
+
+    def drop_update_at(self, fraction, n=1):
+        with self.lock:
+            self.faults["drop_update"] = [fraction] * n
+        return True
 
     def set_config(self, doc, etag=None):
         with self.lock:

@@ -21,7 +21,8 @@ A control port takes JSON commands (POST /, {"cmd": ...}):
   archive {sku}
   add_item {item: {...product.pricelist.item fields}}
   down / up                        no listener and open connections cut / back
-  delay {seconds}                  every answer waits this long
+  delay {seconds}                  every answer waits this long; a new delay
+                                   (0: none) ends the waits under way at once
   protocol {mode: both|jsonrpc|json2}   the other API answers 404
   set_key {key}                    the API key Odoo accepts from now on
   fail_next {model?, skip=0, count=1, kind=cut|drop|error}
@@ -420,6 +421,7 @@ class Standin:
         self.key = args.key
         self.protocol = "both"  # or "jsonrpc" (json2 answers 404) or "json2"
         self.delay_s = 0.0
+        self.delay_over = threading.Event()  # set (and replaced) when the delay changes
         self.fail_rules = []  # {"model", "skip", "count", "kind"}
         self.calls = {}
         self.request_times = []
@@ -543,7 +545,7 @@ class Standin:
         length = int(h.headers.get("Content-Length") or 0)
         raw = h.rfile.read(length)
         if self.delay_s:
-            time.sleep(self.delay_s)
+            self.delay_over.wait(self.delay_s)
         path = h.path.split("?")[0]
         try:
             body = json.loads(raw or b"null")
@@ -706,6 +708,8 @@ class Standin:
                     self.start_api()
             elif c == "delay":
                 self.delay_s = float(cmd.get("seconds", 0))
+                over, self.delay_over = self.delay_over, threading.Event()
+                over.set()
             elif c == "protocol":
                 self.protocol = cmd["mode"]
             elif c == "set_key":

@@ -27,7 +27,7 @@ int main(int argc, char **argv)
     a.loop = uv_default_loop();
     if (ts_store_open(&a.store, a.loop, argv[1], strtoull(argv[2], NULL, 10) << 20, err,
                       sizeof(err)) != 0 ||
-        ts_history_start(&a) != 0) {
+        ts_history_start(&a) != 0 || ts_store_start(a.store) != 0) {
         fprintf(stderr, "history_seed: cannot open the store: %s\n", err);
         return 1;
     }

@@ -2,7 +2,17 @@
  * test_config.c - the config file: defaults, every kind of bad value named
  * by its key, unknown keys (error when strict), and remote settings.
  */
-#include "check.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* cmocka.h needs these before it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
 #include "config/config.h"
 #include "core/error.h"
 
@@ -25,44 +35,51 @@ static void refused(const char *json, const char *key)
     ts_config cfg;
     char err[256] = "";
     int rc = parse(&cfg, json, 1, err);
-    CHECK_EQ_INT(rc, TS_EINVAL);
-    if (strncmp(err, key, strlen(key)) != 0) {
-        fprintf(stderr, "expected error about %s, got: %s\n", key, err);
-        CHECK(0);
-    }
+    assert_int_equal(rc, TS_EINVAL);
+    if (strncmp(err, key, strlen(key)) != 0)
+        fail_msg("expected an error about %s, got: %s", key, err);
 }
 
-int main(void)
+static void test_defaults(void **state)
 {
     ts_config cfg;
     char err[256];
 
-    CHECK_EQ_INT(parse(&cfg, "{" BASE "}}", 1, err), 0);
-    CHECK_EQ_STR(cfg.store_id, "S042");
-    CHECK_EQ_INT(cfg.central.batch_max, 500);
-    CHECK_EQ_INT(cfg.central.retry_max_ms, 300000);
-    CHECK_EQ_INT(cfg.listen_port, 8470);
-    CHECK_EQ_STR(cfg.listen_host, "127.0.0.1");
-    CHECK_EQ_INT(cfg.odoo.enabled, 0);
-    CHECK_EQ_INT(cfg.storage.map_size_mb, sizeof(void *) == 4 ? 256 : 1024);
+    assert_int_equal(parse(&cfg, "{" BASE "}}", 1, err), 0);
+    assert_string_equal(cfg.store_id, "S042");
+    assert_int_equal(cfg.central.batch_max, 500);
+    assert_int_equal(cfg.central.retry_max_ms, 300000);
+    assert_int_equal(cfg.listen_port, 8470);
+    assert_string_equal(cfg.listen_host, "127.0.0.1");
+    assert_int_equal(cfg.odoo.enabled, 0);
+    assert_int_equal(cfg.storage.map_size_mb, sizeof(void *) == 4 ? 256 : 1024);
+}
 
-    CHECK_EQ_INT(parse(&cfg,
-                       "{" BASE ",\"batch_max\":100},\"listen\":\"[::1]:0\",\"registers\":[{\"id\":"
-                       "\"R1\",\"token_sha256\":" HEX64
-                       "}],\"storage\":{\"acked_retention_h\":0.5},"
-                       "\"odoo\":{\"url\":\"http://o\",\"db\":\"d\",\"login\":\"l\","
-                       "\"api_key_file\":\"k\",\"location_id\":8,\"protocol\":\"json2\"}}",
-                       1, err),
-                 0);
-    CHECK_EQ_INT(cfg.central.batch_max, 100);
-    CHECK_EQ_STR(cfg.listen_host, "::1");
-    CHECK_EQ_INT(cfg.listen_port, 0);
-    CHECK_EQ_INT(cfg.n_registers, 1);
-    CHECK_EQ_INT(cfg.registers[0].token_sha256[1], 0x23);
-    CHECK(cfg.storage.acked_retention_h == 0.5);
-    CHECK_EQ_INT(cfg.odoo.enabled, 1);
-    CHECK_EQ_INT(cfg.odoo.protocol, TS_ODOO_JSON2);
+static void test_every_key(void **state)
+{
+    ts_config cfg;
+    char err[256];
 
+    assert_int_equal(
+        parse(&cfg,
+              "{" BASE ",\"batch_max\":100},\"listen\":\"[::1]:0\",\"registers\":[{\"id\":"
+              "\"R1\",\"token_sha256\":" HEX64 "}],\"storage\":{\"acked_retention_h\":0.5},"
+              "\"odoo\":{\"url\":\"http://o\",\"db\":\"d\",\"login\":\"l\","
+              "\"api_key_file\":\"k\",\"location_id\":8,\"protocol\":\"json2\"}}",
+              1, err),
+        0);
+    assert_int_equal(cfg.central.batch_max, 100);
+    assert_string_equal(cfg.listen_host, "::1");
+    assert_int_equal(cfg.listen_port, 0);
+    assert_int_equal(cfg.n_registers, 1);
+    assert_int_equal(cfg.registers[0].token_sha256[1], 0x23);
+    assert_true(cfg.storage.acked_retention_h == 0.5);
+    assert_int_equal(cfg.odoo.enabled, 1);
+    assert_int_equal(cfg.odoo.protocol, TS_ODOO_JSON2);
+}
+
+static void test_bad_values_name_their_key(void **state)
+{
     refused("{" BASE "}", "(file)");
     refused("[]", "(file)");
     refused("{\"data_dir\":\"/x\",\"central\":{\"url\":\"https://c\"}}", "store_id");
@@ -87,29 +104,54 @@ int main(void)
             "\"location_id\":8,\"protocol\":\"xmlrpc\"}}",
             "odoo.protocol");
     refused("{" BASE "},\"storage\":[]}", "storage");
+}
+
+static void test_lenient_and_plain(void **state)
+{
+    ts_config cfg;
+    char err[256];
 
     /* at start-up (not strict) an unknown key is a warning only */
-    CHECK_EQ_INT(parse(&cfg, "{" BASE "},\"surprise\":1}", 0, err), 0);
+    assert_int_equal(parse(&cfg, "{" BASE "},\"surprise\":1}", 0, err), 0);
     /* plain TCP only when the config says so in so many words */
-    CHECK_EQ_INT(parse(&cfg,
-                       "{\"store_id\":\"S\",\"data_dir\":\"/x\",\"central\":{\"url\":\"http://c\","
-                       "\"insecure_plain\":true}}",
-                       1, err),
-                 0);
+    assert_int_equal(
+        parse(&cfg,
+              "{\"store_id\":\"S\",\"data_dir\":\"/x\",\"central\":{\"url\":\"http://c\","
+              "\"insecure_plain\":true}}",
+              1, err),
+        0);
+}
 
-    /* remote settings */
-    CHECK_EQ_INT(parse(&cfg, "{" BASE "}}", 1, err), 0);
-    CHECK_EQ_INT(ts_config_apply_setting(&cfg, "central.batch_max", "200", err, sizeof(err)), 0);
-    CHECK_EQ_INT(cfg.central.batch_max, 200);
-    CHECK_EQ_INT(ts_config_apply_setting(&cfg, "central.batch_max", "-1", err, sizeof(err)),
-                 TS_EINVAL);
-    CHECK_EQ_INT(cfg.central.batch_max, 200);
-    CHECK_EQ_INT(ts_config_apply_setting(&cfg, "central.url", "\"https://evil\"", err, sizeof(err)),
-                 TS_EINVAL);
-    CHECK_EQ_INT(ts_config_apply_setting(&cfg, "no.such", "1", err, sizeof(err)), TS_EINVAL);
-    CHECK_EQ_INT(
+static void test_remote_settings(void **state)
+{
+    ts_config cfg;
+    char err[256];
+
+    assert_int_equal(parse(&cfg, "{" BASE "}}", 1, err), 0);
+    assert_int_equal(ts_config_apply_setting(&cfg, "central.batch_max", "200", err, sizeof(err)),
+                     0);
+    assert_int_equal(cfg.central.batch_max, 200);
+    assert_int_equal(ts_config_apply_setting(&cfg, "central.batch_max", "-1", err, sizeof(err)),
+                     TS_EINVAL);
+    assert_int_equal(cfg.central.batch_max, 200);
+    assert_int_equal(
+        ts_config_apply_setting(&cfg, "central.url", "\"https://evil\"", err, sizeof(err)),
+        TS_EINVAL);
+    assert_int_equal(ts_config_apply_setting(&cfg, "no.such", "1", err, sizeof(err)), TS_EINVAL);
+    assert_int_equal(
         ts_config_apply_setting(&cfg, "storage.acked_retention_h", "24.5", err, sizeof(err)), 0);
-    CHECK(cfg.storage.acked_retention_h == 24.5);
-    CHECK_EQ_INT(ts_config_apply_setting(&cfg, "log_level", "\"debug\"", err, sizeof(err)), 0);
-    CHECK_DONE();
+    assert_true(cfg.storage.acked_retention_h == 24.5);
+    assert_int_equal(ts_config_apply_setting(&cfg, "log_level", "\"debug\"", err, sizeof(err)), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_every_key),
+        cmocka_unit_test(test_bad_values_name_their_key),
+        cmocka_unit_test(test_lenient_and_plain),
+        cmocka_unit_test(test_remote_settings),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* cmocka.h needs these before it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
 #include "core/error.h"
 #include "http/http_parse.h"
 
@@ -123,34 +133,33 @@ static void check_case(const char *name, const char *raw, size_t len, ts_http_pa
     char *copy = malloc(len ? len : 1);
     ts_http_request req;
     size_t used, k;
-    int whole, mismatches = 0;
+    int whole;
 
     memcpy(copy, raw, len);
     whole = ts_http_parse_request(copy, len, LIMIT, &req, &used);
     if (whole != (int)want)
-        fprintf(stderr, "case '%s': got %s, want %s (%s)\n", name, result_name(whole),
-                result_name(want), req.error ? req.error : "");
-    CHECK_EQ_INT(whole, want);
-    if (want < 0) {
-        CHECK_EQ_INT(req.error_status, want_status);
-        CHECK(req.error != NULL && strchr(req.error, '"') == NULL);
-    }
-    if (want == TS_HTTP_PARSE_DONE)
-        CHECK(used > 0 && used <= len);
+        fail_msg("case '%s': got %s, want %s (%s)", name, result_name(whole), result_name(want),
+                 req.error ? req.error : "");
+    if (want < 0 && req.error_status != want_status)
+        fail_msg("case '%s': status %d, want %d", name, req.error_status, want_status);
+    if (want < 0 && (req.error == NULL || strchr(req.error, '"') != NULL))
+        fail_msg("case '%s': no error text, or one with a quote", name);
+    if (want == TS_HTTP_PARSE_DONE && (used == 0 || used > len))
+        fail_msg("case '%s': used %zu of %zu bytes", name, used, len);
     for (k = 0; k < len; k++) {
         size_t u;
         int part = ts_http_parse_request(copy, k, LIMIT, &req, &u);
         int ok = part == TS_HTTP_PARSE_AGAIN || (whole < 0 && part == whole) ||
                  (whole == TS_HTTP_PARSE_DONE && part == TS_HTTP_PARSE_DONE && k >= used);
-        if (!ok && mismatches++ == 0)
-            fprintf(stderr, "case '%s': split at %zu gives %s\n", name, k, result_name(part));
+        if (!ok)
+            fail_msg("case '%s': split at %zu gives %s", name, k, result_name(part));
     }
-    CHECK_EQ_INT(mismatches, 0);
-    CHECK_EQ_INT(ts_http_parse_request(copy, len, LIMIT, &req, &used), whole);
+    if (ts_http_parse_request(copy, len, LIMIT, &req, &used) != whole)
+        fail_msg("case '%s': the whole again gives another answer", name);
     free(copy);
 }
 
-static void test_table(void)
+static void test_table(void **state)
 {
     size_t i;
     char at_limit[2000];
@@ -179,7 +188,7 @@ static int str_is(ts_str s, const char *c)
     return ts_str_eq(s, c);
 }
 
-static void test_fields(void)
+static void test_fields(void **state)
 {
     static const char raw[] = "POST /v1/items?sku=A&sku=B HTTP/1.1\r\n"
                               "Host: till\r\n"
@@ -193,45 +202,52 @@ static void test_fields(void)
     size_t used;
     const ts_str *v;
 
-    CHECK_EQ_INT(ts_http_parse_request(raw, sizeof raw - 1, LIMIT, &req, &used),
-                 TS_HTTP_PARSE_DONE);
-    CHECK(str_is(req.method, "POST"));
-    CHECK(str_is(req.target, "/v1/items?sku=A&sku=B"));
-    CHECK(str_is(req.path, "/v1/items"));
-    CHECK(str_is(req.query, "sku=A&sku=B"));
-    CHECK_EQ_INT(req.minor_version, 1);
-    CHECK_EQ_INT(req.n_headers, 5);
-    CHECK(str_is(req.content_type, "application/json"));
-    CHECK(str_is(req.authorization, "Bearer abc"));
-    CHECK_EQ_INT(req.keep_alive, 1);
-    CHECK_EQ_INT(req.body_len, 2);
-    CHECK(req.body != NULL && memcmp(req.body, "{}", 2) == 0);
-    CHECK_EQ_INT(used, strstr(raw, "GET /next") - raw);
-    CHECK_EQ_INT(req.head_len + req.content_length, used);
+    assert_int_equal(ts_http_parse_request(raw, sizeof raw - 1, LIMIT, &req, &used),
+                     TS_HTTP_PARSE_DONE);
+    assert_true(str_is(req.method, "POST"));
+    assert_true(str_is(req.target, "/v1/items?sku=A&sku=B"));
+    assert_true(str_is(req.path, "/v1/items"));
+    assert_true(str_is(req.query, "sku=A&sku=B"));
+    assert_int_equal(req.minor_version, 1);
+    assert_int_equal(req.n_headers, 5);
+    assert_true(str_is(req.content_type, "application/json"));
+    assert_true(str_is(req.authorization, "Bearer abc"));
+    assert_int_equal(req.keep_alive, 1);
+    assert_int_equal(req.body_len, 2);
+    assert_non_null(req.body);
+    assert_memory_equal(req.body, "{}", 2);
+    assert_int_equal(used, strstr(raw, "GET /next") - raw);
+    assert_int_equal(req.head_len + req.content_length, used);
     v = ts_http_header_get(&req, "CONTENT-LENGTH");
-    CHECK(v != NULL && str_is(*v, "2"));
+    assert_non_null(v);
+    assert_true(str_is(*v, "2"));
     v = ts_http_header_get(&req, "x-empty");
-    CHECK(v != NULL && v->len == 0);
-    CHECK(ts_http_header_get(&req, "Cookie") == NULL);
-    CHECK(ts_str_ieq(req.method, "post") && !ts_str_eq(req.method, "post"));
+    assert_non_null(v);
+    assert_int_equal(v->len, 0);
+    assert_null(ts_http_header_get(&req, "Cookie"));
+    assert_true(ts_str_ieq(req.method, "post"));
+    assert_false(ts_str_eq(req.method, "post"));
 
     /* The rest is the start of the next, pipelined request. */
-    CHECK_EQ_INT(ts_http_parse_request(raw + used, sizeof raw - 1 - used, LIMIT, &req, &used),
-                 TS_HTTP_PARSE_AGAIN);
+    assert_int_equal(ts_http_parse_request(raw + used, sizeof raw - 1 - used, LIMIT, &req, &used),
+                     TS_HTTP_PARSE_AGAIN);
 }
 
-static void test_absent_fields_are_empty(void)
+static void test_absent_fields_are_empty(void **state)
 {
     static const char raw[] = "GET /x HTTP/1.1\r\nHost: t\r\n\r\n";
     ts_http_request req;
     size_t used;
 
-    CHECK_EQ_INT(ts_http_parse_request(raw, sizeof raw - 1, LIMIT, &req, &used),
-                 TS_HTTP_PARSE_DONE);
-    CHECK(req.content_type.p != NULL && req.content_type.len == 0);
-    CHECK(req.authorization.p != NULL && req.authorization.len == 0);
-    CHECK(req.query.len == 0 && str_is(req.path, "/x"));
-    CHECK_EQ_INT(req.body_len, 0);
+    assert_int_equal(ts_http_parse_request(raw, sizeof raw - 1, LIMIT, &req, &used),
+                     TS_HTTP_PARSE_DONE);
+    assert_non_null(req.content_type.p);
+    assert_int_equal(req.content_type.len, 0);
+    assert_non_null(req.authorization.p);
+    assert_int_equal(req.authorization.len, 0);
+    assert_int_equal(req.query.len, 0);
+    assert_true(str_is(req.path, "/x"));
+    assert_int_equal(req.body_len, 0);
 }
 
 static int keep_alive_of(const char *raw)
@@ -244,22 +260,22 @@ static int keep_alive_of(const char *raw)
     return req.keep_alive;
 }
 
-static void test_keep_alive(void)
+static void test_keep_alive(void **state)
 {
-    CHECK_EQ_INT(keep_alive_of("GET / HTTP/1.1\r\nHost: t\r\n\r\n"), 1);
-    CHECK_EQ_INT(keep_alive_of("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"), 0);
-    CHECK_EQ_INT(
+    assert_int_equal(keep_alive_of("GET / HTTP/1.1\r\nHost: t\r\n\r\n"), 1);
+    assert_int_equal(keep_alive_of("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"), 0);
+    assert_int_equal(
         keep_alive_of("GET / HTTP/1.1\r\nHost: t\r\nConnection: Keep-Alive, CLOSE\r\n\r\n"), 0);
-    CHECK_EQ_INT(keep_alive_of("GET / HTTP/1.1\r\nHost: t\r\nConnection: upgrade\r\n\r\n"), 1);
-    CHECK_EQ_INT(keep_alive_of("GET / HTTP/1.0\r\n\r\n"), 0);
-    CHECK_EQ_INT(keep_alive_of("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"), 1);
-    CHECK_EQ_INT(keep_alive_of("GET / HTTP/1.0\r\nConnection: x\r\nConnection: keep-alive\r\n\r\n"),
-                 1);
-    CHECK_EQ_INT(keep_alive_of("GET / HTTP/1.0\r\nConnection: keep-alive,close\r\n\r\n"), 0);
+    assert_int_equal(keep_alive_of("GET / HTTP/1.1\r\nHost: t\r\nConnection: upgrade\r\n\r\n"), 1);
+    assert_int_equal(keep_alive_of("GET / HTTP/1.0\r\n\r\n"), 0);
+    assert_int_equal(keep_alive_of("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"), 1);
+    assert_int_equal(
+        keep_alive_of("GET / HTTP/1.0\r\nConnection: x\r\nConnection: keep-alive\r\n\r\n"), 1);
+    assert_int_equal(keep_alive_of("GET / HTTP/1.0\r\nConnection: keep-alive,close\r\n\r\n"), 0);
 }
 
 /* Headers complete, body missing: AGAIN, but what the server needs is there. */
-static void test_expect_continue(void)
+static void test_expect_continue(void **state)
 {
     static const char raw[] = "POST /v1/transactions HTTP/1.1\r\nHost: t\r\n"
                               "Expect: 100-Continue\r\nContent-Length: 500\r\n\r\n";
@@ -268,20 +284,21 @@ static void test_expect_continue(void)
     ts_http_request req;
     size_t used;
 
-    CHECK_EQ_INT(ts_http_parse_request(raw, sizeof raw - 1, LIMIT, &req, &used),
-                 TS_HTTP_PARSE_AGAIN);
-    CHECK_EQ_INT(req.head_len, sizeof raw - 1);
-    CHECK_EQ_INT(req.content_length, 500);
-    CHECK_EQ_INT(req.expect_continue, 1);
-    CHECK(req.body == NULL && used == 0);
+    assert_int_equal(ts_http_parse_request(raw, sizeof raw - 1, LIMIT, &req, &used),
+                     TS_HTTP_PARSE_AGAIN);
+    assert_int_equal(req.head_len, sizeof raw - 1);
+    assert_int_equal(req.content_length, 500);
+    assert_int_equal(req.expect_continue, 1);
+    assert_null(req.body);
+    assert_int_equal(used, 0);
     /* Incomplete headers: nothing known yet. */
-    CHECK_EQ_INT(ts_http_parse_request(raw, sizeof raw - 3, LIMIT, &req, &used),
-                 TS_HTTP_PARSE_AGAIN);
-    CHECK_EQ_INT(req.head_len, 0);
+    assert_int_equal(ts_http_parse_request(raw, sizeof raw - 3, LIMIT, &req, &used),
+                     TS_HTTP_PARSE_AGAIN);
+    assert_int_equal(req.head_len, 0);
     /* HTTP/1.0 has no 100 Continue. */
-    CHECK_EQ_INT(ts_http_parse_request(raw10, sizeof raw10 - 1, LIMIT, &req, &used),
-                 TS_HTTP_PARSE_AGAIN);
-    CHECK_EQ_INT(req.expect_continue, 0);
+    assert_int_equal(ts_http_parse_request(raw10, sizeof raw10 - 1, LIMIT, &req, &used),
+                     TS_HTTP_PARSE_AGAIN);
+    assert_int_equal(req.expect_continue, 0);
 }
 
 /* Builds a request whose head is exactly head_bytes long. */
@@ -296,14 +313,14 @@ static size_t build_head_of(char *out, size_t head_bytes)
     return head_bytes;
 }
 
-static void test_header_bounds(void)
+static void test_header_bounds(void **state)
 {
     static char raw[TS_HTTP_MAX_HEADER_BYTES + 64];
     ts_http_request req;
     size_t used, len, n, i;
 
     len = build_head_of(raw, TS_HTTP_MAX_HEADER_BYTES);
-    CHECK_EQ_INT(ts_http_parse_request(raw, len, LIMIT, &req, &used), TS_HTTP_PARSE_DONE);
+    assert_int_equal(ts_http_parse_request(raw, len, LIMIT, &req, &used), TS_HTTP_PARSE_DONE);
     check_case("head at the bound", raw, len, TS_HTTP_PARSE_DONE, 0);
     len = build_head_of(raw, TS_HTTP_MAX_HEADER_BYTES + 1);
     check_case("head over the bound", raw, len, TS_HTTP_PARSE_TOO_LARGE_HEADERS, 431);
@@ -326,17 +343,18 @@ static void test_header_bounds(void)
 }
 
 /* The 413 comes from the headers alone, before any body byte. */
-static void test_body_limit_before_body(void)
+static void test_body_limit_before_body(void **state)
 {
     static const char raw[] = "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 300000\r\n\r\n";
     ts_http_request req;
     size_t used;
 
-    CHECK_EQ_INT(ts_http_parse_request(raw, sizeof raw - 1, TS_HTTP_MAX_BODY_BYTES, &req, &used),
-                 TS_HTTP_PARSE_TOO_LARGE_BODY);
-    CHECK_EQ_INT(req.error_status, 413);
-    CHECK_EQ_INT(ts_http_parse_request(raw, sizeof raw - 1, 300000, &req, &used),
-                 TS_HTTP_PARSE_AGAIN);
+    assert_int_equal(
+        ts_http_parse_request(raw, sizeof raw - 1, TS_HTTP_MAX_BODY_BYTES, &req, &used),
+        TS_HTTP_PARSE_TOO_LARGE_BODY);
+    assert_int_equal(req.error_status, 413);
+    assert_int_equal(ts_http_parse_request(raw, sizeof raw - 1, 300000, &req, &used),
+                     TS_HTTP_PARSE_AGAIN);
 }
 
 static ts_str S(const char *s)
@@ -344,28 +362,28 @@ static ts_str S(const char *s)
     return (ts_str){s, strlen(s)};
 }
 
-static void test_decode_segment(void)
+static void test_decode_segment(void **state)
 {
     char out[16];
     size_t n = 99;
 
-    CHECK_EQ_INT(ts_http_decode_segment(S("SKU%2D1001"), out, sizeof out, &n), 0);
-    CHECK_EQ_STR(out, "SKU-1001");
-    CHECK_EQ_INT(n, 8);
-    CHECK_EQ_INT(ts_http_decode_segment(S("a+b%2fc%C3%A9"), out, sizeof out, &n), 0);
-    CHECK_EQ_STR(out, "a+b/c\xc3\xa9");
-    CHECK_EQ_INT(ts_http_decode_segment(S(""), out, sizeof out, &n), 0);
-    CHECK_EQ_INT(n, 0);
-    CHECK_EQ_INT(ts_http_decode_segment(S("%zz"), out, sizeof out, NULL), TS_EINVAL);
-    CHECK_EQ_INT(ts_http_decode_segment(S("ab%4"), out, sizeof out, NULL), TS_EINVAL);
-    CHECK_EQ_INT(ts_http_decode_segment(S("ab%"), out, sizeof out, NULL), TS_EINVAL);
-    CHECK_EQ_INT(ts_http_decode_segment(S("a%00b"), out, sizeof out, NULL), TS_EINVAL);
-    CHECK_EQ_INT(ts_http_decode_segment(S("a/b"), out, sizeof out, NULL), TS_EINVAL);
-    CHECK_EQ_INT(ts_http_decode_segment(S("abc"), out, 4, &n), 0);
-    CHECK_EQ_INT(ts_http_decode_segment(S("abcd"), out, 4, NULL), TS_ETOOBIG);
-    CHECK_EQ_INT(ts_http_decode_segment(S("%41%42%43"), out, 4, &n), 0);
-    CHECK_EQ_STR(out, "ABC");
-    CHECK_EQ_INT(ts_http_decode_segment(S(""), out, 0, NULL), TS_ETOOBIG);
+    assert_int_equal(ts_http_decode_segment(S("SKU%2D1001"), out, sizeof out, &n), 0);
+    assert_string_equal(out, "SKU-1001");
+    assert_int_equal(n, 8);
+    assert_int_equal(ts_http_decode_segment(S("a+b%2fc%C3%A9"), out, sizeof out, &n), 0);
+    assert_string_equal(out, "a+b/c\xc3\xa9");
+    assert_int_equal(ts_http_decode_segment(S(""), out, sizeof out, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(ts_http_decode_segment(S("%zz"), out, sizeof out, NULL), TS_EINVAL);
+    assert_int_equal(ts_http_decode_segment(S("ab%4"), out, sizeof out, NULL), TS_EINVAL);
+    assert_int_equal(ts_http_decode_segment(S("ab%"), out, sizeof out, NULL), TS_EINVAL);
+    assert_int_equal(ts_http_decode_segment(S("a%00b"), out, sizeof out, NULL), TS_EINVAL);
+    assert_int_equal(ts_http_decode_segment(S("a/b"), out, sizeof out, NULL), TS_EINVAL);
+    assert_int_equal(ts_http_decode_segment(S("abc"), out, 4, &n), 0);
+    assert_int_equal(ts_http_decode_segment(S("abcd"), out, 4, NULL), TS_ETOOBIG);
+    assert_int_equal(ts_http_decode_segment(S("%41%42%43"), out, 4, &n), 0);
+    assert_string_equal(out, "ABC");
+    assert_int_equal(ts_http_decode_segment(S(""), out, 0, NULL), TS_ETOOBIG);
 }
 
 /* Collects "name=value;" for every pair, or "ERR<code>" at the end. */
@@ -383,10 +401,10 @@ static void query_to_text(const char *q, char *out, size_t cap)
     if (rc < 0)
         snprintf(out + len, cap - len, "ERR%d", rc);
     /* After the end or an error it stays at the end. */
-    CHECK_EQ_INT(ts_http_query_next(&it, &p), 0);
+    assert_int_equal(ts_http_query_next(&it, &p), 0);
 }
 
-static void test_query(void)
+static void test_query(void **state)
 {
     char text[4096];
     char *big;
@@ -396,19 +414,19 @@ static void test_query(void)
     int rc, count;
 
     query_to_text("sku=A&sku=B", text, sizeof text);
-    CHECK_EQ_STR(text, "sku=A;sku=B;");
+    assert_string_equal(text, "sku=A;sku=B;");
     query_to_text("&a=1&&b=2&", text, sizeof text);
-    CHECK_EQ_STR(text, "a=1;b=2;");
+    assert_string_equal(text, "a=1;b=2;");
     query_to_text("flag&=v&x=", text, sizeof text);
-    CHECK_EQ_STR(text, "flag=;=v;x=;");
+    assert_string_equal(text, "flag=;=v;x=;");
     query_to_text("q=a+b%20c%2B&n%61me=1=2", text, sizeof text);
-    CHECK_EQ_STR(text, "q=a b c+;name=1=2;");
+    assert_string_equal(text, "q=a b c+;name=1=2;");
     query_to_text("barcode=4006381333931&sku=x%zz&after=1", text, sizeof text);
-    CHECK_EQ_STR(text, "barcode=4006381333931;ERR-1");
+    assert_string_equal(text, "barcode=4006381333931;ERR-1");
     query_to_text("a=%00", text, sizeof text);
-    CHECK_EQ_STR(text, "ERR-1");
+    assert_string_equal(text, "ERR-1");
     query_to_text("", text, sizeof text);
-    CHECK_EQ_STR(text, "");
+    assert_string_equal(text, "");
 
     /* A value over its bound. */
     big = malloc(TS_HTTP_QUERY_VALUE_MAX * 8 + 16);
@@ -416,11 +434,11 @@ static void test_query(void)
     memset(big + 4, 'v', TS_HTTP_QUERY_VALUE_MAX - 1);
     big[4 + TS_HTTP_QUERY_VALUE_MAX - 1] = '\0';
     ts_http_query_init(&it, S(big));
-    CHECK_EQ_INT(ts_http_query_next(&it, &p), 1);
-    CHECK_EQ_INT(p.value_len, TS_HTTP_QUERY_VALUE_MAX - 1);
+    assert_int_equal(ts_http_query_next(&it, &p), 1);
+    assert_int_equal(p.value_len, TS_HTTP_QUERY_VALUE_MAX - 1);
     strcpy(big + 4 + TS_HTTP_QUERY_VALUE_MAX - 1, "v");
     ts_http_query_init(&it, S(big));
-    CHECK_EQ_INT(ts_http_query_next(&it, &p), TS_ETOOBIG);
+    assert_int_equal(ts_http_query_next(&it, &p), TS_ETOOBIG);
 
     /* 200 SKUs are fine; more pairs than the bound are not. */
     for (len = 0, i = 0; i < TS_HTTP_QUERY_MAX_PARAMS + 1; i++)
@@ -429,21 +447,23 @@ static void test_query(void)
     count = 0;
     while ((rc = ts_http_query_next(&it, &p)) == 1)
         count++;
-    CHECK_EQ_INT(count, TS_HTTP_QUERY_MAX_PARAMS);
-    CHECK_EQ_INT(rc, TS_ETOOBIG);
+    assert_int_equal(count, TS_HTTP_QUERY_MAX_PARAMS);
+    assert_int_equal(rc, TS_ETOOBIG);
     free(big);
 }
 
 int main(void)
 {
-    test_table();
-    test_fields();
-    test_absent_fields_are_empty();
-    test_keep_alive();
-    test_expect_continue();
-    test_header_bounds();
-    test_body_limit_before_body();
-    test_decode_segment();
-    test_query();
-    CHECK_DONE();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_absent_fields_are_empty),
+        cmocka_unit_test(test_keep_alive),
+        cmocka_unit_test(test_expect_continue),
+        cmocka_unit_test(test_header_bounds),
+        cmocka_unit_test(test_body_limit_before_body),
+        cmocka_unit_test(test_decode_segment),
+        cmocka_unit_test(test_query),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

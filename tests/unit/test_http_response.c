@@ -3,7 +3,17 @@
  * (good and bad), each also fed split at every byte and one byte at a time,
  * since a TLS record can end anywhere.
  */
-#include "check.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* cmocka.h needs these before it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
 #include "core/error.h"
 #include "http/http_response.h"
 
@@ -151,13 +161,13 @@ static int check_case(const response_case *c, size_t cut1, size_t cut2)
              used == len - c->extra;
     }
     if (!ok)
-        fprintf(stderr, "case \"%s\" cut at %zu,%zu: rc %d (want %d) status %d used %zu\n", c->name,
-                cut1, cut2, rc, c->expect, p.status, used);
+        print_error("case \"%s\" cut at %zu,%zu: rc %d (want %d) status %d used %zu\n", c->name,
+                    cut1, cut2, rc, c->expect, p.status, used);
     ts_http_response_parser_free(&p);
     return ok;
 }
 
-static void test_table_all_splits(void)
+static void test_table_all_splits(void **state)
 {
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const response_case *c = &cases[i];
@@ -167,11 +177,12 @@ static void test_table_all_splits(void)
         for (size_t a = 0; a <= len && ok; a++)
             for (size_t b = a; b <= len && ok; b++)
                 ok = check_case(c, a, b);
-        CHECK(ok);
+        if (!ok)
+            fail_msg("case \"%s\" fails (the cut is above)", c->name);
     }
 }
 
-static void test_byte_at_a_time(void)
+static void test_byte_at_a_time(void **state)
 {
     const char *wire = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nETag: \"v1\"\r\n\r\n"
                        "3\r\nabc\r\n0\r\n\r\n";
@@ -181,66 +192,66 @@ static void test_byte_at_a_time(void)
     size_t i = 0, used;
     for (; wire[i] && rc == TS_HTTP_RESP_AGAIN; i++) {
         rc = ts_http_response_parser_feed(&p, wire + i, 1, &used);
-        CHECK_EQ_INT(used, 1);
+        assert_int_equal(used, 1);
     }
-    CHECK_EQ_INT(rc, TS_HTTP_RESP_DONE);
-    CHECK_EQ_INT(i, strlen(wire));
-    CHECK_EQ_STR(p.etag, "\"v1\"");
-    CHECK_EQ_INT(p.body.len, 3);
+    assert_int_equal(rc, TS_HTTP_RESP_DONE);
+    assert_int_equal(i, strlen(wire));
+    assert_string_equal(p.etag, "\"v1\"");
+    assert_int_equal(p.body.len, 3);
     ts_http_response_parser_free(&p);
 }
 
-static void test_eof(void)
+static void test_eof(void **state)
 {
     ts_http_response_parser p;
     size_t used;
     /* a body without length ends with the connection */
     ts_http_response_parser_init(&p, 100, 0);
-    CHECK_EQ_INT(ts_http_response_parser_feed(&p, "HTTP/1.1 200 OK\r\n\r\nabc", 22, &used),
-                 TS_HTTP_RESP_AGAIN);
-    CHECK_EQ_INT(ts_http_response_parser_eof(&p), TS_HTTP_RESP_DONE);
-    CHECK_EQ_INT(p.body.len, 3);
-    CHECK_EQ_INT(p.keep_alive, 0);
+    assert_int_equal(ts_http_response_parser_feed(&p, "HTTP/1.1 200 OK\r\n\r\nabc", 22, &used),
+                     TS_HTTP_RESP_AGAIN);
+    assert_int_equal(ts_http_response_parser_eof(&p), TS_HTTP_RESP_DONE);
+    assert_int_equal(p.body.len, 3);
+    assert_int_equal(p.keep_alive, 0);
     ts_http_response_parser_free(&p);
     /* a close in the middle of a counted body is a cut answer */
     ts_http_response_parser_init(&p, 100, 0);
     ts_http_response_parser_feed(&p, "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc", 41, &used);
-    CHECK(ts_http_response_parser_has_head(&p));
-    CHECK_EQ_INT(ts_http_response_parser_eof(&p), TS_ECONN);
+    assert_true(ts_http_response_parser_has_head(&p));
+    assert_int_equal(ts_http_response_parser_eof(&p), TS_ECONN);
     ts_http_response_parser_free(&p);
     /* a close before anything */
     ts_http_response_parser_init(&p, 100, 0);
-    CHECK(!ts_http_response_parser_has_head(&p));
-    CHECK_EQ_INT(ts_http_response_parser_eof(&p), TS_ECONN);
+    assert_false(ts_http_response_parser_has_head(&p));
+    assert_int_equal(ts_http_response_parser_eof(&p), TS_ECONN);
     ts_http_response_parser_free(&p);
 }
 
-static void test_head_request(void)
+static void test_head_request(void **state)
 {
     ts_http_response_parser p;
     size_t used;
     ts_http_response_parser_init(&p, 100, 1);
     const char *w = "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n";
-    CHECK_EQ_INT(ts_http_response_parser_feed(&p, w, strlen(w), &used), TS_HTTP_RESP_DONE);
-    CHECK_EQ_INT(used, strlen(w));
+    assert_int_equal(ts_http_response_parser_feed(&p, w, strlen(w), &used), TS_HTTP_RESP_DONE);
+    assert_int_equal(used, strlen(w));
     ts_http_response_parser_free(&p);
 }
 
-static void test_retry_after_date(void)
+static void test_retry_after_date(void **state)
 {
     ts_http_response_parser p;
     size_t used;
     ts_http_response_parser_init(&p, 100, 0);
     const char *w = "HTTP/1.1 503 x\r\nRetry-After: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
                     "Content-Length: 0\r\n\r\n";
-    CHECK_EQ_INT(ts_http_response_parser_feed(&p, w, strlen(w), &used), TS_HTTP_RESP_DONE);
-    CHECK_EQ_INT(p.retry_after_s, -1);
-    CHECK_EQ_INT(p.retry_after_at_ms, 784111777000LL);
+    assert_int_equal(ts_http_response_parser_feed(&p, w, strlen(w), &used), TS_HTTP_RESP_DONE);
+    assert_int_equal(p.retry_after_s, -1);
+    assert_int_equal(p.retry_after_at_ms, 784111777000LL);
     ts_http_response_parser_free(&p);
 }
 
 /* Heads and bodies over their bounds fail cleanly, whatever the pieces. */
-static void test_big_inputs(void)
+static void test_big_inputs(void **state)
 {
     static char wire[TS_HTTP_RESP_MAX_HEAD + 200];
     ts_http_response_parser p;
@@ -251,9 +262,9 @@ static void test_big_inputs(void)
     memset(wire + n, 'a', sizeof(wire) - n - 1);
     wire[sizeof(wire) - 1] = '\0';
     ts_http_response_parser_init(&p, 100, 0);
-    CHECK_EQ_INT(ts_http_response_parser_feed(&p, wire, strlen(wire), &used), TS_ETOOBIG);
+    assert_int_equal(ts_http_response_parser_feed(&p, wire, strlen(wire), &used), TS_ETOOBIG);
     /* and it stays failed */
-    CHECK_EQ_INT(ts_http_response_parser_feed(&p, "x", 1, &used), TS_ETOOBIG);
+    assert_int_equal(ts_http_response_parser_feed(&p, "x", 1, &used), TS_ETOOBIG);
     ts_http_response_parser_free(&p);
     /* too many headers */
     ts_buf b;
@@ -263,7 +274,7 @@ static void test_big_inputs(void)
         ts_buf_printf(&b, "X-%d: 1\r\n", i);
     ts_buf_puts(&b, "\r\n");
     ts_http_response_parser_init(&p, 100, 0);
-    CHECK_EQ_INT(ts_http_response_parser_feed(&p, b.data, b.len, &used), TS_ETOOBIG);
+    assert_int_equal(ts_http_response_parser_feed(&p, b.data, b.len, &used), TS_ETOOBIG);
     ts_http_response_parser_free(&p);
     ts_buf_free(&b);
     /* a long chunk-size line */
@@ -272,7 +283,7 @@ static void test_big_inputs(void)
     for (int i = 0; i < TS_HTTP_RESP_LINE_MAX; i++)
         ts_buf_puts(&b, "e");
     ts_http_response_parser_init(&p, 100, 0);
-    CHECK_EQ_INT(ts_http_response_parser_feed(&p, b.data, b.len, &used), TS_EPROTO);
+    assert_int_equal(ts_http_response_parser_feed(&p, b.data, b.len, &used), TS_EPROTO);
     ts_http_response_parser_free(&p);
     ts_buf_free(&b);
     /* a 1 MiB body in 4 KiB pieces */
@@ -280,25 +291,27 @@ static void test_big_inputs(void)
     ts_http_response_parser_init(&p, body, 0);
     ts_buf_init(&b, 64);
     ts_buf_printf(&b, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", body);
-    CHECK_EQ_INT(ts_http_response_parser_feed(&p, b.data, b.len, &used), TS_HTTP_RESP_AGAIN);
+    assert_int_equal(ts_http_response_parser_feed(&p, b.data, b.len, &used), TS_HTTP_RESP_AGAIN);
     static char piece[4096];
     memset(piece, 'q', sizeof(piece));
     int rc = TS_HTTP_RESP_AGAIN;
     for (size_t sent = 0; sent < body; sent += sizeof(piece))
         rc = ts_http_response_parser_feed(&p, piece, sizeof(piece), &used);
-    CHECK_EQ_INT(rc, TS_HTTP_RESP_DONE);
-    CHECK_EQ_INT(p.body.len, body);
+    assert_int_equal(rc, TS_HTTP_RESP_DONE);
+    assert_int_equal(p.body.len, body);
     ts_http_response_parser_free(&p);
     ts_buf_free(&b);
 }
 
 int main(void)
 {
-    test_table_all_splits();
-    test_byte_at_a_time();
-    test_eof();
-    test_head_request();
-    test_retry_after_date();
-    test_big_inputs();
-    CHECK_DONE();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table_all_splits),
+        cmocka_unit_test(test_byte_at_a_time),
+        cmocka_unit_test(test_eof),
+        cmocka_unit_test(test_head_request),
+        cmocka_unit_test(test_retry_after_date),
+        cmocka_unit_test(test_big_inputs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "check.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* cmocka.h needs these before it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
 #include "core/error.h"
 #include "odoo/odoo_parse.h"
 #include "odoo/odoo_rpc.h"
@@ -23,8 +33,7 @@ static char *read_fixture(const char *name, size_t *len)
     snprintf(path, sizeof(path), "%.*s/../fixtures/odoo/%s", dir_len, slash ? here : ".", name);
     FILE *f = fopen(path, "rb");
     if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        exit(1);
+        fail_msg("cannot open %s", path);
     }
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
@@ -56,79 +65,80 @@ static int64_t decimal_cents(ts_decimal d)
     return d.scaled / (TS_DECIMAL_SCALE / 100);
 }
 
-static void test_envelopes(void)
+static void test_envelopes(void **state)
 {
     const cJSON *res;
     ts_odoo_error err;
     int rc;
     cJSON *doc = rpc("authenticate_good.json", &res, &err, &rc);
     int64_t uid = 0;
-    CHECK_EQ_INT(rc, 0);
-    CHECK_EQ_INT(ts_odoo_int(res, &uid), 0);
-    CHECK_EQ_INT(uid, 2);
+    assert_int_equal(rc, 0);
+    assert_int_equal(ts_odoo_int(res, &uid), 0);
+    assert_int_equal(uid, 2);
     cJSON_Delete(doc);
 
     doc = rpc("authenticate_false.json", &res, &err, &rc);
-    CHECK_EQ_INT(rc, 0);
-    CHECK(cJSON_IsFalse(res)); /* bad credentials are a result, not an error */
+    assert_int_equal(rc, 0);
+    assert_true(cJSON_IsFalse(res)); /* bad credentials are a result, not an error */
     cJSON_Delete(doc);
 
     doc = rpc("error_access_denied.json", &res, &err, &rc);
-    CHECK_EQ_INT(rc, TS_EPROTO);
-    CHECK(doc == NULL);
-    CHECK_EQ_STR(err.name, "odoo.exceptions.AccessDenied");
-    CHECK_EQ_STR(err.message, "Access Denied");
-    CHECK(ts_odoo_error_is_auth(&err));
+    assert_int_equal(rc, TS_EPROTO);
+    assert_null(doc);
+    assert_string_equal(err.name, "odoo.exceptions.AccessDenied");
+    assert_string_equal(err.message, "Access Denied");
+    assert_true(ts_odoo_error_is_auth(&err));
 
     doc = rpc("error_unknown_db.json", &res, &err, &rc);
-    CHECK_EQ_INT(rc, TS_EPROTO);
-    CHECK_EQ_STR(err.name, "psycopg2.OperationalError");
-    CHECK(strstr(err.message, "database \"nosuchdb\" does not exist") != NULL);
-    CHECK(strchr(err.message, '\n') == NULL); /* one line for the status */
-    CHECK(strstr(err.message, "Traceback") == NULL && strstr(err.message, "site-packages") == NULL);
-    CHECK(!ts_odoo_error_is_auth(&err));
+    assert_int_equal(rc, TS_EPROTO);
+    assert_string_equal(err.name, "psycopg2.OperationalError");
+    assert_non_null(strstr(err.message, "database \"nosuchdb\" does not exist"));
+    assert_null(strchr(err.message, '\n')); /* one line for the status */
+    assert_null(strstr(err.message, "Traceback"));
+    assert_null(strstr(err.message, "site-packages"));
+    assert_false(ts_odoo_error_is_auth(&err));
 
     doc = rpc("error_unknown_field.json", &res, &err, &rc);
-    CHECK_EQ_INT(rc, TS_EPROTO);
-    CHECK_EQ_STR(err.name, "builtins.ValueError");
-    CHECK_EQ_STR(err.message, "Invalid field 'no_such_field' on model 'product.product'");
+    assert_int_equal(rc, TS_EPROTO);
+    assert_string_equal(err.name, "builtins.ValueError");
+    assert_string_equal(err.message, "Invalid field 'no_such_field' on model 'product.product'");
 
     size_t len, span_len;
     const char *span;
     char *body = read_fixture("json2_unauthorized.json", &len);
-    CHECK_EQ_INT(ts_odoo_parse_json2(401, body, len, &span, &span_len, &err), TS_EPROTO);
-    CHECK_EQ_STR(err.name, "werkzeug.exceptions.Unauthorized");
-    CHECK_EQ_STR(err.message, "Invalid apikey");
-    CHECK(ts_odoo_error_is_auth(&err));
+    assert_int_equal(ts_odoo_parse_json2(401, body, len, &span, &span_len, &err), TS_EPROTO);
+    assert_string_equal(err.name, "werkzeug.exceptions.Unauthorized");
+    assert_string_equal(err.message, "Invalid apikey");
+    assert_true(ts_odoo_error_is_auth(&err));
     free(body);
-    CHECK_EQ_INT(ts_odoo_parse_json2(200, "[]", 2, &span, &span_len, &err), 0);
-    CHECK_EQ_INT(span_len, 2);
-    CHECK_EQ_INT(ts_odoo_parse_json2(502, "<html>", 6, &span, &span_len, &err), TS_EPROTO);
-    CHECK_EQ_STR(err.message, "Odoo answered HTTP 502");
+    assert_int_equal(ts_odoo_parse_json2(200, "[]", 2, &span, &span_len, &err), 0);
+    assert_int_equal(span_len, 2);
+    assert_int_equal(ts_odoo_parse_json2(502, "<html>", 6, &span, &span_len, &err), TS_EPROTO);
+    assert_string_equal(err.message, "Odoo answered HTTP 502");
 }
 
 /* A page read record by record, never as one tree. */
-static void test_list(void)
+static void test_list(void **state)
 {
     size_t len, span_len, count;
     const char *span;
     ts_odoo_error err;
     char *body = read_fixture("products_page.json", &len);
-    CHECK_EQ_INT(ts_odoo_parse_jsonrpc(body, len, &span, &span_len, &err), 0);
+    assert_int_equal(ts_odoo_parse_jsonrpc(body, len, &span, &span_len, &err), 0);
     ts_odoo_list l;
     cJSON *rec, *last;
     int n = 0;
-    CHECK_EQ_INT(ts_odoo_list_begin(&l, span, span_len), 0);
+    assert_int_equal(ts_odoo_list_begin(&l, span, span_len), 0);
     while (ts_odoo_list_next(&l, &rec) == 0 && rec) {
         ts_odoo_product p;
-        CHECK_EQ_INT(ts_odoo_parse_product(rec, &p), 0);
+        assert_int_equal(ts_odoo_parse_product(rec, &p), 0);
         n++;
         cJSON_Delete(rec);
     }
-    CHECK_EQ_INT(n, 5);
-    CHECK_EQ_INT(ts_odoo_list_last(span, span_len, &count, &last), 0);
-    CHECK_EQ_INT(count, 5);
-    CHECK_EQ_INT(cJSON_GetObjectItem(last, "id")->valueint, 13);
+    assert_int_equal(n, 5);
+    assert_int_equal(ts_odoo_list_last(span, span_len, &count, &last), 0);
+    assert_int_equal(count, 5);
+    assert_int_equal(cJSON_GetObjectItem(last, "id")->valueint, 13);
     cJSON_Delete(last);
     free(body);
 
@@ -137,110 +147,112 @@ static void test_list(void)
         int rc = ts_odoo_list_begin(&l, bad[i], strlen(bad[i]));
         while (rc == 0 && (rc = ts_odoo_list_next(&l, &rec)) == 0 && rec)
             cJSON_Delete(rec);
-        CHECK_EQ_INT(rc, TS_EINVAL);
+        assert_int_equal(rc, TS_EINVAL);
     }
-    CHECK_EQ_INT(ts_odoo_list_begin(&l, " [ ] ", 5), 0);
-    CHECK_EQ_INT(ts_odoo_list_next(&l, &rec), 0);
-    CHECK(rec == NULL);
+    assert_int_equal(ts_odoo_list_begin(&l, " [ ] ", 5), 0);
+    assert_int_equal(ts_odoo_list_next(&l, &rec), 0);
+    assert_null(rec);
 }
 
-static void test_products(void)
+static void test_products(void **state)
 {
     const cJSON *res;
     ts_odoo_error err;
     int rc;
     cJSON *doc = rpc("products_page.json", &res, &err, &rc);
-    CHECK_EQ_INT(rc, 0);
-    CHECK_EQ_INT(cJSON_GetArraySize(res), 5);
+    assert_int_equal(rc, 0);
+    assert_int_equal(cJSON_GetArraySize(res), 5);
     ts_odoo_product p;
-    CHECK_EQ_INT(ts_odoo_parse_product(cJSON_GetArrayItem(res, 0), &p), 0);
-    CHECK_EQ_INT(p.id, 6);
-    CHECK_EQ_STR(p.sku, "FURN_8888");
-    CHECK_EQ_STR(p.barcode, ""); /* false */
-    CHECK_EQ_STR(p.name, "Office Lamp");
-    CHECK_EQ_INT(p.tmpl_id, 6);
-    CHECK_EQ_INT(decimal_cents(p.lst_price), 4000);
-    CHECK_EQ_STR(p.write_date, "2026-11-22 16:27:16");
-    CHECK(p.active && p.sale_ok);
+    assert_int_equal(ts_odoo_parse_product(cJSON_GetArrayItem(res, 0), &p), 0);
+    assert_int_equal(p.id, 6);
+    assert_string_equal(p.sku, "FURN_8888");
+    assert_string_equal(p.barcode, ""); /* false */
+    assert_string_equal(p.name, "Office Lamp");
+    assert_int_equal(p.tmpl_id, 6);
+    assert_int_equal(decimal_cents(p.lst_price), 4000);
+    assert_string_equal(p.write_date, "2026-11-22 16:27:16");
+    assert_true(p.active);
+    assert_true(p.sale_ok);
     cJSON_Delete(doc);
 
     doc = rpc("products_delta.json", &res, &err, &rc);
-    CHECK_EQ_INT(ts_odoo_parse_product(cJSON_GetArrayItem(res, 0), &p), 0);
-    CHECK_EQ_STR(p.sku, ""); /* "Restaurant Expenses": neither SKU nor barcode */
+    assert_int_equal(ts_odoo_parse_product(cJSON_GetArrayItem(res, 0), &p), 0);
+    assert_string_equal(p.sku, ""); /* "Restaurant Expenses": neither SKU nor barcode */
     cJSON_Delete(doc);
 
     doc = rpc("products_categ.json", &res, &err, &rc);
-    CHECK_EQ_INT(ts_odoo_parse_product(cJSON_GetArrayItem(res, 2), &p), 0);
-    CHECK_EQ_STR(p.sku, "FURN_9999");
-    CHECK_EQ_INT(p.categ_id, 7);
+    assert_int_equal(ts_odoo_parse_product(cJSON_GetArrayItem(res, 2), &p), 0);
+    assert_string_equal(p.sku, "FURN_9999");
+    assert_int_equal(p.categ_id, 7);
     cJSON_Delete(doc);
 
     /* lst_price, not list_price: the variant's extra is in it. */
     doc = rpc("variants_extra.json", &res, &err, &rc);
-    CHECK_EQ_INT(ts_odoo_parse_product(cJSON_GetArrayItem(res, 3), &p), 0);
-    CHECK_EQ_STR(p.sku, "E-COM13");
-    CHECK_EQ_INT(p.lst_price.scaled, 39400000000LL); /* exactly 39.4 */
+    assert_int_equal(ts_odoo_parse_product(cJSON_GetArrayItem(res, 3), &p), 0);
+    assert_string_equal(p.sku, "E-COM13");
+    assert_int_equal(p.lst_price.scaled, 39400000000LL); /* exactly 39.4 */
     cJSON_Delete(doc);
 }
 
-static void test_quants_items_categories(void)
+static void test_quants_items_categories(void **state)
 {
     const cJSON *res;
     ts_odoo_error err;
     int rc;
     cJSON *doc = rpc("quants.json", &res, &err, &rc);
     ts_odoo_quant q;
-    CHECK_EQ_INT(ts_odoo_parse_quant(cJSON_GetArrayItem(res, 2), &q), 0);
-    CHECK_EQ_INT(q.product_id, 17);
-    CHECK_EQ_INT(q.qty_milli, 500000);
+    assert_int_equal(ts_odoo_parse_quant(cJSON_GetArrayItem(res, 2), &q), 0);
+    assert_int_equal(q.product_id, 17);
+    assert_int_equal(q.qty_milli, 500000);
     cJSON_Delete(doc);
 
     doc = rpc("pricelist_items.json", &res, &err, &rc);
-    CHECK_EQ_INT(cJSON_GetArraySize(res), 5);
+    assert_int_equal(cJSON_GetArraySize(res), 5);
     ts_price_item it;
     char wd[TS_ODOO_DATETIME_LEN];
-    CHECK_EQ_INT(ts_odoo_parse_price_item(cJSON_GetArrayItem(res, 0), &it, wd), 0);
-    CHECK_EQ_INT(it.applied_on, TS_APPLIED_VARIANT);
-    CHECK_EQ_INT(it.product_id, 5);
-    CHECK_EQ_INT(it.compute_price, TS_COMPUTE_FIXED);
-    CHECK_EQ_INT(decimal_cents(it.fixed_price), 1299);
-    CHECK_EQ_INT(it.date_start_ms, 0);
-    CHECK_EQ_INT(ts_odoo_parse_price_item(cJSON_GetArrayItem(res, 1), &it, wd), 0);
-    CHECK_EQ_INT(it.applied_on, TS_APPLIED_TEMPLATE);
-    CHECK_EQ_INT(it.product_tmpl_id, 6);
-    CHECK_EQ_INT(it.compute_price, TS_COMPUTE_PERCENTAGE);
-    CHECK_EQ_INT(ts_odoo_parse_price_item(cJSON_GetArrayItem(res, 3), &it, wd), 0);
-    CHECK(it.date_start_ms > 0 && it.date_end_ms > it.date_start_ms); /* December dates */
-    CHECK_EQ_INT(ts_odoo_parse_price_item(cJSON_GetArrayItem(res, 4), &it, wd), 0);
-    CHECK_EQ_INT(it.applied_on, TS_APPLIED_GLOBAL);
-    CHECK_EQ_INT(it.compute_price, TS_COMPUTE_FORMULA);
-    CHECK_EQ_INT(it.base, TS_BASE_LIST_PRICE);
-    CHECK_EQ_INT(decimal_cents(it.price_discount), 1000);
-    CHECK_EQ_INT(decimal_cents(it.price_surcharge), -1);
-    CHECK_EQ_STR(wd, "2026-11-22 16:45:25");
+    assert_int_equal(ts_odoo_parse_price_item(cJSON_GetArrayItem(res, 0), &it, wd), 0);
+    assert_int_equal(it.applied_on, TS_APPLIED_VARIANT);
+    assert_int_equal(it.product_id, 5);
+    assert_int_equal(it.compute_price, TS_COMPUTE_FIXED);
+    assert_int_equal(decimal_cents(it.fixed_price), 1299);
+    assert_int_equal(it.date_start_ms, 0);
+    assert_int_equal(ts_odoo_parse_price_item(cJSON_GetArrayItem(res, 1), &it, wd), 0);
+    assert_int_equal(it.applied_on, TS_APPLIED_TEMPLATE);
+    assert_int_equal(it.product_tmpl_id, 6);
+    assert_int_equal(it.compute_price, TS_COMPUTE_PERCENTAGE);
+    assert_int_equal(ts_odoo_parse_price_item(cJSON_GetArrayItem(res, 3), &it, wd), 0);
+    assert_true(it.date_start_ms > 0);
+    assert_true(it.date_end_ms > it.date_start_ms); /* December dates */
+    assert_int_equal(ts_odoo_parse_price_item(cJSON_GetArrayItem(res, 4), &it, wd), 0);
+    assert_int_equal(it.applied_on, TS_APPLIED_GLOBAL);
+    assert_int_equal(it.compute_price, TS_COMPUTE_FORMULA);
+    assert_int_equal(it.base, TS_BASE_LIST_PRICE);
+    assert_int_equal(decimal_cents(it.price_discount), 1000);
+    assert_int_equal(decimal_cents(it.price_surcharge), -1);
+    assert_string_equal(wd, "2026-11-22 16:45:25");
     cJSON_Delete(doc);
 
     doc = rpc("categories.json", &res, &err, &rc);
     ts_odoo_category c;
-    CHECK_EQ_INT(ts_odoo_parse_category(cJSON_GetArrayItem(res, 5), &c), 0);
-    CHECK_EQ_INT(c.id, 6);
-    CHECK_EQ_STR(c.parent_path, "1/2/5/6/");
+    assert_int_equal(ts_odoo_parse_category(cJSON_GetArrayItem(res, 5), &c), 0);
+    assert_int_equal(c.id, 6);
+    assert_string_equal(c.parent_path, "1/2/5/6/");
     cJSON_Delete(doc);
 
     doc = rpc("currency_rates.json", &res, &err, &rc);
     ts_odoo_currency cur;
-    CHECK_EQ_INT(ts_odoo_parse_currency(cJSON_GetArrayItem(res, 0), &cur), 0);
-    CHECK_EQ_STR(cur.name, "EUR");
-    CHECK_EQ_INT(cur.cur.decimal_places, 2);
-    CHECK_EQ_INT(cur.cur.rate.scaled, 1283400000LL);
+    assert_int_equal(ts_odoo_parse_currency(cJSON_GetArrayItem(res, 0), &cur), 0);
+    assert_string_equal(cur.name, "EUR");
+    assert_int_equal(cur.cur.decimal_places, 2);
+    assert_int_equal(cur.cur.rate.scaled, 1283400000LL);
     cJSON_Delete(doc);
 
     doc = rpc("currency_places.json", &res, &err, &rc);
-    CHECK_EQ_INT(ts_odoo_parse_currency(cJSON_GetArrayItem(res, 2), &cur), 0);
-    CHECK_EQ_STR(cur.name, "JPY");
-    CHECK_EQ_INT(cur.cur.decimal_places, 0);
-    CHECK_EQ_INT(ts_odoo_parse_currency(cJSON_GetArrayItem(res, 3), &cur), 0);
-    CHECK_EQ_INT(cur.cur.decimal_places, 3);
+    assert_int_equal(ts_odoo_parse_currency(cJSON_GetArrayItem(res, 2), &cur), 0);
+    assert_string_equal(cur.name, "JPY");
+    assert_int_equal(cur.cur.decimal_places, 0);
+    assert_int_equal(ts_odoo_parse_currency(cJSON_GetArrayItem(res, 3), &cur), 0);
+    assert_int_equal(cur.cur.decimal_places, 3);
     cJSON_Delete(doc);
 }
 
@@ -252,67 +264,68 @@ static int parse_product_text(const char *json, ts_odoo_product *p)
     return rc;
 }
 
-static void test_hostile(void)
+static void test_hostile(void **state)
 {
     ts_odoo_product p;
     /* Wrong types, missing id, ids that are not integers. */
-    CHECK_EQ_INT(parse_product_text("{\"default_code\": \"A\"}", &p), TS_EINVAL);
-    CHECK_EQ_INT(parse_product_text("{\"id\": 1.5}", &p), TS_EINVAL);
-    CHECK_EQ_INT(parse_product_text("{\"id\": -3}", &p), TS_EINVAL);
-    CHECK_EQ_INT(parse_product_text("{\"id\": 1, \"write_date\": \"2026-13-01 00:00:00\"}", &p),
-                 TS_EINVAL);
-    CHECK_EQ_INT(parse_product_text("{\"id\": 1, \"lst_price\": \"12\"}", &p), TS_EINVAL);
-    CHECK_EQ_INT(parse_product_text("{\"id\": 1, \"product_tmpl_id\": [\"x\", 1]}", &p), TS_EINVAL);
-    CHECK_EQ_INT(parse_product_text("[1]", &p), TS_EINVAL);
+    assert_int_equal(parse_product_text("{\"default_code\": \"A\"}", &p), TS_EINVAL);
+    assert_int_equal(parse_product_text("{\"id\": 1.5}", &p), TS_EINVAL);
+    assert_int_equal(parse_product_text("{\"id\": -3}", &p), TS_EINVAL);
+    assert_int_equal(parse_product_text("{\"id\": 1, \"write_date\": \"2026-13-01 00:00:00\"}", &p),
+                     TS_EINVAL);
+    assert_int_equal(parse_product_text("{\"id\": 1, \"lst_price\": \"12\"}", &p), TS_EINVAL);
+    assert_int_equal(parse_product_text("{\"id\": 1, \"product_tmpl_id\": [\"x\", 1]}", &p),
+                     TS_EINVAL);
+    assert_int_equal(parse_product_text("[1]", &p), TS_EINVAL);
     /* A SKU longer than the tills accept: skipped and counted by the caller. */
     char big[300];
     snprintf(big, sizeof(big), "{\"id\": 1, \"default_code\": \"%0100d\"}", 7);
-    CHECK_EQ_INT(parse_product_text(big, &p), TS_ETOOBIG);
+    assert_int_equal(parse_product_text(big, &p), TS_ETOOBIG);
     /* Long names are cut at a UTF-8 boundary. */
     char name[600] = "{\"id\": 1, \"name\": \"";
     for (int i = 0; i < 150; i++)
         strcat(name, "\xc3\xa9"); /* é, two bytes each: 300 bytes */
     strcat(name, "\"}");
-    CHECK_EQ_INT(parse_product_text(name, &p), 0);
-    CHECK_EQ_INT(strlen(p.name), 200);
+    assert_int_equal(parse_product_text(name, &p), 0);
+    assert_int_equal(strlen(p.name), 200);
 
     /* Envelopes: not JSON, too deep, neither result nor error. */
     const char *span;
     size_t span_len;
     ts_odoo_error err;
-    CHECK_EQ_INT(ts_odoo_parse_jsonrpc("nope", 4, &span, &span_len, &err), TS_EINVAL);
-    CHECK_EQ_INT(ts_odoo_parse_jsonrpc("{\"id\": 1}", 9, &span, &span_len, &err), TS_EINVAL);
+    assert_int_equal(ts_odoo_parse_jsonrpc("nope", 4, &span, &span_len, &err), TS_EINVAL);
+    assert_int_equal(ts_odoo_parse_jsonrpc("{\"id\": 1}", 9, &span, &span_len, &err), TS_EINVAL);
     char deep[200] = "{\"result\": ";
     memset(deep + 11, '[', 100);
     deep[111] = '\0';
-    CHECK_EQ_INT(ts_odoo_parse_jsonrpc(deep, 111, &span, &span_len, &err), TS_EINVAL);
-    CHECK_EQ_INT(ts_odoo_parse_jsonrpc("", 0, &span, &span_len, &err), TS_EINVAL);
+    assert_int_equal(ts_odoo_parse_jsonrpc(deep, 111, &span, &span_len, &err), TS_EINVAL);
+    assert_int_equal(ts_odoo_parse_jsonrpc("", 0, &span, &span_len, &err), TS_EINVAL);
 }
 
-static void test_values(void)
+static void test_values(void **state)
 {
     char out[TS_ODOO_DATETIME_LEN];
     ts_odoo_format_datetime(0, out);
-    CHECK_EQ_STR(out, "1970-01-01 00:00:00");
+    assert_string_equal(out, "1970-01-01 00:00:00");
     int64_t ms;
     cJSON *v = cJSON_CreateString("2026-11-22 16:27:16");
-    CHECK_EQ_INT(ts_odoo_datetime(v, out, &ms), 0);
+    assert_int_equal(ts_odoo_datetime(v, out, &ms), 0);
     ts_odoo_format_datetime(ms, out);
-    CHECK_EQ_STR(out, "2026-11-22 16:27:16");
+    assert_string_equal(out, "2026-11-22 16:27:16");
     cJSON_Delete(v);
 
     int64_t milli;
     v = cJSON_CreateNumber(0.345);
-    CHECK_EQ_INT(ts_odoo_qty_milli(v, &milli), 0);
-    CHECK_EQ_INT(milli, 345);
+    assert_int_equal(ts_odoo_qty_milli(v, &milli), 0);
+    assert_int_equal(milli, 345);
     cJSON_Delete(v);
     v = cJSON_CreateNumber(-2.0005); /* half away from zero */
-    CHECK_EQ_INT(ts_odoo_qty_milli(v, &milli), 0);
-    CHECK_EQ_INT(milli, -2001);
+    assert_int_equal(ts_odoo_qty_milli(v, &milli), 0);
+    assert_int_equal(milli, -2001);
     cJSON_Delete(v);
 }
 
-static void test_key_file(void)
+static void test_key_file(void **state)
 {
     const char *dir = getenv("TS_TEST_TMP");
     char path[1024], key[64];
@@ -324,29 +337,28 @@ static void test_key_file(void)
         return;
     fputs("abc123\r\n", f);
     fclose(f);
-    CHECK_EQ_INT(ts_odoo_read_key_file(path, key, sizeof(key)), 0);
-    CHECK_EQ_STR(key, "abc123");
+    assert_int_equal(ts_odoo_read_key_file(path, key, sizeof(key)), 0);
+    assert_string_equal(key, "abc123");
     f = fopen(path, "w");
     fputs("\n", f);
     fclose(f);
-    CHECK_EQ_INT(ts_odoo_read_key_file(path, key, sizeof(key)), TS_EINVAL);
+    assert_int_equal(ts_odoo_read_key_file(path, key, sizeof(key)), TS_EINVAL);
     f = fopen(path, "w");
     for (int i = 0; i < 100; i++)
         fputc('k', f);
     fclose(f);
-    CHECK_EQ_INT(ts_odoo_read_key_file(path, key, sizeof(key)), TS_ETOOBIG);
+    assert_int_equal(ts_odoo_read_key_file(path, key, sizeof(key)), TS_ETOOBIG);
     remove(path);
-    CHECK_EQ_INT(ts_odoo_read_key_file(path, key, sizeof(key)), TS_EIO);
+    assert_int_equal(ts_odoo_read_key_file(path, key, sizeof(key)), TS_EIO);
 }
 
 int main(void)
 {
-    test_envelopes();
-    test_list();
-    test_products();
-    test_quants_items_categories();
-    test_hostile();
-    test_values();
-    test_key_file();
-    CHECK_DONE();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_envelopes), cmocka_unit_test(test_list),
+        cmocka_unit_test(test_products),  cmocka_unit_test(test_quants_items_categories),
+        cmocka_unit_test(test_hostile),   cmocka_unit_test(test_values),
+        cmocka_unit_test(test_key_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

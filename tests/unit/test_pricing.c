@@ -5,7 +5,17 @@
  * transcript's "Store S042" pricelist (odoo-rpc-transcripts) and small
  * made-up cases for each rule. Company currency USD (rate 1) unless said.
  */
-#include "check.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* cmocka.h needs these before it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
 
 #include "core/clock.h"
 #include "core/error.h"
@@ -21,10 +31,8 @@ static ts_decimal dec(const char *text)
     ts_decimal d = {0};
     int rc = ts_decimal_parse(text, strlen(text), &d);
 
-    if (rc != 0) {
-        check_failures++;
-        fprintf(stderr, "test decimal \"%s\" does not parse (%d)\n", text, rc);
-    }
+    if (rc != 0)
+        fail_msg("test decimal \"%s\" does not parse (%d)", text, rc);
     return d;
 }
 
@@ -33,7 +41,7 @@ static int64_t utc(const char *odoo_datetime, int64_t plus_ms)
 {
     int64_t ms = 0;
 
-    CHECK_EQ_INT(ts_parse_odoo_datetime(odoo_datetime, &ms), 0);
+    assert_int_equal(ts_parse_odoo_datetime(odoo_datetime, &ms), 0);
     return ms + plus_ms;
 }
 
@@ -89,7 +97,7 @@ static ts_pricer *pricer(const ts_price_item *items, size_t n, const ts_currency
 {
     ts_pricer *p = NULL;
 
-    CHECK_EQ_INT(ts_pricer_new(items, n, pricelist, &USD, now_ms, &p), 0);
+    assert_int_equal(ts_pricer_new(items, n, pricelist, &USD, now_ms, &p), 0);
     return p;
 }
 
@@ -98,17 +106,25 @@ static ts_price price_of(ts_pricer *p, const ts_price_product *prod, const char 
     ts_price out;
 
     memset(&out, 0, sizeof(out));
-    CHECK_EQ_INT(ts_pricer_price(p, prod, path, &out), 0);
+    assert_int_equal(ts_pricer_price(p, prod, path, &out), 0);
     return out;
 }
 
-#define CHECK_PRICE(pr, amount, src, item)                                                         \
-    do {                                                                                           \
-        ts_price check_p_ = (pr);                                                                  \
-        CHECK_EQ_INT(check_p_.amount_minor, amount);                                               \
-        CHECK_EQ_STR(ts_price_source_name(check_p_.source), src);                                  \
-        CHECK_EQ_INT(check_p_.item_id, item);                                                      \
-    } while (0)
+/* A price's amount, source and item; a failure names the case ("line 408",
+ * "case 3") and what came instead. */
+static void expect_price_at(ts_price got, int64_t amount, const char *src, int64_t item,
+                            const char *where, long at)
+{
+    const char *got_src = ts_price_source_name(got.source);
+
+    if (got.amount_minor != amount || strcmp(got_src, src) != 0 || got.item_id != item)
+        fail_msg("%s %ld: %lld from %s item %lld, want %lld from %s item %lld", where, at,
+                 (long long)got.amount_minor, got_src, (long long)got.item_id, (long long)amount,
+                 src, (long long)item);
+}
+
+#define EXPECT_PRICE(pr, amount, src, item)                                                        \
+    expect_price_at((pr), (amount), (src), (item), "line", __LINE__)
 
 /* ---- decimals ------------------------------------------------------------ */
 
@@ -118,9 +134,8 @@ static void expect_parse(const char *text, int64_t scaled)
     int rc = ts_decimal_parse(text, strlen(text), &d);
 
     if (rc != 0 || d.scaled != scaled)
-        fprintf(stderr, "  parse \"%s\": rc %d, %lld, want %lld\n", text, rc, (long long)d.scaled,
-                (long long)scaled);
-    CHECK(rc == 0 && d.scaled == scaled);
+        fail_msg("parse \"%s\": rc %d, %lld, want %lld", text, rc, (long long)d.scaled,
+                 (long long)scaled);
 }
 
 static void expect_parse_error(const char *text, int err)
@@ -128,13 +143,12 @@ static void expect_parse_error(const char *text, int err)
     ts_decimal d = {-42};
     int rc = ts_decimal_parse(text, strlen(text), &d);
 
-    if (rc != err)
-        fprintf(stderr, "  parse \"%s\": rc %d, want %d\n", text, rc, err);
-    CHECK_EQ_INT(rc, err);
-    CHECK_EQ_INT(d.scaled, -42); /* untouched on error */
+    if (rc != err || d.scaled != -42) /* untouched on error */
+        fail_msg("parse \"%s\": rc %d, %lld, want rc %d and the value untouched", text, rc,
+                 (long long)d.scaled, err);
 }
 
-static void test_decimal_parse(void)
+static void test_decimal_parse(void **state)
 {
     expect_parse("0.1", 100000000);
     expect_parse("39.4", 39400000000);
@@ -187,16 +201,16 @@ static void test_decimal_parse(void)
 
     /* The length is honoured: no NUL needed, nothing read past len. */
     ts_decimal d = {0};
-    CHECK_EQ_INT(ts_decimal_parse("39.4xyz", 4, &d), 0);
-    CHECK_EQ_INT(d.scaled, 39400000000);
-    CHECK_EQ_INT(ts_decimal_parse("39.4", 2, &d), 0);
-    CHECK_EQ_INT(d.scaled, 39000000000);
-    CHECK_EQ_INT(ts_decimal_parse(NULL, 0, &d), TS_EINVAL);
+    assert_int_equal(ts_decimal_parse("39.4xyz", 4, &d), 0);
+    assert_int_equal(d.scaled, 39400000000);
+    assert_int_equal(ts_decimal_parse("39.4", 2, &d), 0);
+    assert_int_equal(d.scaled, 39000000000);
+    assert_int_equal(ts_decimal_parse(NULL, 0, &d), TS_EINVAL);
 
     /* Hostile length. */
     char long_text[2000];
     memset(long_text, '1', sizeof(long_text));
-    CHECK_EQ_INT(ts_decimal_parse(long_text, sizeof(long_text), &d), TS_ETOOBIG);
+    assert_int_equal(ts_decimal_parse(long_text, sizeof(long_text), &d), TS_ETOOBIG);
 }
 
 static void expect_from_double(double v, int64_t scaled)
@@ -205,12 +219,11 @@ static void expect_from_double(double v, int64_t scaled)
     int rc = ts_decimal_from_double(v, &d);
 
     if (rc != 0 || d.scaled != scaled)
-        fprintf(stderr, "  from_double %.17g: rc %d, %lld, want %lld\n", v, rc, (long long)d.scaled,
-                (long long)scaled);
-    CHECK(rc == 0 && d.scaled == scaled);
+        fail_msg("from_double %.17g: rc %d, %lld, want %lld", v, rc, (long long)d.scaled,
+                 (long long)scaled);
 }
 
-static void test_decimal_from_double(void)
+static void test_decimal_from_double(void **state)
 {
     ts_decimal d;
 
@@ -234,42 +247,41 @@ static void test_decimal_from_double(void)
     /* %.16g reads back too but prints 9329268.733933151: the 15-digit text
      * comes first. */
     expect_from_double(9329268.73393315, 9329268733933150);
-    CHECK_EQ_INT(ts_decimal_from_double(NAN, &d), TS_EINVAL);
-    CHECK_EQ_INT(ts_decimal_from_double(INFINITY, &d), TS_EINVAL);
-    CHECK_EQ_INT(ts_decimal_from_double(-INFINITY, &d), TS_EINVAL);
-    CHECK_EQ_INT(ts_decimal_from_double(1e16, &d), TS_ETOOBIG);
-    CHECK_EQ_INT(ts_decimal_from_double(-1e300, &d), TS_ETOOBIG);
+    assert_int_equal(ts_decimal_from_double(NAN, &d), TS_EINVAL);
+    assert_int_equal(ts_decimal_from_double(INFINITY, &d), TS_EINVAL);
+    assert_int_equal(ts_decimal_from_double(-INFINITY, &d), TS_EINVAL);
+    assert_int_equal(ts_decimal_from_double(1e16, &d), TS_ETOOBIG);
+    assert_int_equal(ts_decimal_from_double(-1e300, &d), TS_ETOOBIG);
 
     /* What cJSON would hand over for every cent from 0.00 to 99.99 comes
      * back as exactly that many cents. */
-    int wrong = 0;
     for (int cents = 0; cents < 10000; cents++) {
         char text[16];
         snprintf(text, sizeof(text), "%d.%02d", cents / 100, cents % 100);
         if (ts_decimal_from_double(strtod(text, NULL), &d) != 0 ||
             d.scaled != (int64_t)cents * 10000000)
-            wrong++;
+            fail_msg("from_double(%s) is not %d cents", text, cents);
     }
-    CHECK_EQ_INT(wrong, 0);
 
-    CHECK_EQ_INT(ts_decimal_from_int(12, &d), 0);
-    CHECK_EQ_INT(d.scaled, 12000000000);
-    CHECK_EQ_INT(ts_decimal_from_int(-9, &d), 0);
-    CHECK_EQ_INT(d.scaled, -9000000000);
-    CHECK_EQ_INT(ts_decimal_from_int(9223372037, &d), TS_ETOOBIG);
+    assert_int_equal(ts_decimal_from_int(12, &d), 0);
+    assert_int_equal(d.scaled, 12000000000);
+    assert_int_equal(ts_decimal_from_int(-9, &d), 0);
+    assert_int_equal(d.scaled, -9000000000);
+    assert_int_equal(ts_decimal_from_int(9223372037, &d), TS_ETOOBIG);
 }
 
 static void expect_minor(const char *text, int places, int64_t minor)
 {
     int64_t got = -42;
 
-    CHECK_EQ_INT(ts_decimal_to_minor(dec(text), places, &got), 0);
-    if (got != minor)
-        fprintf(stderr, "  to_minor %s at %d places\n", text, places);
-    CHECK_EQ_INT(got, minor);
+    int rc = ts_decimal_to_minor(dec(text), places, &got);
+
+    if (rc != 0 || got != minor)
+        fail_msg("to_minor %s at %d places: rc %d, %lld, want %lld", text, places, rc,
+                 (long long)got, (long long)minor);
 }
 
-static void test_decimal_to_minor(void)
+static void test_decimal_to_minor(void **state)
 {
     int64_t m;
 
@@ -288,8 +300,8 @@ static void test_decimal_to_minor(void)
     expect_minor("0.000000001", 9, 1);
     expect_minor("9223372036.854775807", 0, 9223372037);
     expect_minor("-9223372036.854775807", 2, -922337203685);
-    CHECK_EQ_INT(ts_decimal_to_minor(dec("1"), 10, &m), TS_EINVAL);
-    CHECK_EQ_INT(ts_decimal_to_minor(dec("1"), -1, &m), TS_EINVAL);
+    assert_int_equal(ts_decimal_to_minor(dec("1"), 10, &m), TS_EINVAL);
+    assert_int_equal(ts_decimal_to_minor(dec("1"), -1, &m), TS_EINVAL);
 }
 
 static void expect_format(const char *in, const char *out)
@@ -297,10 +309,10 @@ static void expect_format(const char *in, const char *out)
     char text[TS_DECIMAL_TEXT_LEN];
 
     ts_decimal_format(dec(in), text);
-    CHECK_EQ_STR(text, out);
+    assert_string_equal(text, out);
 }
 
-static void test_decimal_format(void)
+static void test_decimal_format(void **state)
 {
     char text[TS_DECIMAL_TEXT_LEN];
 
@@ -312,47 +324,47 @@ static void test_decimal_format(void)
     expect_format("1e-9", "0.000000001");
     expect_format("-9223372036.854775807", "-9223372036.854775807");
     ts_decimal_format((ts_decimal){INT64_MIN}, text);
-    CHECK_EQ_STR(text, "-9223372036.854775808");
+    assert_string_equal(text, "-9223372036.854775808");
 }
 
-static void test_selection_values(void)
+static void test_selection_values(void **state)
 {
     ts_applied_on on;
     ts_compute_price cp;
     ts_price_base base;
 
-    CHECK_EQ_INT(ts_applied_on_parse("0_product_variant", &on), 0);
-    CHECK_EQ_INT(on, TS_APPLIED_VARIANT);
-    CHECK_EQ_INT(ts_applied_on_parse("1_product", &on), 0);
-    CHECK_EQ_INT(on, TS_APPLIED_TEMPLATE);
-    CHECK_EQ_INT(ts_applied_on_parse("2_product_category", &on), 0);
-    CHECK_EQ_INT(on, TS_APPLIED_CATEGORY);
-    CHECK_EQ_INT(ts_applied_on_parse("3_global", &on), 0);
-    CHECK_EQ_INT(on, TS_APPLIED_GLOBAL);
-    CHECK_EQ_INT(ts_applied_on_parse("4_other", &on), TS_EINVAL);
-    CHECK_EQ_INT(ts_applied_on_parse(NULL, &on), TS_EINVAL);
+    assert_int_equal(ts_applied_on_parse("0_product_variant", &on), 0);
+    assert_int_equal(on, TS_APPLIED_VARIANT);
+    assert_int_equal(ts_applied_on_parse("1_product", &on), 0);
+    assert_int_equal(on, TS_APPLIED_TEMPLATE);
+    assert_int_equal(ts_applied_on_parse("2_product_category", &on), 0);
+    assert_int_equal(on, TS_APPLIED_CATEGORY);
+    assert_int_equal(ts_applied_on_parse("3_global", &on), 0);
+    assert_int_equal(on, TS_APPLIED_GLOBAL);
+    assert_int_equal(ts_applied_on_parse("4_other", &on), TS_EINVAL);
+    assert_int_equal(ts_applied_on_parse(NULL, &on), TS_EINVAL);
 
-    CHECK_EQ_INT(ts_compute_price_parse("fixed", &cp), 0);
-    CHECK_EQ_INT(cp, TS_COMPUTE_FIXED);
-    CHECK_EQ_INT(ts_compute_price_parse("percentage", &cp), 0);
-    CHECK_EQ_INT(cp, TS_COMPUTE_PERCENTAGE);
-    CHECK_EQ_INT(ts_compute_price_parse("formula", &cp), 0);
-    CHECK_EQ_INT(cp, TS_COMPUTE_FORMULA);
-    CHECK_EQ_INT(ts_compute_price_parse("progressive", &cp), TS_EINVAL);
-    CHECK_EQ_INT(cp, TS_COMPUTE_OTHER);
+    assert_int_equal(ts_compute_price_parse("fixed", &cp), 0);
+    assert_int_equal(cp, TS_COMPUTE_FIXED);
+    assert_int_equal(ts_compute_price_parse("percentage", &cp), 0);
+    assert_int_equal(cp, TS_COMPUTE_PERCENTAGE);
+    assert_int_equal(ts_compute_price_parse("formula", &cp), 0);
+    assert_int_equal(cp, TS_COMPUTE_FORMULA);
+    assert_int_equal(ts_compute_price_parse("progressive", &cp), TS_EINVAL);
+    assert_int_equal(cp, TS_COMPUTE_OTHER);
 
-    CHECK_EQ_INT(ts_price_base_parse("list_price", &base), 0);
-    CHECK_EQ_INT(base, TS_BASE_LIST_PRICE);
-    CHECK_EQ_INT(ts_price_base_parse("standard_price", &base), 0);
-    CHECK_EQ_INT(base, TS_BASE_STANDARD_PRICE);
-    CHECK_EQ_INT(ts_price_base_parse("pricelist", &base), 0);
-    CHECK_EQ_INT(base, TS_BASE_PRICELIST);
-    CHECK_EQ_INT(ts_price_base_parse("supplier", &base), TS_EINVAL);
-    CHECK_EQ_INT(base, TS_BASE_OTHER);
+    assert_int_equal(ts_price_base_parse("list_price", &base), 0);
+    assert_int_equal(base, TS_BASE_LIST_PRICE);
+    assert_int_equal(ts_price_base_parse("standard_price", &base), 0);
+    assert_int_equal(base, TS_BASE_STANDARD_PRICE);
+    assert_int_equal(ts_price_base_parse("pricelist", &base), 0);
+    assert_int_equal(base, TS_BASE_PRICELIST);
+    assert_int_equal(ts_price_base_parse("supplier", &base), TS_EINVAL);
+    assert_int_equal(base, TS_BASE_OTHER);
 
-    CHECK_EQ_STR(ts_price_source_name(TS_PRICE_PRICELIST), "pricelist");
-    CHECK_EQ_STR(ts_price_source_name(TS_PRICE_LIST_PRICE), "list_price");
-    CHECK_EQ_STR(ts_price_source_name(TS_PRICE_LIST_PRICE_FALLBACK), "list_price_fallback");
+    assert_string_equal(ts_price_source_name(TS_PRICE_PRICELIST), "pricelist");
+    assert_string_equal(ts_price_source_name(TS_PRICE_LIST_PRICE), "list_price");
+    assert_string_equal(ts_price_source_name(TS_PRICE_LIST_PRICE_FALLBACK), "list_price_fallback");
 }
 
 /* ---- the transcript's pricelist "Store S042" (EUR, rate 1.2834) ----------- */
@@ -381,7 +393,7 @@ static void store_s042_items(ts_price_item items[5])
 static const char *const FURNITURE = "1/2/8/";
 static const char *const SOFTWARE = "1/2/7/";
 
-static void test_store_s042(void)
+static void test_store_s042(void **state)
 {
     ts_price_item items[5];
     ts_price_product chair = product(5, 5, 8, "70.0");
@@ -395,45 +407,45 @@ static void test_store_s042(void)
 
     /* Item 1, fixed on the variant: 12.99 EUR, no conversion of a fixed price. */
     ts_price got = price_of(p, &chair, FURNITURE);
-    CHECK_PRICE(got, 1299, "pricelist", 1);
-    CHECK_EQ_INT(got.decimal_places, 2);
+    EXPECT_PRICE(got, 1299, "pricelist", 1);
+    assert_int_equal(got.decimal_places, 2);
 
     /* Item 2, 15 % off on the template: base 40.0 × 1.2834 = 51.336 EUR;
      * 51.336 × 0.85 = 43.6356 → 43.64. */
-    CHECK_PRICE(price_of(p, &lamp, FURNITURE), 4364, "pricelist", 2);
+    EXPECT_PRICE(price_of(p, &lamp, FURNITURE), 4364, "pricelist", 2);
 
     /* Item 3 needs 10 units, so the global formula: 280 × 1.2834 = 359.352;
      * × 0.9 = 323.4168; − 0.01 = 323.4068 → 323.41. */
-    CHECK_PRICE(price_of(p, &software, SOFTWARE), 32341, "pricelist", 5);
+    EXPECT_PRICE(price_of(p, &software, SOFTWARE), 32341, "pricelist", 5);
 
     /* Item 4 is December only; in November the global formula:
      * 450 × 1.2834 = 577.53; × 0.9 = 519.777; − 0.01 = 519.767 → 519.77. */
-    CHECK_PRICE(price_of(p, &desk, FURNITURE), 51977, "pricelist", 5);
+    EXPECT_PRICE(price_of(p, &desk, FURNITURE), 51977, "pricelist", 5);
 
     /* The variant with a price extra: 39.4 × 1.2834 = 50.56596; × 0.9 =
      * 45.509364; − 0.01 = 45.499364 → 45.50. */
-    CHECK_PRICE(price_of(p, &ecom13, FURNITURE), 4550, "pricelist", 5);
+    EXPECT_PRICE(price_of(p, &ecom13, FURNITURE), 4550, "pricelist", 5);
 
     /* The pricelist's dates change prices on 1 December 00:00:00 UTC. */
-    CHECK_EQ_INT(ts_pricer_next_change_ms(p), utc("2026-12-01 00:00:00", 0));
+    assert_int_equal(ts_pricer_next_change_ms(p), utc("2026-12-01 00:00:00", 0));
 
     ts_pricer_stats stats;
     ts_pricer_get_stats(p, &stats);
-    CHECK_EQ_INT(stats.priced, 5);
-    CHECK_EQ_INT(stats.pricelist, 5);
-    CHECK_EQ_INT(stats.fallback, 0);
+    assert_int_equal(stats.priced, 5);
+    assert_int_equal(stats.pricelist, 5);
+    assert_int_equal(stats.fallback, 0);
     ts_pricer_free(p);
 
     /* The same pricelist in the company's own currency (USD, no conversion):
      * E-COM13 39.4 × 0.9 = 35.46 − 0.01 = 35.45. */
     p = pricer(items, 5, &USD, utc("2026-11-25 14:00:00", 0));
-    CHECK_PRICE(price_of(p, &ecom13, FURNITURE), 3545, "pricelist", 5);
+    EXPECT_PRICE(price_of(p, &ecom13, FURNITURE), 3545, "pricelist", 5);
     ts_pricer_free(p);
 }
 
 /* Item 4 holds from 2026-12-01 00:00:00 to 2026-12-31 23:59:59 inclusive;
  * Odoo compares with the current second (fields.Datetime.now()). */
-static void test_december_dates(void)
+static void test_december_dates(void **state)
 {
     ts_price_item items[5];
     ts_price_product desk = product(8, 8, 8, "450.0");
@@ -458,15 +470,18 @@ static void test_december_dates(void)
                        : cases[i].next_change == 2 ? utc("2027-01-01 00:00:00", 0)
                                                    : INT64_MAX;
 
-        CHECK_PRICE(price_of(p, &desk, FURNITURE), cases[i].amount, "pricelist", cases[i].item_id);
-        CHECK_EQ_INT(ts_pricer_next_change_ms(p), next);
+        expect_price_at(price_of(p, &desk, FURNITURE), cases[i].amount, "pricelist",
+                        cases[i].item_id, "case", (long)i);
+        if (ts_pricer_next_change_ms(p) != next)
+            fail_msg("case %zu (%s): next change %lld, want %lld", i, cases[i].at,
+                     (long long)ts_pricer_next_change_ms(p), (long long)next);
         ts_pricer_free(p);
     }
 }
 
 /* ---- list price, fallback, no pricelist ----------------------------------- */
 
-static void test_list_price_and_fallback(void)
+static void test_list_price_and_fallback(void **state)
 {
     ts_price_product chair = product(5, 5, 8, "70.0");
     ts_price_product lamp = product(6, 6, 8, "40.0");
@@ -477,19 +492,19 @@ static void test_list_price_and_fallback(void)
     /* No pricelist: lst_price in the company's currency, items ignored. */
     items[0] = fixed(1, TS_APPLIED_VARIANT, 5, "12.99");
     p = pricer(items, 1, NULL, 0);
-    CHECK_PRICE(price_of(p, &chair, FURNITURE), 7000, "list_price", 0);
-    CHECK_EQ_INT(ts_pricer_next_change_ms(p), INT64_MAX);
+    EXPECT_PRICE(price_of(p, &chair, FURNITURE), 7000, "list_price", 0);
+    assert_int_equal(ts_pricer_next_change_ms(p), INT64_MAX);
     ts_pricer_free(p);
 
     /* A pricelist with no item for the lamp: its lst_price converted, as
      * Odoo does: 40 × 1.2834 = 51.336 → 51.34 EUR. */
     p = pricer(items, 1, &EUR, 0);
-    CHECK_PRICE(price_of(p, &lamp, FURNITURE), 5134, "list_price", 0);
+    EXPECT_PRICE(price_of(p, &lamp, FURNITURE), 5134, "list_price", 0);
     ts_pricer_free(p);
 
     /* An empty pricelist. */
     p = pricer(NULL, 0, &EUR, 0);
-    CHECK_PRICE(price_of(p, &chair, FURNITURE), 8984, "list_price", 0); /* 89.838 */
+    EXPECT_PRICE(price_of(p, &chair, FURNITURE), 8984, "list_price", 0); /* 89.838 */
     ts_pricer_free(p);
 
     /* A global formula on cost (standard_price): not computed. The chair
@@ -498,13 +513,13 @@ static void test_list_price_and_fallback(void)
     items[1] = formula(9, "-30", "0");
     items[1].base = TS_BASE_STANDARD_PRICE;
     p = pricer(items, 2, &EUR, 0);
-    CHECK_PRICE(price_of(p, &chair, FURNITURE), 1299, "pricelist", 1);
-    CHECK_PRICE(price_of(p, &lamp, FURNITURE), 5134, "list_price_fallback", 9);
+    EXPECT_PRICE(price_of(p, &chair, FURNITURE), 1299, "pricelist", 1);
+    EXPECT_PRICE(price_of(p, &lamp, FURNITURE), 5134, "list_price_fallback", 9);
     ts_pricer_get_stats(p, &stats);
-    CHECK_EQ_INT(stats.priced, 2);
-    CHECK_EQ_INT(stats.pricelist, 1);
-    CHECK_EQ_INT(stats.fallback, 1);
-    CHECK_EQ_INT(stats.list_price, 0);
+    assert_int_equal(stats.priced, 2);
+    assert_int_equal(stats.pricelist, 1);
+    assert_int_equal(stats.fallback, 1);
+    assert_int_equal(stats.list_price, 0);
     ts_pricer_free(p);
 
     /* A percentage on another pricelist, and a compute_price this agent does
@@ -518,16 +533,16 @@ static void test_list_price_and_fallback(void)
     items[2] = fixed(3, TS_APPLIED_GLOBAL, 0, "1.00");
     items[2].base = TS_BASE_STANDARD_PRICE;
     p = pricer(items, 3, &USD, 0);
-    CHECK_PRICE(price_of(p, &lamp, FURNITURE), 4000, "list_price_fallback", 1);
-    CHECK_PRICE(price_of(p, &chair, FURNITURE), 7000, "list_price_fallback", 2);
+    EXPECT_PRICE(price_of(p, &lamp, FURNITURE), 4000, "list_price_fallback", 1);
+    EXPECT_PRICE(price_of(p, &chair, FURNITURE), 7000, "list_price_fallback", 2);
     ts_price_product other = product(50, 50, 8, "3.00");
-    CHECK_PRICE(price_of(p, &other, FURNITURE), 100, "pricelist", 3);
+    EXPECT_PRICE(price_of(p, &other, FURNITURE), 100, "pricelist", 3);
     ts_pricer_free(p);
 }
 
 /* ---- currencies ------------------------------------------------------------ */
 
-static void test_currency_conversion(void)
+static void test_currency_conversion(void **state)
 {
     const ts_currency eur11 = {2, {1100000000}}; /* rate 1.1 */
     const ts_currency jpy = {0, {150250000000}}; /* 150.25 yen a dollar */
@@ -543,57 +558,57 @@ static void test_currency_conversion(void)
 
     /* Rate 1.1: 10.00 → 11.00, 10 % off → 9.90; 19.99 → 21.989 → 21.99. */
     p = pricer(items, 1, &eur11, 0);
-    CHECK_PRICE(price_of(p, &ten, NULL), 990, "pricelist", 1);
-    CHECK_PRICE(price_of(p, &shirt, NULL), 2199, "list_price", 0);
+    EXPECT_PRICE(price_of(p, &ten, NULL), 990, "pricelist", 1);
+    EXPECT_PRICE(price_of(p, &shirt, NULL), 2199, "list_price", 0);
     ts_pricer_free(p);
 
     /* JPY, no decimals: 19.99 × 150.25 = 3003.4975 → 3003 yen;
      * 10.00 × 150.25 = 1502.5, 10 % off = 1352.25 → 1352. */
     p = pricer(items, 1, &jpy, 0);
     ts_price got = price_of(p, &shirt, NULL);
-    CHECK_PRICE(got, 3003, "list_price", 0);
-    CHECK_EQ_INT(got.decimal_places, 0);
-    CHECK_PRICE(price_of(p, &ten, NULL), 1352, "pricelist", 1);
+    EXPECT_PRICE(got, 3003, "list_price", 0);
+    assert_int_equal(got.decimal_places, 0);
+    EXPECT_PRICE(price_of(p, &ten, NULL), 1352, "pricelist", 1);
     ts_pricer_free(p);
 
     /* KWD, three decimals: 19.99 × 0.3075 = 6.146925 → 6.147;
      * 10.00 × 0.3075 = 3.075, 10 % off = 2.7675 → 2.768 (half: up). */
     p = pricer(items, 1, &kwd, 0);
     got = price_of(p, &shirt, NULL);
-    CHECK_PRICE(got, 6147, "list_price", 0);
-    CHECK_EQ_INT(got.decimal_places, 3);
-    CHECK_PRICE(price_of(p, &ten, NULL), 2768, "pricelist", 1);
+    EXPECT_PRICE(got, 6147, "list_price", 0);
+    assert_int_equal(got.decimal_places, 3);
+    EXPECT_PRICE(price_of(p, &ten, NULL), 2768, "pricelist", 1);
     ts_pricer_free(p);
 
     /* A company currency whose rate is not 1: amount × (2.5 / 2.0). */
     const ts_currency company = {2, {2000000000}};
     const ts_currency other = {2, {2500000000}};
     p = NULL;
-    CHECK_EQ_INT(ts_pricer_new(NULL, 0, &other, &company, 0, &p), 0);
-    CHECK_PRICE(price_of(p, &shirt, NULL), 2499, "list_price", 0); /* 24.9875 */
+    assert_int_equal(ts_pricer_new(NULL, 0, &other, &company, 0, &p), 0);
+    EXPECT_PRICE(price_of(p, &shirt, NULL), 2499, "list_price", 0); /* 24.9875 */
     ts_pricer_free(p);
 
     /* A company in JPY without a pricelist: lst_price rounded to yen. */
     ts_price_product yen = product(3, 3, 0, "1234.5");
     p = NULL;
-    CHECK_EQ_INT(ts_pricer_new(NULL, 0, NULL, &jpy, 0, &p), 0);
-    CHECK_PRICE(price_of(p, &yen, NULL), 1235, "list_price", 0);
+    assert_int_equal(ts_pricer_new(NULL, 0, NULL, &jpy, 0, &p), 0);
+    EXPECT_PRICE(price_of(p, &yen, NULL), 1235, "list_price", 0);
     ts_pricer_free(p);
 
     /* Bad currencies are refused. */
     const ts_currency bad_places = {10, {1000000000}};
     const ts_currency bad_rate = {2, {0}};
     p = NULL;
-    CHECK_EQ_INT(ts_pricer_new(NULL, 0, &bad_places, &USD, 0, &p), TS_EINVAL);
-    CHECK_EQ_INT(ts_pricer_new(NULL, 0, &bad_rate, &USD, 0, &p), TS_EINVAL);
-    CHECK_EQ_INT(ts_pricer_new(NULL, 0, &USD, &bad_rate, 0, &p), TS_EINVAL);
-    CHECK_EQ_INT(ts_pricer_new(NULL, 1, &USD, &USD, 0, &p), TS_EINVAL);
-    CHECK(p == NULL);
+    assert_int_equal(ts_pricer_new(NULL, 0, &bad_places, &USD, 0, &p), TS_EINVAL);
+    assert_int_equal(ts_pricer_new(NULL, 0, &bad_rate, &USD, 0, &p), TS_EINVAL);
+    assert_int_equal(ts_pricer_new(NULL, 0, &USD, &bad_rate, 0, &p), TS_EINVAL);
+    assert_int_equal(ts_pricer_new(NULL, 1, &USD, &USD, 0, &p), TS_EINVAL);
+    assert_null(p);
 }
 
 /* Conversions whose lst_price × rate needs more than 64 bits (the portable
  * 128-bit path on every target), worked out with Python's Decimal. */
-static void test_conversion_wide(void)
+static void test_conversion_wide(void **state)
 {
     const struct {
         const char *lst, *rate, *company_rate;
@@ -623,15 +638,17 @@ static void test_conversion_wide(void)
         ts_pricer *p = NULL;
         ts_price got = {0, 0, TS_PRICE_PRICELIST, 0};
 
-        CHECK_EQ_INT(ts_pricer_new(NULL, 0, &target, &company, 0, &p), 0);
-        if (!p)
-            continue;
+        if (ts_pricer_new(NULL, 0, &target, &company, 0, &p) != 0)
+            fail_msg("case %zu: no pricer", i);
         int rc = ts_pricer_price(p, &prod, NULL, &got);
         if (cases[i].minor == INT64_MIN) {
-            CHECK_EQ_INT(rc, TS_ETOOBIG);
+            if (rc != TS_ETOOBIG)
+                fail_msg("case %zu (%s x %s): rc %d, want out of range", i, cases[i].lst,
+                         cases[i].rate, rc);
         } else {
-            CHECK_EQ_INT(rc, 0);
-            CHECK_PRICE(got, cases[i].minor, "list_price", 0);
+            if (rc != 0)
+                fail_msg("case %zu (%s x %s): rc %d", i, cases[i].lst, cases[i].rate, rc);
+            expect_price_at(got, cases[i].minor, "list_price", 0, "case", (long)i);
         }
         ts_pricer_free(p);
     }
@@ -650,7 +667,7 @@ static ts_price one_item_price(const ts_price_item *it, const char *lst)
     return got;
 }
 
-static void test_rounding_halves(void)
+static void test_rounding_halves(void **state)
 {
     const struct {
         const char *fixed;
@@ -662,21 +679,24 @@ static void test_rounding_halves(void)
 
     for (size_t i = 0; i < sizeof(fixed_cases) / sizeof(fixed_cases[0]); i++) {
         ts_price_item it = fixed(1, TS_APPLIED_GLOBAL, 0, fixed_cases[i].fixed);
-        CHECK_EQ_INT(one_item_price(&it, "1").amount_minor, fixed_cases[i].minor);
+        int64_t got = one_item_price(&it, "1").amount_minor;
+        if (got != fixed_cases[i].minor)
+            fail_msg("fixed %s: %lld, want %lld", fixed_cases[i].fixed, (long long)got,
+                     (long long)fixed_cases[i].minor);
     }
 
     /* Halves made by computation: 10.05 × 0.5 = 5.025 → 5.03, and a 150 %
      * "discount" 10.05 × −0.5 = −5.025 → −5.03. */
     ts_price_item half = formula(1, "50", "0");
-    CHECK_EQ_INT(one_item_price(&half, "10.05").amount_minor, 503);
+    assert_int_equal(one_item_price(&half, "10.05").amount_minor, 503);
     ts_price_item negative = formula(1, "150", "0");
-    CHECK_EQ_INT(one_item_price(&negative, "10.05").amount_minor, -503);
+    assert_int_equal(one_item_price(&negative, "10.05").amount_minor, -503);
     /* A negative discount is a mark-up: 10.05 × 1.25 = 12.5625 → 12.56. */
     ts_price_item markup = formula(1, "-25", "0");
-    CHECK_EQ_INT(one_item_price(&markup, "10.05").amount_minor, 1256);
+    assert_int_equal(one_item_price(&markup, "10.05").amount_minor, 1256);
 }
 
-static void test_price_round(void)
+static void test_price_round(void **state)
 {
     ts_price_item nickel = formula(1, "0", "0");
     ts_price_item whole = formula(1, "10", "-0.01"); /* the "x.99" recipe */
@@ -686,61 +706,61 @@ static void test_price_round(void)
 
     /* To multiples of 0.05: 17.23 → 344.6 → 345 × 0.05 = 17.25;
      * 17.22 → 344.4 → 17.20; 17.225 → 344.5, a half → 17.25. */
-    CHECK_EQ_INT(one_item_price(&nickel, "17.23").amount_minor, 1725);
-    CHECK_EQ_INT(one_item_price(&nickel, "17.22").amount_minor, 1720);
-    CHECK_EQ_INT(one_item_price(&nickel, "17.225").amount_minor, 1725);
+    assert_int_equal(one_item_price(&nickel, "17.23").amount_minor, 1725);
+    assert_int_equal(one_item_price(&nickel, "17.22").amount_minor, 1720);
+    assert_int_equal(one_item_price(&nickel, "17.225").amount_minor, 1725);
 
     /* To whole units, then −0.01: 19.49 × 0.9 = 17.541 → 18 → 17.99;
      * 19.44 × 0.9 = 17.496 → 17 → 16.99; 15 × 0.9 = 13.5, a half → 14 → 13.99. */
-    CHECK_EQ_INT(one_item_price(&whole, "19.49").amount_minor, 1799);
-    CHECK_EQ_INT(one_item_price(&whole, "19.44").amount_minor, 1699);
-    CHECK_EQ_INT(one_item_price(&whole, "15").amount_minor, 1399);
+    assert_int_equal(one_item_price(&whole, "19.49").amount_minor, 1799);
+    assert_int_equal(one_item_price(&whole, "19.44").amount_minor, 1699);
+    assert_int_equal(one_item_price(&whole, "15").amount_minor, 1399);
 
     /* A negative price rounds away from zero too: 15 × (1 − 1.9) = −13.5 →
      * −14, − 0.01 = −14.01. */
     ts_price_item below = formula(1, "190", "-0.01");
     below.price_round = dec("1.0");
-    CHECK_EQ_INT(one_item_price(&below, "15").amount_minor, -1401);
+    assert_int_equal(one_item_price(&below, "15").amount_minor, -1401);
 
     /* Odoo's form refuses a negative step; a stray one rounds like its
      * absolute value. */
     nickel.price_round = dec("-0.05");
-    CHECK_EQ_INT(one_item_price(&nickel, "17.23").amount_minor, 1725);
+    assert_int_equal(one_item_price(&nickel, "17.23").amount_minor, 1725);
 }
 
-static void test_margins(void)
+static void test_margins(void **state)
 {
     ts_price_item it = formula(1, "50", "0"); /* base 100 → 50 */
 
-    CHECK_EQ_INT(one_item_price(&it, "100").amount_minor, 5000);
+    assert_int_equal(one_item_price(&it, "100").amount_minor, 5000);
 
     /* At least base − 20 = 80. */
     it.price_min_margin = dec("-20");
-    CHECK_EQ_INT(one_item_price(&it, "100").amount_minor, 8000);
+    assert_int_equal(one_item_price(&it, "100").amount_minor, 8000);
 
     /* At most base − 10 = 90: 80 stays. */
     it.price_max_margin = dec("-10");
-    CHECK_EQ_INT(one_item_price(&it, "100").amount_minor, 8000);
+    assert_int_equal(one_item_price(&it, "100").amount_minor, 8000);
 
     /* Odoo applies the minimum, then the maximum: with max −30 (70) below
      * min −20 (80), the maximum wins: 70. */
     it.price_max_margin = dec("-30");
-    CHECK_EQ_INT(one_item_price(&it, "100").amount_minor, 7000);
+    assert_int_equal(one_item_price(&it, "100").amount_minor, 7000);
 
     /* Only a maximum: at most base − 60 = 40. */
     it.price_min_margin = dec("0");
     it.price_max_margin = dec("-60");
-    CHECK_EQ_INT(one_item_price(&it, "100").amount_minor, 4000);
+    assert_int_equal(one_item_price(&it, "100").amount_minor, 4000);
 
     /* 0 means unset, not "base + 0": a 50 % discount stays at 50. */
     it.price_max_margin = dec("0");
     it.price_min_margin = dec("0");
-    CHECK_EQ_INT(one_item_price(&it, "100").amount_minor, 5000);
+    assert_int_equal(one_item_price(&it, "100").amount_minor, 5000);
 
     /* The surcharge comes before the margins: 50 + 45 = 95 > 90 → 90. */
     it.price_surcharge = dec("45");
     it.price_max_margin = dec("-10");
-    CHECK_EQ_INT(one_item_price(&it, "100").amount_minor, 9000);
+    assert_int_equal(one_item_price(&it, "100").amount_minor, 9000);
 
     /* Margins are on the converted base: 100 USD = 128.34 EUR, 50 % off =
      * 64.17, at least base − 20 = 108.34. */
@@ -748,13 +768,13 @@ static void test_margins(void)
     eur_it.price_min_margin = dec("-20");
     ts_pricer *p = pricer(&eur_it, 1, &EUR, 0);
     ts_price_product prod = product(1, 1, 0, "100");
-    CHECK_PRICE(price_of(p, &prod, NULL), 10834, "pricelist", 1);
+    EXPECT_PRICE(price_of(p, &prod, NULL), 10834, "pricelist", 1);
     ts_pricer_free(p);
 }
 
 /* ---- which item applies ------------------------------------------------------ */
 
-static void test_category_ancestors(void)
+static void test_category_ancestors(void **state)
 {
     /* Categories from the transcript: 1 All, 2 All/Saleable, 3 All/Expenses,
      * 7 All/Saleable/Software, 8 All/Saleable/Office Furniture, 9 All/Consumable. */
@@ -770,30 +790,33 @@ static void test_category_ancestors(void)
     ts_price_product in2 = product(5, 5, 2, "100");
     ts_price out;
 
-    CHECK_PRICE(price_of(p, &in8, "1/2/8/"), 2000, "pricelist", 1); /* 2 is an ancestor */
-    CHECK_PRICE(price_of(p, &in7, "1/2/7/"), 2000, "pricelist", 1);
-    CHECK_PRICE(price_of(p, &in2, "1/2/"), 2000, "pricelist", 1); /* the category itself */
-    CHECK_PRICE(price_of(p, &in9, "1/9/"), 3000, "pricelist", 2);
-    CHECK_PRICE(price_of(p, &in3, "1/3/"), 10000, "list_price", 0); /* a sibling: no */
+    EXPECT_PRICE(price_of(p, &in8, "1/2/8/"), 2000, "pricelist", 1); /* 2 is an ancestor */
+    EXPECT_PRICE(price_of(p, &in7, "1/2/7/"), 2000, "pricelist", 1);
+    EXPECT_PRICE(price_of(p, &in2, "1/2/"), 2000, "pricelist", 1); /* the category itself */
+    EXPECT_PRICE(price_of(p, &in9, "1/9/"), 3000, "pricelist", 2);
+    EXPECT_PRICE(price_of(p, &in3, "1/3/"), 10000, "list_price", 0); /* a sibling: no */
     /* Without its parent_path a product matches its own category only. */
-    CHECK_PRICE(price_of(p, &in8, NULL), 10000, "list_price", 0);
-    CHECK_PRICE(price_of(p, &in2, ""), 2000, "pricelist", 1);
-    CHECK_PRICE(price_of(p, &in8, "1/2/8"), 2000, "pricelist", 1); /* no trailing '/' */
+    EXPECT_PRICE(price_of(p, &in8, NULL), 10000, "list_price", 0);
+    EXPECT_PRICE(price_of(p, &in2, ""), 2000, "pricelist", 1);
+    EXPECT_PRICE(price_of(p, &in8, "1/2/8"), 2000, "pricelist", 1); /* no trailing '/' */
 
     /* Malformed paths, or the path of another category, are refused. */
     const char *bad[] = {
         "1/x/8/", "1//8/", "/1/2/8/", "1/2/8//", "1/2/0/8/", "1/2/9/", "99999999999999999999/8/"};
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        CHECK_EQ_INT(ts_pricer_price(p, &in8, bad[i], &out), TS_EINVAL);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int rc = ts_pricer_price(p, &in8, bad[i], &out);
+        if (rc != TS_EINVAL)
+            fail_msg("path \"%s\": rc %d, want TS_EINVAL", bad[i], rc);
+    }
     char deep[1024] = "";
     for (int i = 1; i <= 70; i++)
         snprintf(deep + strlen(deep), sizeof(deep) - strlen(deep), "%d/", i);
     ts_price_product deep_prod = product(6, 6, 70, "1");
-    CHECK_EQ_INT(ts_pricer_price(p, &deep_prod, deep, &out), TS_EINVAL);
+    assert_int_equal(ts_pricer_price(p, &deep_prod, deep, &out), TS_EINVAL);
     ts_pricer_free(p);
 }
 
-static void test_order_ties(void)
+static void test_order_ties(void **state)
 {
     /* One product: variant 100, template 200, category 8 (1/2/8/). */
     ts_price_product prod = product(100, 200, 8, "100");
@@ -811,7 +834,8 @@ static void test_order_ties(void)
     for (size_t n = 4; n >= 1; n--) {
         /* Drop the most specific each round: 1.00, 2.00, 3.00, 4.00. */
         p = pricer(kinds, n, &USD, 0);
-        CHECK_PRICE(price_of(p, &prod, FURNITURE), (int64_t)(5 - n) * 100, "pricelist", (int64_t)n);
+        expect_price_at(price_of(p, &prod, FURNITURE), (int64_t)(5 - n) * 100, "pricelist",
+                        (int64_t)n, "with items", (long)n);
         ts_pricer_free(p);
     }
 
@@ -830,8 +854,8 @@ static void test_order_ties(void)
     for (size_t skip = 0; skip < 4; skip++) {
         /* Without the first `skip` of them, the next one wins. */
         p = pricer(quantities + skip, 5 - skip, &USD, 0);
-        CHECK_PRICE(price_of(p, &prod, FURNITURE), (int64_t)(10 + skip) * 100, "pricelist",
-                    (int64_t)(10 + skip));
+        expect_price_at(price_of(p, &prod, FURNITURE), (int64_t)(10 + skip) * 100, "pricelist",
+                        (int64_t)(10 + skip), "skipping", (long)skip);
         ts_pricer_free(p);
     }
 
@@ -842,7 +866,7 @@ static void test_order_ties(void)
         fixed(21, TS_APPLIED_GLOBAL, 0, "21"),
     };
     p = pricer(same, 3, &USD, 0);
-    CHECK_PRICE(price_of(p, &prod, FURNITURE), 2200, "pricelist", 22);
+    EXPECT_PRICE(price_of(p, &prod, FURNITURE), 2200, "pricelist", 22);
     ts_pricer_free(p);
 
     /* categ_id descending orders by the category's complete_name: on one
@@ -855,17 +879,17 @@ static void test_order_ties(void)
         fixed(32, TS_APPLIED_CATEGORY, 1, "1"),
     };
     p = pricer(categs, 3, &USD, 0);
-    CHECK_PRICE(price_of(p, &moved, "1/12/5/"), 500, "pricelist", 31);
+    EXPECT_PRICE(price_of(p, &moved, "1/12/5/"), 500, "pricelist", 31);
     ts_pricer_free(p);
     categs[0].id = 31;
     categs[1].id = 30; /* ids swapped: the deeper still wins */
     p = pricer(categs, 3, &USD, 0);
-    CHECK_PRICE(price_of(p, &moved, "1/12/5/"), 500, "pricelist", 30);
+    EXPECT_PRICE(price_of(p, &moved, "1/12/5/"), 500, "pricelist", 30);
     ts_pricer_free(p);
     /* ...but min_quantity comes before the category. */
     categs[0].min_quantity = dec("1");
     p = pricer(categs, 3, &USD, 0);
-    CHECK_PRICE(price_of(p, &moved, "1/12/5/"), 1200, "pricelist", 31);
+    EXPECT_PRICE(price_of(p, &moved, "1/12/5/"), 1200, "pricelist", 31);
     ts_pricer_free(p);
 
     /* The same between two variant items that also name categories (Odoo
@@ -880,12 +904,12 @@ static void test_order_ties(void)
     variants[1].categ_id = 1;
     variants[2].categ_id = 8;
     p = pricer(variants, 3, &USD, 0);
-    CHECK_PRICE(price_of(p, &prod, FURNITURE), 800, "pricelist", 39);
+    EXPECT_PRICE(price_of(p, &prod, FURNITURE), 800, "pricelist", 39);
     ts_pricer_free(p);
 }
 
 /* Variant items as Odoo's form saves them also name the template. */
-static void test_item_keys(void)
+static void test_item_keys(void **state)
 {
     ts_price_product red = product(100, 200, 8, "100");
     ts_price_product blue = product(101, 200, 8, "100");
@@ -898,15 +922,15 @@ static void test_item_keys(void)
     items[2].product_tmpl_id = 999; /* names another template: never applies */
     ts_pricer *p = pricer(items, 3, &USD, 0);
 
-    CHECK_PRICE(price_of(p, &red, FURNITURE), 100, "pricelist", 1);
-    CHECK_PRICE(price_of(p, &blue, FURNITURE), 200, "pricelist", 2);
+    EXPECT_PRICE(price_of(p, &red, FURNITURE), 100, "pricelist", 1);
+    EXPECT_PRICE(price_of(p, &blue, FURNITURE), 200, "pricelist", 2);
     ts_pricer_free(p);
 
     /* Likewise a template item that also names a category off the
      * product's chain (Odoo's search wants every named key to match). */
     items[1].categ_id = 9;
     p = pricer(items, 3, &USD, 0);
-    CHECK_PRICE(price_of(p, &blue, FURNITURE), 10000, "list_price", 0);
+    EXPECT_PRICE(price_of(p, &blue, FURNITURE), 10000, "list_price", 0);
     ts_pricer_free(p);
 
     /* Items missing the key their applied_on needs never apply (Odoo's
@@ -917,11 +941,11 @@ static void test_item_keys(void)
         fixed(3, TS_APPLIED_CATEGORY, 0, "3"),
     };
     p = pricer(stray, 3, &USD, 0);
-    CHECK_PRICE(price_of(p, &red, FURNITURE), 10000, "list_price", 0);
+    EXPECT_PRICE(price_of(p, &red, FURNITURE), 10000, "list_price", 0);
     ts_pricer_free(p);
 }
 
-static void test_out_of_range(void)
+static void test_out_of_range(void **state)
 {
     ts_price_product huge = product(1, 1, 0, "9000000000");
     ts_price_item markup = formula(1, "-100", "0"); /* doubles the price */
@@ -930,19 +954,19 @@ static void test_out_of_range(void)
 
     /* 9e9 × 1.2834 does not fit a ts_decimal: refused, not wrapped. */
     p = pricer(NULL, 0, &EUR, 0);
-    CHECK_EQ_INT(ts_pricer_price(p, &huge, NULL, &out), TS_ETOOBIG);
+    assert_int_equal(ts_pricer_price(p, &huge, NULL, &out), TS_ETOOBIG);
     ts_pricer_free(p);
     p = pricer(&markup, 1, &USD, 0);
-    CHECK_EQ_INT(ts_pricer_price(p, &huge, NULL, &out), TS_ETOOBIG);
+    assert_int_equal(ts_pricer_price(p, &huge, NULL, &out), TS_ETOOBIG);
     ts_pricer_stats stats;
     ts_pricer_get_stats(p, &stats);
-    CHECK_EQ_INT(stats.priced, 0);
+    assert_int_equal(stats.priced, 0);
     ts_pricer_free(p);
 
     /* A fixed price does not need the base, so a huge lst_price is fine. */
     ts_price_item fixed_it = fixed(1, TS_APPLIED_GLOBAL, 0, "1");
     p = pricer(&fixed_it, 1, &EUR, 0);
-    CHECK_PRICE(price_of(p, &huge, NULL), 100, "pricelist", 1);
+    EXPECT_PRICE(price_of(p, &huge, NULL), 100, "pricelist", 1);
     ts_pricer_free(p);
 }
 
@@ -1023,13 +1047,12 @@ static int64_t reference_item(const ts_price_item *items, size_t n, const ts_pri
     return best ? best->id : 0;
 }
 
-static void test_index_matches_scan(void)
+static void test_index_matches_scan(void **state)
 {
     enum { N_ITEMS = 300, N_PRODUCTS = 2000 };
     static ts_price_item items[N_ITEMS];
     static const int64_t categs[] = {1, 2, 3, 4, 6, 8};
     static const char *const quantities[] = {"0", "0", "1", "0.5", "2"};
-    int mismatches = 0;
 
     for (size_t i = 0; i < N_ITEMS; i++) {
         ts_applied_on on = (ts_applied_on)(rng() % 4);
@@ -1053,10 +1076,12 @@ static void test_index_matches_scan(void)
         ts_price_product prod = product(id, (id + 1) / 2, categs[rng() % 6], "1");
         ts_price got = price_of(p, &prod, path_of(prod.categ_id));
 
-        if (got.item_id != reference_item(items, N_ITEMS, &prod))
-            mismatches++;
+        int64_t want = reference_item(items, N_ITEMS, &prod);
+        if (got.item_id != want)
+            fail_msg("product %lld #%lld (category %lld): item %lld, Odoo's order gives %lld",
+                     (long long)id, (long long)i, (long long)prod.categ_id, (long long)got.item_id,
+                     (long long)want);
     }
-    CHECK_EQ_INT(mismatches, 0);
     ts_pricer_free(p);
 }
 
@@ -1073,10 +1098,8 @@ static __int128 round_div128(__int128 n, __int128 d)
     return q;
 }
 
-static void test_conversion_against_int128(void)
+static void test_conversion_against_int128(void **state)
 {
-    int wrong = 0;
-
     for (int i = 0; i < 20000; i++) {
         int64_t lst = (int64_t)(rng() % 2000000000000000) - 1000000000000000; /* ±1e6 */
         ts_currency company = {2, {(int64_t)(rng() % 5000000000) + 1}};
@@ -1087,15 +1110,15 @@ static void test_conversion_against_int128(void)
         __int128 base;
         int64_t want;
 
-        CHECK_EQ_INT(ts_pricer_new(NULL, 0, &target, &company, 0, &p), 0);
-        if (!p)
-            return;
+        if (ts_pricer_new(NULL, 0, &target, &company, 0, &p) != 0)
+            fail_msg("draw %d: no pricer", i);
         base = round_div128((__int128)lst * target.rate.scaled, company.rate.scaled);
         if (target.rate.scaled == company.rate.scaled)
             base = lst;
         if (base > INT64_MAX || base < -INT64_MAX) {
             if (ts_pricer_price(p, &prod, NULL, &got) != TS_ETOOBIG)
-                wrong++;
+                fail_msg("draw %d: %lld at rate %lld / %lld is out of range", i, (long long)lst,
+                         (long long)target.rate.scaled, (long long)company.rate.scaled);
         } else {
             want = (int64_t)round_div128(base, (__int128)1000000000 /
                                                    (target.decimal_places == 0   ? 1
@@ -1103,36 +1126,40 @@ static void test_conversion_against_int128(void)
                                                     : target.decimal_places == 2 ? 100
                                                                                  : 1000));
             if (ts_pricer_price(p, &prod, NULL, &got) != 0 || got.amount_minor != want)
-                wrong++;
+                fail_msg("draw %d: %lld at rate %lld / %lld, %d places: %lld, want %lld", i,
+                         (long long)lst, (long long)target.rate.scaled,
+                         (long long)company.rate.scaled, target.decimal_places,
+                         (long long)got.amount_minor, (long long)want);
         }
         ts_pricer_free(p);
     }
-    CHECK_EQ_INT(wrong, 0);
 }
 #endif
 
 int main(void)
 {
-    test_decimal_parse();
-    test_decimal_from_double();
-    test_decimal_to_minor();
-    test_decimal_format();
-    test_selection_values();
-    test_store_s042();
-    test_december_dates();
-    test_list_price_and_fallback();
-    test_currency_conversion();
-    test_conversion_wide();
-    test_rounding_halves();
-    test_price_round();
-    test_margins();
-    test_category_ancestors();
-    test_order_ties();
-    test_item_keys();
-    test_out_of_range();
-    test_index_matches_scan();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_decimal_parse),
+        cmocka_unit_test(test_decimal_from_double),
+        cmocka_unit_test(test_decimal_to_minor),
+        cmocka_unit_test(test_decimal_format),
+        cmocka_unit_test(test_selection_values),
+        cmocka_unit_test(test_store_s042),
+        cmocka_unit_test(test_december_dates),
+        cmocka_unit_test(test_list_price_and_fallback),
+        cmocka_unit_test(test_currency_conversion),
+        cmocka_unit_test(test_conversion_wide),
+        cmocka_unit_test(test_rounding_halves),
+        cmocka_unit_test(test_price_round),
+        cmocka_unit_test(test_margins),
+        cmocka_unit_test(test_category_ancestors),
+        cmocka_unit_test(test_order_ties),
+        cmocka_unit_test(test_item_keys),
+        cmocka_unit_test(test_out_of_range),
+        cmocka_unit_test(test_index_matches_scan),
 #ifdef __SIZEOF_INT128__
-    test_conversion_against_int128();
+        cmocka_unit_test(test_conversion_against_int128),
 #endif
-    CHECK_DONE();
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,7 +15,13 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "check.h"
+/* cmocka.h needs these before it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
 #include "core/error.h"
 #include "core/sdnotify.h"
 
@@ -55,86 +61,87 @@ static void recv_message(int fd, char *buf, size_t size)
         buf[n] = '\0';
 }
 
-static void test_unset_is_a_no_op(void)
+static void test_unset_is_a_no_op(void **state)
 {
     unsetenv("NOTIFY_SOCKET");
-    CHECK_EQ_INT(ts_sd_notify("READY=1"), 0);
+    assert_int_equal(ts_sd_notify("READY=1"), 0);
     setenv("NOTIFY_SOCKET", "", 1);
-    CHECK_EQ_INT(ts_sd_notify("READY=1"), 0);
+    assert_int_equal(ts_sd_notify("READY=1"), 0);
 }
 
-static void test_path_socket(const char *dir)
+static void test_path_socket(void **state)
 {
+    const char *dir = *state;
     char path[256], got[256];
     int fd;
 
     snprintf(path, sizeof(path), "%s/notify", dir);
     fd = listen_notify(path);
-    CHECK(fd >= 0);
+    assert_true(fd >= 0);
     setenv("NOTIFY_SOCKET", path, 1);
-    CHECK_EQ_INT(ts_sd_notify("READY=1"), 0);
+    assert_int_equal(ts_sd_notify("READY=1"), 0);
     recv_message(fd, got, sizeof(got));
-    CHECK_EQ_STR(got, "READY=1");
-    CHECK_EQ_INT(ts_sd_notifyf("STATUS=%d pending, central %s", 12, "online"), 0);
+    assert_string_equal(got, "READY=1");
+    assert_int_equal(ts_sd_notifyf("STATUS=%d pending, central %s", 12, "online"), 0);
     recv_message(fd, got, sizeof(got));
-    CHECK_EQ_STR(got, "STATUS=12 pending, central online");
+    assert_string_equal(got, "STATUS=12 pending, central online");
     close(fd);
     unlink(path);
     /* Nobody listens any more: an error, not a hang or a crash. */
-    CHECK_EQ_INT(ts_sd_notify("STOPPING=1"), TS_ECONN);
+    assert_int_equal(ts_sd_notify("STOPPING=1"), TS_ECONN);
 }
 
-static void test_abstract_socket(void)
+static void test_abstract_socket(void **state)
 {
     char name[64], got[256];
     int fd;
 
     snprintf(name, sizeof(name), "@tillsync-test-sdnotify-%ld", (long)getpid());
     fd = listen_notify(name);
-    CHECK(fd >= 0);
+    assert_true(fd >= 0);
     setenv("NOTIFY_SOCKET", name, 1);
-    CHECK_EQ_INT(ts_sd_notify("STOPPING=1"), 0);
+    assert_int_equal(ts_sd_notify("STOPPING=1"), 0);
     recv_message(fd, got, sizeof(got));
-    CHECK_EQ_STR(got, "STOPPING=1");
+    assert_string_equal(got, "STOPPING=1");
     close(fd);
 }
 
-static void test_bad_addresses(void)
+static void test_bad_addresses(void **state)
 {
     char long_path[200];
 
     setenv("NOTIFY_SOCKET", "relative/notify", 1);
-    CHECK_EQ_INT(ts_sd_notify("READY=1"), TS_EINVAL);
+    assert_int_equal(ts_sd_notify("READY=1"), TS_EINVAL);
     setenv("NOTIFY_SOCKET", "@", 1);
-    CHECK_EQ_INT(ts_sd_notify("READY=1"), TS_EINVAL);
+    assert_int_equal(ts_sd_notify("READY=1"), TS_EINVAL);
     memset(long_path, 'x', sizeof(long_path) - 1);
     long_path[0] = '/';
     long_path[sizeof(long_path) - 1] = '\0';
     setenv("NOTIFY_SOCKET", long_path, 1);
-    CHECK_EQ_INT(ts_sd_notify("READY=1"), TS_EINVAL);
+    assert_int_equal(ts_sd_notify("READY=1"), TS_EINVAL);
     unsetenv("NOTIFY_SOCKET");
 }
 
-static void test_watchdog_usec(void)
+static void test_watchdog_usec(void **state)
 {
     char pid[32];
 
     unsetenv("WATCHDOG_USEC");
     unsetenv("WATCHDOG_PID");
-    CHECK_EQ_INT(ts_sd_watchdog_usec(), 0);
+    assert_int_equal(ts_sd_watchdog_usec(), 0);
     setenv("WATCHDOG_USEC", "30000000", 1);
-    CHECK_EQ_INT(ts_sd_watchdog_usec(), 30000000);
+    assert_int_equal(ts_sd_watchdog_usec(), 30000000);
     snprintf(pid, sizeof(pid), "%ld", (long)getpid());
     setenv("WATCHDOG_PID", pid, 1);
-    CHECK_EQ_INT(ts_sd_watchdog_usec(), 30000000);
+    assert_int_equal(ts_sd_watchdog_usec(), 30000000);
     snprintf(pid, sizeof(pid), "%ld", (long)getpid() + 1);
     setenv("WATCHDOG_PID", pid, 1); /* meant for another process */
-    CHECK_EQ_INT(ts_sd_watchdog_usec(), 0);
+    assert_int_equal(ts_sd_watchdog_usec(), 0);
     unsetenv("WATCHDOG_PID");
     setenv("WATCHDOG_USEC", "30s", 1);
-    CHECK_EQ_INT(ts_sd_watchdog_usec(), 0);
+    assert_int_equal(ts_sd_watchdog_usec(), 0);
     setenv("WATCHDOG_USEC", "-5", 1);
-    CHECK_EQ_INT(ts_sd_watchdog_usec(), 0);
+    assert_int_equal(ts_sd_watchdog_usec(), 0);
     unsetenv("WATCHDOG_USEC");
 }
 
@@ -162,7 +169,7 @@ static void on_datagram(uv_poll_t *poll, int status, int events)
     if (n < 0)
         return;
     buf[n] = '\0';
-    CHECK_EQ_STR(buf, "WATCHDOG=1");
+    assert_string_equal(buf, "WATCHDOG=1");
     if (++l->pings == 3)
         stop_listening(l);
 }
@@ -174,26 +181,27 @@ static void on_deadline(uv_timer_t *timer)
     stop_listening(l);
 }
 
-static void test_watchdog_timer(const char *dir)
+static void test_watchdog_timer(void **state)
 {
+    const char *dir = *state;
     watchdog_listener l = {0};
     uv_loop_t loop;
     char path[256];
 
-    CHECK_EQ_INT(uv_loop_init(&loop), 0);
+    assert_int_equal(uv_loop_init(&loop), 0);
     /* No watchdog asked for: nothing is started. */
     unsetenv("WATCHDOG_USEC");
-    CHECK_EQ_INT(ts_watchdog_start(&loop), 0);
-    CHECK_EQ_INT(uv_loop_alive(&loop), 0);
+    assert_int_equal(ts_watchdog_start(&loop), 0);
+    assert_int_equal(uv_loop_alive(&loop), 0);
 
     snprintf(path, sizeof(path), "%s/watchdog", dir);
     l.fd = listen_notify(path);
-    CHECK(l.fd >= 0);
+    assert_true(l.fd >= 0);
     setenv("NOTIFY_SOCKET", path, 1);
     setenv("WATCHDOG_USEC", "100000", 1); /* pings every 50 ms */
-    CHECK_EQ_INT(ts_watchdog_start(&loop), 0);
+    assert_int_equal(ts_watchdog_start(&loop), 0);
     /* The timer is unref'd: on its own it does not keep the loop alive. */
-    CHECK_EQ_INT(uv_loop_alive(&loop), 0);
+    assert_int_equal(uv_loop_alive(&loop), 0);
 
     uv_poll_init(&loop, &l.poll, l.fd);
     l.poll.data = &l;
@@ -204,34 +212,42 @@ static void test_watchdog_timer(const char *dir)
     /* Returns once the listener has closed its handles: the watchdog's
      * own timer must not hold the loop open. */
     uv_run(&loop, UV_RUN_DEFAULT);
-    CHECK(l.pings >= 3);
-    CHECK_EQ_INT(l.timed_out, 0);
+    assert_true(l.pings >= 3);
+    assert_int_equal(l.timed_out, 0);
 
     ts_watchdog_stop();
     ts_watchdog_stop(); /* twice is harmless */
     uv_run(&loop, UV_RUN_DEFAULT);
-    CHECK_EQ_INT(uv_loop_close(&loop), 0);
+    assert_int_equal(uv_loop_close(&loop), 0);
     close(l.fd);
     unlink(path);
     unsetenv("NOTIFY_SOCKET");
     unsetenv("WATCHDOG_USEC");
 }
 
+/* A short directory for the path sockets: their paths are limited to 107
+ * bytes. */
+static char dir[] = "/tmp/ts-sdnotify-XXXXXX";
+
+static int make_dir(void **state)
+{
+    if (mkdtemp(dir) == NULL)
+        return -1;
+    *state = dir;
+    return 0;
+}
+
+static int remove_dir(void **state)
+{
+    return rmdir(dir);
+}
+
 int main(void)
 {
-    /* A short directory: socket paths are limited to 107 bytes. */
-    char dir[] = "/tmp/ts-sdnotify-XXXXXX";
-
-    if (mkdtemp(dir) == NULL) {
-        perror("mkdtemp");
-        return 1;
-    }
-    test_unset_is_a_no_op();
-    test_path_socket(dir);
-    test_abstract_socket();
-    test_bad_addresses();
-    test_watchdog_usec();
-    test_watchdog_timer(dir);
-    rmdir(dir);
-    CHECK_DONE();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unset_is_a_no_op), cmocka_unit_test(test_path_socket),
+        cmocka_unit_test(test_abstract_socket),  cmocka_unit_test(test_bad_addresses),
+        cmocka_unit_test(test_watchdog_usec),    cmocka_unit_test(test_watchdog_timer),
+    };
+    return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }

@@ -9,7 +9,18 @@
  * reconnecting, Retry-After, Connection: close, bounded answers, and close()
  * cancelling what is queued (run under ASan for the frees).
  */
-#include "check.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* cmocka.h needs these before it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -23,14 +34,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
 
-static char certs[1100], workdir[1024];
+static char certs[1100], workdir[1024], source[1024];
 
 /* ---- the stand-in ---- */
 
@@ -243,7 +253,7 @@ static void run_until(uv_loop_t *loop, const int *done)
     while (!*done && ts_mono_ms() < deadline)
         if (uv_run(loop, UV_RUN_ONCE) == 0 && !*done)
             break;
-    CHECK(*done);
+    assert_true(*done);
 }
 
 static ts_http_client_options options(char *url, const char *cert, const char *key)
@@ -270,8 +280,7 @@ static ts_http_client *new_client(uv_loop_t *loop, ts_http_client_options *o)
     char err[512];
     int rc = ts_http_client_new(&c, loop, o, err, sizeof(err));
     if (rc != 0)
-        fprintf(stderr, "ts_http_client_new: %s\n", err);
-    CHECK_EQ_INT(rc, 0);
+        fail_msg("ts_http_client_new: %s", err);
     return c;
 }
 
@@ -307,23 +316,24 @@ static void post_batch(ts_http_client *c, int first, int last, result *r)
 {
     const char *body = batch(first, last);
     memset(r, 0, sizeof(*r));
-    CHECK_EQ_INT(ts_http_client_request(c, "POST", TXN_PATH, "", "application/json", body,
-                                        strlen(body), on_response, r),
-                 0);
+    assert_int_equal(ts_http_client_request(c, "POST", TXN_PATH, "", "application/json", body,
+                                            strlen(body), on_response, r),
+                     0);
 }
 
 static void get_config(ts_http_client *c, const char *headers, result *r)
 {
     memset(r, 0, sizeof(*r));
-    CHECK_EQ_INT(ts_http_client_request(c, "GET", "/v1/stores/S042/config", headers, NULL, NULL, 0,
-                                        on_response, r),
-                 0);
+    assert_int_equal(ts_http_client_request(c, "GET", "/v1/stores/S042/config", headers, NULL, NULL,
+                                            0, on_response, r),
+                     0);
 }
 
 /* ---- the tests ---- */
 
-static void test_round_trip_keep_alive(uv_loop_t *loop)
+static void test_round_trip_keep_alive(void **state)
 {
+    uv_loop_t *loop = *state;
     char url[64];
     ts_http_client_options o = options(url, "store.pem", "store.key");
     ts_http_client *c = new_client(loop, &o);
@@ -338,38 +348,40 @@ static void test_round_trip_keep_alive(uv_loop_t *loop)
     ts_http_client_request(c, "POST", TXN_PATH, "", "application/json", body_b, strlen(body_b),
                            on_response, &b);
     run_until(loop, &b.done);
-    CHECK(a.done && a.order < b.order);
-    CHECK_EQ_INT(a.status, 200);
-    CHECK_EQ_STR(a.body, "{\"acked_through\": 2}");
-    CHECK_EQ_INT(b.status, 200);
-    CHECK_EQ_STR(b.body, "{\"acked_through\": 3}");
+    assert_true(a.done);
+    assert_true(a.order < b.order);
+    assert_int_equal(a.status, 200);
+    assert_string_equal(a.body, "{\"acked_through\": 2}");
+    assert_int_equal(b.status, 200);
+    assert_string_equal(b.body, "{\"acked_through\": 3}");
 
     /* A resend is a duplicate to central, acked all the same. */
     post_batch(c, 2, 3, &a);
     run_until(loop, &a.done);
-    CHECK_EQ_INT(a.status, 200);
-    CHECK_EQ_STR(a.body, "{\"acked_through\": 3}");
+    assert_int_equal(a.status, 200);
+    assert_string_equal(a.body, "{\"acked_through\": 3}");
 
     /* Config poll: 200 with ETag, then 304 for that ETag. */
     get_config(c, "", &a);
     run_until(loop, &a.done);
-    CHECK_EQ_INT(a.status, 200);
-    CHECK_EQ_STR(a.etag, "\"0\"");
+    assert_int_equal(a.status, 200);
+    assert_string_equal(a.etag, "\"0\"");
     get_config(c, "If-None-Match: \"0\"\r\n", &a);
     run_until(loop, &a.done);
-    CHECK_EQ_INT(a.status, 304);
+    assert_int_equal(a.status, 304);
 
-    CHECK_EQ_INT(state_number("counts", "connect"), connects + 1); /* keep-alive */
-    CHECK_EQ_INT(state_number("stores", "duplicates"), 2);
-    CHECK_EQ_INT(state_number("stores", "acked_through"), 3);
-    CHECK(ts_http_client_cert_not_after_ms(c) > ts_wall_ms() + 824LL * 86400000);
-    CHECK(ts_http_client_cert_not_after_ms(c) < ts_wall_ms() + 826LL * 86400000);
+    assert_int_equal(state_number("counts", "connect"), connects + 1); /* keep-alive */
+    assert_int_equal(state_number("stores", "duplicates"), 2);
+    assert_int_equal(state_number("stores", "acked_through"), 3);
+    assert_true(ts_http_client_cert_not_after_ms(c) > ts_wall_ms() + 824LL * 86400000);
+    assert_true(ts_http_client_cert_not_after_ms(c) < ts_wall_ms() + 826LL * 86400000);
     close_client(loop, c);
 }
 
 /* Each bad server certificate: nothing reaches central, the reason says why. */
-static void test_bad_server_certificates(uv_loop_t *loop)
+static void test_bad_server_certificates(void **state)
 {
+    uv_loop_t *loop = *state;
     static const struct {
         const char *cert, *reason;
     } cases[] = {
@@ -382,23 +394,24 @@ static void test_bad_server_certificates(uv_loop_t *loop)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char cmd[128], url[64];
         snprintf(cmd, sizeof(cmd), "{\"cmd\":\"use_server_cert\",\"name\":\"%s\"}", cases[i].cert);
-        CHECK_EQ_INT(control(cmd), 0);
+        assert_int_equal(control(cmd), 0);
         ts_http_client_options o = options(url, "store.pem", "store.key");
         ts_http_client *c = new_client(loop, &o);
         result r;
         post_batch(c, 4, 4, &r);
         run_until(loop, &r.done);
-        CHECK_EQ_INT(r.status, 0);
-        CHECK_EQ_INT(r.err, TS_ETLS);
-        CHECK_EQ_STR(r.reason, cases[i].reason);
+        assert_int_equal(r.status, 0);
+        assert_int_equal(r.err, TS_ETLS);
+        assert_string_equal(r.reason, cases[i].reason);
         close_client(loop, c);
     }
-    CHECK_EQ_INT(control("{\"cmd\":\"use_server_cert\",\"name\":\"server\"}"), 0);
-    CHECK_EQ_INT(state_number("stores", "stored"), stored);
+    assert_int_equal(control("{\"cmd\":\"use_server_cert\",\"name\":\"server\"}"), 0);
+    assert_int_equal(state_number("stores", "stored"), stored);
 }
 
-static void test_client_certificate_refused(uv_loop_t *loop)
+static void test_client_certificate_refused(void **state)
 {
+    uv_loop_t *loop = *state;
     char url[64];
     /* A certificate central's CA did not sign. */
     ts_http_client_options o = options(url, "server-other-ca.pem", "server-other-ca.key");
@@ -406,191 +419,199 @@ static void test_client_certificate_refused(uv_loop_t *loop)
     result r;
     post_batch(c, 4, 4, &r);
     run_until(loop, &r.done);
-    CHECK_EQ_INT(r.status, 0);
-    CHECK_EQ_INT(r.err, TS_ETLS);
-    CHECK(strstr(r.reason, "central refused our client certificate") != NULL);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.err, TS_ETLS);
     if (!strstr(r.reason, "central refused our client certificate"))
-        fprintf(stderr, "reason: %s\n", r.reason);
+        fail_msg("reason: %s", r.reason);
     close_client(loop, c);
 }
 
-static void test_world_readable_key(uv_loop_t *loop)
+static void test_world_readable_key(void **state)
 {
+    uv_loop_t *loop = *state;
     char url[64], err[512], path[1100];
     ts_http_client_options o = options(url, "store.pem", "store-world-readable.key");
     ts_http_client *c = NULL;
-    CHECK(ts_http_client_new(&c, loop, &o, err, sizeof(err)) != 0);
-    CHECK(c == NULL);
+    assert_true(ts_http_client_new(&c, loop, &o, err, sizeof(err)) != 0);
+    assert_null(c);
     join(path, sizeof(path), certs, "store-world-readable.key");
-    CHECK(strstr(err, path) != NULL);
-    CHECK(strstr(err, "chmod 600") != NULL);
-    CHECK(strstr(err, "central.key_file") != NULL);
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, "chmod 600"));
+    assert_non_null(strstr(err, "central.key_file"));
 }
 
-static void test_bad_options(uv_loop_t *loop)
+static void test_bad_options(void **state)
 {
+    uv_loop_t *loop = *state;
     char url[64], err[512];
     ts_http_client *c = NULL;
     ts_http_client_options o = options(url, "store.pem", "store.key");
     o.url = "http://127.0.0.1:1"; /* plain without insecure_plain */
-    CHECK_EQ_INT(ts_http_client_new(&c, loop, &o, err, sizeof(err)), TS_EINVAL);
-    CHECK(strstr(err, "https://") != NULL);
+    assert_int_equal(ts_http_client_new(&c, loop, &o, err, sizeof(err)), TS_EINVAL);
+    assert_non_null(strstr(err, "https://"));
     o.url = "https://127.0.0.1:99999";
-    CHECK_EQ_INT(ts_http_client_new(&c, loop, &o, err, sizeof(err)), TS_EINVAL);
+    assert_int_equal(ts_http_client_new(&c, loop, &o, err, sizeof(err)), TS_EINVAL);
     o = options(url, "store.pem", "other-ca.key"); /* key of another certificate */
-    CHECK(ts_http_client_new(&c, loop, &o, err, sizeof(err)) != 0);
-    CHECK(strstr(err, "is not the key of") != NULL);
+    assert_true(ts_http_client_new(&c, loop, &o, err, sizeof(err)) != 0);
+    assert_non_null(strstr(err, "is not the key of"));
     /* header injection is refused */
     o = options(url, "store.pem", "store.key");
     c = new_client(loop, &o);
     result r;
-    CHECK_EQ_INT(
+    assert_int_equal(
         ts_http_client_request(c, "GET", "/x\r\nEvil: 1", "", NULL, NULL, 0, on_response, &r),
         TS_EINVAL);
-    CHECK_EQ_INT(ts_http_client_request(c, "GET", "/x", "Evil: 1", NULL, NULL, 0, on_response, &r),
-                 TS_EINVAL);
+    assert_int_equal(
+        ts_http_client_request(c, "GET", "/x", "Evil: 1", NULL, NULL, 0, on_response, &r),
+        TS_EINVAL);
     close_client(loop, c);
 }
 
-static void test_answer_timeout_then_recovers(uv_loop_t *loop)
+static void test_answer_timeout_then_recovers(void **state)
 {
+    uv_loop_t *loop = *state;
     char url[64];
     ts_http_client_options o = options(url, "store.pem", "store.key");
     o.response_timeout_ms = 300;
     ts_http_client *c = new_client(loop, &o);
-    CHECK_EQ_INT(control("{\"cmd\":\"hang_next\",\"n\":1,\"seconds\":30}"), 0);
+    assert_int_equal(control("{\"cmd\":\"hang_next\",\"n\":1,\"seconds\":30}"), 0);
     result r;
     post_batch(c, 1, 1, &r); /* a duplicate, whenever central gets to it */
     run_until(loop, &r.done);
-    CHECK_EQ_INT(r.status, 0);
-    CHECK_EQ_INT(r.err, TS_ETIMEDOUT);
-    CHECK(strstr(r.reason, "did not answer within 300 ms") != NULL);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.err, TS_ETIMEDOUT);
+    assert_non_null(strstr(r.reason, "did not answer within 300 ms"));
     /* reset() ends the request in flight (canceled) and the connection */
-    CHECK_EQ_INT(control("{\"cmd\":\"hang_next\",\"n\":1,\"seconds\":30}"), 0);
+    assert_int_equal(control("{\"cmd\":\"hang_next\",\"n\":1,\"seconds\":30}"), 0);
     long requests = state_number("counts", "request");
     post_batch(c, 1, 1, &r);
     uint64_t deadline = ts_mono_ms() + 30000; /* until central holds it */
     while (state_number("counts", "request") == requests && ts_mono_ms() < deadline)
         uv_run(loop, UV_RUN_NOWAIT);
     ts_http_client_reset(c);
-    CHECK(r.done);
-    CHECK_EQ_INT(r.err, TS_ECANCELED);
-    CHECK_EQ_INT(control("{\"cmd\":\"clear_faults\"}"), 0);
+    assert_true(r.done);
+    assert_int_equal(r.err, TS_ECANCELED);
+    assert_int_equal(control("{\"cmd\":\"clear_faults\"}"), 0);
     post_batch(c, 4, 4, &r); /* a new connection */
     run_until(loop, &r.done);
-    CHECK_EQ_INT(r.status, 200);
-    CHECK_EQ_STR(r.body, "{\"acked_through\": 4}");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"acked_through\": 4}");
     close_client(loop, c);
 }
 
-static void test_cut_before_answer(uv_loop_t *loop)
+static void test_cut_before_answer(void **state)
 {
+    uv_loop_t *loop = *state;
     char url[64];
     ts_http_client_options o = options(url, "store.pem", "store.key");
     ts_http_client *c = new_client(loop, &o);
     long before = state_number("stores", "batches");
-    CHECK_EQ_INT(control("{\"cmd\":\"cut_next\",\"n\":1,\"store\":true}"), 0);
+    assert_int_equal(control("{\"cmd\":\"cut_next\",\"n\":1,\"store\":true}"), 0);
     result r;
     post_batch(c, 5, 6, &r);
     run_until(loop, &r.done);
-    CHECK_EQ_INT(r.status, 0);
-    CHECK_EQ_INT(r.err, TS_ECONN);
-    CHECK(strstr(r.reason, "central closed the connection before answering") != NULL);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.err, TS_ECONN);
+    assert_non_null(strstr(r.reason, "central closed the connection before answering"));
     /* Not resent by the client: central saw the batch once. */
     long batches = state_number("stores", "batches");
-    CHECK_EQ_INT(batches, before + 1);
+    assert_int_equal(batches, before + 1);
     post_batch(c, 5, 6, &r); /* the caller resends; central already has it */
     run_until(loop, &r.done);
-    CHECK_EQ_INT(r.status, 200);
-    CHECK_EQ_STR(r.body, "{\"acked_through\": 6}");
-    CHECK_EQ_INT(state_number("stores", "batches"), batches + 1);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"acked_through\": 6}");
+    assert_int_equal(state_number("stores", "batches"), batches + 1);
 
     /* Half an answer, then the close: a transport failure too. */
-    CHECK_EQ_INT(control("{\"cmd\":\"cut_mid_answer\",\"n\":1}"), 0);
+    assert_int_equal(control("{\"cmd\":\"cut_mid_answer\",\"n\":1}"), 0);
     post_batch(c, 7, 7, &r);
     run_until(loop, &r.done);
-    CHECK_EQ_INT(r.status, 0);
-    CHECK_EQ_INT(r.err, TS_ECONN);
-    CHECK(strstr(r.reason, "in the middle of its answer") != NULL);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.err, TS_ECONN);
+    assert_non_null(strstr(r.reason, "in the middle of its answer"));
     close_client(loop, c);
 }
 
-static void test_refused_then_back(uv_loop_t *loop)
+static void test_refused_then_back(void **state)
 {
+    uv_loop_t *loop = *state;
     char url[64];
     ts_http_client_options o = options(url, "store.pem", "store.key");
     ts_http_client *c = new_client(loop, &o);
     result r;
     post_batch(c, 7, 7, &r);
     run_until(loop, &r.done);
-    CHECK_EQ_INT(r.status, 200);
-    CHECK_EQ_INT(control("{\"cmd\":\"go_down\"}"), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(control("{\"cmd\":\"go_down\"}"), 0);
     /* The idle keep-alive connection is gone too: the next request fails
      * (cut or refused), never hangs. */
     post_batch(c, 8, 8, &r);
     run_until(loop, &r.done);
-    CHECK_EQ_INT(r.status, 0);
-    CHECK_EQ_INT(r.err, TS_ECONN);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.err, TS_ECONN);
     if (!strstr(r.reason, "connection refused")) { /* it was the old connection's end */
         post_batch(c, 8, 8, &r);
         run_until(loop, &r.done);
-        CHECK_EQ_INT(r.err, TS_ECONN);
+        assert_int_equal(r.err, TS_ECONN);
     }
-    CHECK(strstr(r.reason, "connection refused by central at 127.0.0.1:") != NULL);
-    CHECK_EQ_INT(control("{\"cmd\":\"come_up\"}"), 0);
+    assert_non_null(strstr(r.reason, "connection refused by central at 127.0.0.1:"));
+    assert_int_equal(control("{\"cmd\":\"come_up\"}"), 0);
     post_batch(c, 8, 8, &r);
     run_until(loop, &r.done);
-    CHECK_EQ_INT(r.status, 200);
-    CHECK_EQ_STR(r.body, "{\"acked_through\": 8}");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"acked_through\": 8}");
     close_client(loop, c);
 }
 
-static void test_retry_after_and_close(uv_loop_t *loop)
+static void test_retry_after_and_close(void **state)
 {
+    uv_loop_t *loop = *state;
     char url[64];
     ts_http_client_options o = options(url, "store.pem", "store.key");
     ts_http_client *c = new_client(loop, &o);
-    CHECK_EQ_INT(control("{\"cmd\":\"rate_limit\",\"n\":1,\"retry_after\":7}"), 0);
+    assert_int_equal(control("{\"cmd\":\"rate_limit\",\"n\":1,\"retry_after\":7}"), 0);
     result r;
     post_batch(c, 9, 9, &r);
     run_until(loop, &r.done);
-    CHECK_EQ_INT(r.status, 429);
-    CHECK_EQ_INT(r.retry_after_s, 7);
+    assert_int_equal(r.status, 429);
+    assert_int_equal(r.retry_after_s, 7);
     /* Connection: close is honoured: the next request opens a new one. */
     long connects = state_number("counts", "connect");
-    CHECK_EQ_INT(control("{\"cmd\":\"close_after_answer\",\"n\":1}"), 0);
+    assert_int_equal(control("{\"cmd\":\"close_after_answer\",\"n\":1}"), 0);
     post_batch(c, 9, 9, &r);
     run_until(loop, &r.done);
-    CHECK_EQ_INT(r.status, 200);
-    CHECK_EQ_INT(r.retry_after_s, -1);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.retry_after_s, -1);
     post_batch(c, 10, 10, &r);
     run_until(loop, &r.done);
-    CHECK_EQ_INT(r.status, 200);
-    CHECK_EQ_INT(state_number("counts", "connect"), connects + 1);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(state_number("counts", "connect"), connects + 1);
     close_client(loop, c);
 }
 
-static void test_answer_too_big(uv_loop_t *loop)
+static void test_answer_too_big(void **state)
 {
+    uv_loop_t *loop = *state;
     char url[64];
     ts_http_client_options o = options(url, "store.pem", "store.key");
     o.max_response_bytes = 64;
     ts_http_client *c = new_client(loop, &o);
-    CHECK_EQ_INT(control("{\"cmd\":\"set_config\",\"doc\":{\"version\":\"big\",\"settings\":"
-                         "{\"log_level\":\"debug\",\"central.batch_max\":200,"
-                         "\"odoo.delta_s\":60}}}"),
-                 0);
+    assert_int_equal(control("{\"cmd\":\"set_config\",\"doc\":{\"version\":\"big\",\"settings\":"
+                             "{\"log_level\":\"debug\",\"central.batch_max\":200,"
+                             "\"odoo.delta_s\":60}}}"),
+                     0);
     result r;
     get_config(c, "", &r);
     run_until(loop, &r.done);
-    CHECK_EQ_INT(r.status, 0);
-    CHECK_EQ_INT(r.err, TS_ETOOBIG);
-    CHECK(strstr(r.reason, "larger than 64 bytes") != NULL);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.err, TS_ETOOBIG);
+    assert_non_null(strstr(r.reason, "larger than 64 bytes"));
     close_client(loop, c);
 }
 
-static void test_close_cancels_queue(uv_loop_t *loop)
+static void test_close_cancels_queue(void **state)
 {
+    uv_loop_t *loop = *state;
     char url[64];
     ts_http_client_options o = options(url, "store.pem", "store.key");
     ts_http_client *c = new_client(loop, &o);
@@ -600,24 +621,26 @@ static void test_close_cancels_queue(uv_loop_t *loop)
     uv_run(loop, UV_RUN_NOWAIT); /* let the connection start */
     ts_http_client_close(c);
     for (int i = 0; i < 3; i++) {
-        CHECK(r[i].done);
-        CHECK_EQ_INT(r[i].status, 0);
-        CHECK_EQ_INT(r[i].err, TS_ECANCELED);
+        assert_true(r[i].done);
+        assert_int_equal(r[i].status, 0);
+        assert_int_equal(r[i].err, TS_ECANCELED);
     }
-    CHECK(r[0].order < r[1].order && r[1].order < r[2].order);
-    CHECK_EQ_INT(uv_run(loop, UV_RUN_DEFAULT), 0); /* every handle closes */
+    assert_true(r[0].order < r[1].order);
+    assert_true(r[1].order < r[2].order);
+    assert_int_equal(uv_run(loop, UV_RUN_DEFAULT), 0); /* every handle closes */
 }
 
 /* A peer that accepts TCP but never speaks TLS: the handshake times out. */
-static void test_handshake_timeout(uv_loop_t *loop)
+static void test_handshake_timeout(void **state)
 {
+    uv_loop_t *loop = *state;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {0};
     socklen_t alen = sizeof(a);
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    CHECK_EQ_INT(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    CHECK_EQ_INT(listen(fd, 4), 0); /* the kernel accepts; nobody reads */
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(fd, 4), 0); /* the kernel accepts; nobody reads */
     getsockname(fd, (struct sockaddr *)&a, &alen);
     char url[64];
     ts_http_client_options o = options(url, "store.pem", "store.key");
@@ -627,17 +650,18 @@ static void test_handshake_timeout(uv_loop_t *loop)
     result r;
     post_batch(c, 1, 1, &r);
     run_until(loop, &r.done);
-    CHECK_EQ_INT(r.status, 0);
-    CHECK_EQ_INT(r.err, TS_ETIMEDOUT);
-    CHECK(strstr(r.reason, "timed out in the TLS handshake with central") != NULL);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.err, TS_ETIMEDOUT);
+    assert_non_null(strstr(r.reason, "timed out in the TLS handshake with central"));
     close_client(loop, c);
     close(fd);
 }
 
 /* A DNS name goes through the resolver; the certificate names 127.0.0.1
  * only, so the name check must refuse it. */
-static void test_host_name_resolved(uv_loop_t *loop)
+static void test_host_name_resolved(void **state)
 {
+    uv_loop_t *loop = *state;
     char url[64];
     ts_http_client_options o = options(url, "store.pem", "store.key");
     snprintf(url, sizeof(url), "https://localhost:%d/", cen.port);
@@ -645,78 +669,95 @@ static void test_host_name_resolved(uv_loop_t *loop)
     result r;
     post_batch(c, 1, 1, &r);
     run_until(loop, &r.done);
-    CHECK_EQ_INT(r.status, 0);
-    CHECK_EQ_INT(r.err, TS_ETLS);
-    CHECK_EQ_STR(r.reason, "central's certificate is for another host name (expected localhost)");
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.err, TS_ETLS);
+    assert_string_equal(r.reason,
+                        "central's certificate is for another host name (expected localhost)");
     close_client(loop, c);
 }
 
 /* insecure_plain: plain TCP to an http:// URL, with a path prefix. */
-static void test_insecure_plain(uv_loop_t *loop, const char *src)
+static void test_insecure_plain(void **state)
 {
+    uv_loop_t *loop = *state;
     central plain = {0};
     char db[1100], url[64];
     join(db, sizeof(db), workdir, "plain.db");
-    CHECK_EQ_INT(central_start(&plain, src, db, 1), 0);
+    assert_int_equal(central_start(&plain, source, db, 1), 0);
     ts_http_client_options o = options(url, "store.pem", "store.key");
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/prefix", plain.port);
     o.insecure_plain = 1;
     ts_http_client *c = new_client(loop, &o);
-    CHECK_EQ_INT(ts_http_client_cert_not_after_ms(c), 0);
+    assert_int_equal(ts_http_client_cert_not_after_ms(c), 0);
     result r;
     post_batch(c, 1, 2, &r);
     run_until(loop, &r.done);
     if (r.status != 200)
-        fprintf(stderr, "plain: %s\n", r.reason);
-    CHECK_EQ_INT(r.status, 200);
-    CHECK_EQ_STR(r.body, "{\"acked_through\": 2}");
+        fail_msg("plain: status %d, %s", r.status, r.reason);
+    assert_string_equal(r.body, "{\"acked_through\": 2}");
     close_client(loop, c);
     central_stop(&plain);
 }
 
-int main(void)
+/* One central stand-in and one loop for the group; the cases run in order
+ * against it (its store's acked_through grows from case to case). */
+static int start_central(void **state)
 {
+    static uv_loop_t loop;
+    char cmd[3000], db[1100];
     signal(SIGPIPE, SIG_IGN);
-    char src[1024], cmd[3000], db[1100];
-    source_dir(src, sizeof(src));
+    source_dir(source, sizeof(source));
     const char *tmp = getenv("TS_TEST_TMP") ? getenv("TS_TEST_TMP") : "/tmp";
     snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", tmp);
-    CHECK_EQ_INT(system(cmd), 0);
+    if (system(cmd) != 0)
+        return -1;
     snprintf(workdir, sizeof(workdir), "%s/tls-client-XXXXXX", tmp);
-    CHECK(mkdtemp(workdir) != NULL);
+    if (mkdtemp(workdir) == NULL)
+        return -1;
     join(certs, sizeof(certs), workdir, "certs");
     join(db, sizeof(db), workdir, "central.db");
-    snprintf(cmd, sizeof(cmd), "'%s/scripts/make-test-certs.sh' '%s'", src, certs);
-    CHECK_EQ_INT(system(cmd), 0);
-    if (central_start(&cen, src, db, 0) != 0) {
-        fprintf(stderr, "cannot start the central stand-in\n");
+    snprintf(cmd, sizeof(cmd), "'%s/scripts/make-test-certs.sh' '%s'", source, certs);
+    if (system(cmd) != 0)
+        return -1;
+    if (central_start(&cen, source, db, 0) != 0) {
+        print_error("cannot start the central stand-in\n");
         central_stop(&cen);
-        return 1;
+        return -1;
     }
-    uv_loop_t loop;
     uv_loop_init(&loop);
+    *state = &loop;
+    return 0;
+}
 
-    test_round_trip_keep_alive(&loop);
-    test_bad_server_certificates(&loop);
-    test_client_certificate_refused(&loop);
-    test_world_readable_key(&loop);
-    test_bad_options(&loop);
-    test_answer_timeout_then_recovers(&loop);
-    test_cut_before_answer(&loop);
-    test_refused_then_back(&loop);
-    test_retry_after_and_close(&loop);
-    test_answer_too_big(&loop);
-    test_close_cancels_queue(&loop);
-    test_handshake_timeout(&loop);
-
-    test_host_name_resolved(&loop);
-    test_insecure_plain(&loop, src);
-
-    CHECK_EQ_INT(uv_loop_close(&loop), 0);
+static int stop_central(void **state)
+{
+    char cmd[1100];
+    int rc = uv_loop_close(*state);
     central_stop(&cen);
     if (!getenv("TS_TEST_KEEP")) {
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", workdir);
         (void)!system(cmd);
     }
-    CHECK_DONE();
+    return rc == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip_keep_alive),
+        cmocka_unit_test(test_bad_server_certificates),
+        cmocka_unit_test(test_client_certificate_refused),
+        cmocka_unit_test(test_world_readable_key),
+        cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_answer_timeout_then_recovers),
+        cmocka_unit_test(test_cut_before_answer),
+        cmocka_unit_test(test_refused_then_back),
+        cmocka_unit_test(test_retry_after_and_close),
+        cmocka_unit_test(test_answer_too_big),
+        cmocka_unit_test(test_close_cancels_queue),
+        cmocka_unit_test(test_handshake_timeout),
+        cmocka_unit_test(test_host_name_resolved),
+        cmocka_unit_test(test_insecure_plain),
+    };
+    return cmocka_run_group_tests(tests, start_central, stop_central);
 }
