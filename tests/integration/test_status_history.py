@@ -1,7 +1,9 @@
 """GET /v1/status/history against a real agent: the shape pos-api.md pins,
 the status token rule of /v1/status, the samples kept across a restart
-(the last minute is written at a clean stop), a seeded day read back, and
-the page's languages (Accept-Language -> Content-Language and <html lang>)."""
+(the last minute is written at a clean stop), kept too when the store
+reopened LMDB after a failed commit (the power-cut shim's disk faults), a
+seeded day read back, and the page's languages (Accept-Language ->
+Content-Language and <html lang>)."""
 import os
 import re
 import sys
@@ -9,6 +11,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import history_seed  # noqa: E402
+import powercut_common as pc  # noqa: E402
 import status_scenarios as sc  # noqa: E402
 from status_scenarios import harness  # noqa: E402
 
@@ -75,6 +78,36 @@ class History(unittest.TestCase):
         self.assertEqual(after[0]["accepted"], 3)
         self.assertEqual(after[0]["pending"], 3)
         self.assertEqual(after[1]["accepted"], 0)
+
+    def test_kept_through_a_store_reopen(self):
+        self.agent = pc.ShimAgent(self.workdir, overrides={
+            "status_token_sha256": harness.sha256_hex(TOKEN), "log_level": "info"})
+        self.agent.start()
+        stored = 0
+        for n in range(2):
+            self.assertEqual(self.agent.post_txn(harness.sample_txn(n + 1))[0], 201)
+            stored += 1
+        # A commit fails on the disk: the store reopens LMDB and its named
+        # databases, the history's among them, in the order they were opened.
+        self.agent.set_fault("write=EIO")
+        codes = [self.agent.post_txn(harness.sample_txn(n))[0] for n in range(3, 13)]
+        self.assertIn(503, codes)
+        stored += codes.count(201)
+        self.agent.wait_log(r"event=store\.reopened")
+        self.agent.set_fault("")
+        again = harness.sample_txn(13)
+        harness.wait_for(lambda: self.agent.post_txn(again)[0] == 201, 30,
+                         "a sale taken again after the fault")
+        stored += 1
+        live = self.history()[-1]
+        self.assertEqual(live["accepted"], stored)
+        self.assertEqual(self.agent.stop(), 0)  # the last minute goes through the reopened store
+
+        self.agent.start()
+        after = self.history()
+        self.assertEqual(len(after), 2, after)
+        self.assertEqual(after[0]["accepted"], stored)
+        self.assertEqual(after[0]["pending"], stored)
 
     def test_seeded_day(self):
         self.agent.start()

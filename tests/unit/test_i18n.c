@@ -15,20 +15,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "central/update.h"
 #include "report/i18n.h"
 
-static cJSON *load_table(const char *lang)
+/* A source file's text (static: one at a time). */
+static const char *read_source(const char *rel)
 {
     char path[1024];
     const char *src = getenv("TS_SOURCE_DIR") ? getenv("TS_SOURCE_DIR") : TS_SOURCE_DIR;
-    snprintf(path, sizeof(path), "%s/agent/www/i18n/%s.json", src, lang);
+    snprintf(path, sizeof(path), "%s/%s", src, rel);
     FILE *f = fopen(path, "rb");
     if (!f)
-        fail_msg("no word table %s", path);
+        fail_msg("cannot read %s", path);
     static char text[256 * 1024];
     size_t n = fread(text, 1, sizeof(text) - 1, f);
     fclose(f);
     text[n] = '\0';
+    return text;
+}
+
+static cJSON *load_table(const char *lang)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "agent/www/i18n/%s.json", lang);
+    const char *text = read_source(path);
     cJSON *t = cJSON_Parse(text);
     if (!cJSON_IsObject(t))
         fail_msg("%s is not a JSON object", path);
@@ -105,6 +115,43 @@ static void test_tables_complete(void **state)
     assert_int_equal(failures, 0);
 }
 
+static int has_key(const cJSON *table, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(table, key);
+    if (!cJSON_IsString(v))
+        fprintf(stderr, "en.json: no \"%s\"\n", key);
+    return cJSON_IsString(v);
+}
+
+/* Every issue code the headline can raise (report/headline.c) and every
+ * update state (central/update.h) has its words; the other tables follow
+ * from test_tables_complete. */
+static void test_codes_have_words(void **state)
+{
+    (void)state;
+    cJSON *en = load_table("en");
+    int failures = 0, codes = 0;
+    const char *text = read_source("agent/report/headline.c");
+    for (const char *p = strstr(text, "add_issue(h, TS_LEVEL_"); p;
+         p = strstr(p + 1, "add_issue(h, TS_LEVEL_")) {
+        const char *q = strchr(p, '"'), *end = q ? strchr(q + 1, '"') : NULL;
+        char key[96], todo[100];
+        assert_non_null(end);
+        snprintf(key, sizeof(key), "issue.%.*s", (int)(end - q - 1), q + 1);
+        snprintf(todo, sizeof(todo), "%s.do", key);
+        failures += !has_key(en, key) + !has_key(en, todo);
+        codes++;
+    }
+    assert_true(codes >= 17); /* as many as headline.c had when this was written */
+    for (int s = TS_UPDATE_IDLE + 1; s < TS_UPDATE_STATE_COUNT; s++) {
+        char key[64];
+        snprintf(key, sizeof(key), "update.%s", ts_update_state_name((ts_update_state_id)s));
+        failures += !has_key(en, key);
+    }
+    cJSON_Delete(en);
+    assert_int_equal(failures, 0);
+}
+
 static int pick(const char *h)
 {
     return ts_i18n_pick(h, h ? strlen(h) : 0);
@@ -136,6 +183,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tables_complete),
+        cmocka_unit_test(test_codes_have_words),
         cmocka_unit_test(test_accept_language),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
