@@ -196,14 +196,6 @@ static void on_signal(uv_signal_t *h, int signum)
     begin_stop(h->data, signum == SIGTERM ? "TERM" : "INT");
 }
 
-/* A returning uplink is a returning store link: Odoo's copy resyncs too. */
-static void on_uplink_up(void *arg)
-{
-    ts_agent *a = arg;
-    if (a->odoo)
-        ts_odoo_link_up(a);
-}
-
 /* ---- What the report layer reads (report.h) ---- */
 
 static void storage_figures(ts_agent *a, ts_store_stats *out)
@@ -316,7 +308,8 @@ static int start_modules(ts_agent *a, char *err, size_t errlen)
     ts_uplink_set_heartbeat_body(a, heartbeat_body, a);
     if (a->cfg->odoo.enabled && (rc = ts_odoo_start(a, err, errlen)) != 0)
         return rc;
-    ts_uplink_on_link_up(a, on_uplink_up, a);
+    /* The uplink to central coming back does not read Odoo (odoo-sync.md
+     * "When"): the store's own sales are already counted by pending_out. */
     if ((rc = ts_router_start(a)) != 0) {
         snprintf(err, errlen, "cannot listen on %s:%d: %s", a->cfg->listen_host,
                  a->cfg->listen_port, ts_strerror(rc));

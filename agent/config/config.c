@@ -75,8 +75,12 @@ static const key_spec keys[] = {
      .min = 1, .max = INT32_MAX},
     {.name = "odoo.pricelist_id", .type = K_I64, FIELD(odoo.pricelist_id),
      .min = 0, .max = INT32_MAX},
+    {.name = "odoo.company_id", .type = K_I64, FIELD(odoo.company_id),
+     .min = 0, .max = INT32_MAX},
     {.name = "odoo.full_resync_s", .type = K_I64, FIELD(odoo.full_resync_s),
      .min = 1, .max = 30 * DAY, .live = 1},
+    {.name = "odoo.resync_jitter_s", .type = K_I64, FIELD(odoo.resync_jitter_s),
+     .min = 0, .max = DAY, .live = 1},
     {.name = "odoo.delta_s", .type = K_I64, FIELD(odoo.delta_s), .min = 1, .max = DAY, .live = 1},
     {.name = "odoo.delta_overlap_s", .type = K_I64, FIELD(odoo.delta_overlap_s),
      .min = 0, .max = DAY, .live = 1},
@@ -124,6 +128,7 @@ void ts_config_defaults(ts_config *cfg)
     cfg->central.config_poll_s = 300;
     cfg->odoo.protocol = TS_ODOO_AUTO;
     cfg->odoo.full_resync_s = 900;
+    cfg->odoo.resync_jitter_s = 60;
     cfg->odoo.delta_s = 60;
     cfg->odoo.delta_overlap_s = 300;
     cfg->odoo.reflect_margin_s = 120;
@@ -210,6 +215,10 @@ static int set_scalar(ts_config *cfg, const key_spec *k, const cJSON *v, char *e
     case K_INT:
     case K_I64:
     case K_U64:
+        if (cJSON_IsNull(v) && k->type == K_I64 && k->min == 0) {
+            *(int64_t *)field = 0; /* "none" (odoo.pricelist_id, odoo.company_id) */
+            return 0;
+        }
         if (!whole_number(v, &d) || d < (double)k->min || d > (double)k->max)
             return fail(err, errlen, k->name, "must be a whole number from %lld to %lld",
                         (long long)k->min, (long long)k->max);

@@ -49,7 +49,9 @@ typedef struct ts_odoo_config {
     char api_key_file[TS_PATH_MAX];
     int64_t location_id;
     int64_t pricelist_id;      /* 0 = none */
+    int64_t company_id;        /* 0 = the bot user's company (costs read for it) */
     int64_t full_resync_s;     /* 900 */
+    int64_t resync_jitter_s;   /* 60: most delay of a resync after the link returns */
     int64_t delta_s;           /* 60 */
     int64_t delta_overlap_s;   /* 300 */
     int64_t reflect_margin_s;  /* 120 */

@@ -65,7 +65,8 @@ typedef struct conn {
     int continue_sent;
     int close_after_write;
     int handles_open;
-    int in_hand; /* the exchange awaits ts_http_respond() */
+    int in_hand;     /* the exchange awaits ts_http_respond() */
+    unsigned served; /* requests handed to the handler on this connection */
     ts_http_exchange ex;
 } conn;
 
@@ -487,6 +488,7 @@ static void dispatch(conn *c, size_t used)
 
     c->phase = CONN_IN_HAND;
     c->in_hand = 1;
+    c->served++;
     c->ex.used = used;
     c->ex.done_ns = uv_hrtime();
     c->need = 0;
@@ -769,10 +771,13 @@ void ts_http_server_drain(ts_http_server *srv)
     srv->draining = 1;
     srv->handles_closing++;
     uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
-    /* Idle keep-alive connections go now; the rest close after their answer. */
+    /* Idle keep-alive connections go now; the rest close after their
+     * answer. A connection that has not brought its first request yet is
+     * kept for it: its client has sent, or is sending, a request that a
+     * close would turn into a reset (the header deadline bounds the wait). */
     for (conn *c = srv->conns, *next; c != NULL; c = next) {
         next = c->next;
-        if (c->phase == CONN_READING && c->len == 0 && !c->in_hand)
+        if (c->phase == CONN_READING && c->len == 0 && !c->in_hand && c->served > 0)
             conn_close(c);
     }
 }
@@ -781,7 +786,8 @@ int ts_http_server_busy(const ts_http_server *srv)
 {
     int n = 0;
     for (const conn *c = srv->conns; c != NULL; c = c->next)
-        n += c->in_hand || c->phase == CONN_WRITING || (c->phase == CONN_READING && c->len > 0);
+        n += c->in_hand || c->phase == CONN_WRITING || (c->phase == CONN_READING && c->len > 0) ||
+             (c->phase == CONN_READING && c->served == 0);
     return n;
 }
 

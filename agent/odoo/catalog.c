@@ -20,8 +20,8 @@
 #include "core/log.h"
 #include "store/store.h"
 
-#define RECORD_FORMAT 1
-#define STATE_FORMAT 1
+#define RECORD_FORMAT 2
+#define STATE_FORMAT 2
 #define GC_CHUNK 20000 /* entries deleted per op while dropping a version */
 #define KEY_MAX (4 + 511)
 
@@ -101,35 +101,54 @@ static MDB_val text_key(unsigned char buf[KEY_MAX], uint32_t version, const char
 }
 
 /*
- * Item record: u8 format, u8 source, u8 decimal places, u8 sku len,
- * u8 barcode len, u8 unused, u16 name len, i64 product, template, category,
- * price; then the sku, barcode and name bytes.
+ * Item record (format 2): u8 format, u8 source, u8 decimal places, u8 sku
+ * len, u8 barcode len, u8 flags (1: ambiguous), u16 name len, i64 product,
+ * template, category, price; u8 price digits, u8 tiers, u8 uom len, 5
+ * unused, f64 unit, i64 rounding step; then the sku, barcode, name and uom
+ * bytes, then per tier f64 min qty, i64 amount, f64 unit.
  */
-#define RECORD_HEAD 40
+#define RECORD_HEAD 64
+#define TIER_SIZE 24
 
 static size_t record_size(const ts_catalog_item *it)
 {
-    return RECORD_HEAD + strlen(it->sku) + strlen(it->barcode) + strlen(it->name);
+    return RECORD_HEAD + strlen(it->sku) + strlen(it->barcode) + strlen(it->name) +
+           strlen(it->uom) + it->n_tiers * TIER_SIZE;
 }
 
 static void encode_record(unsigned char *p, const ts_catalog_item *it)
 {
     size_t ls = strlen(it->sku), lb = strlen(it->barcode), ln = strlen(it->name);
+    size_t lu = strlen(it->uom);
     uint16_t ln16 = (uint16_t)ln;
+    memset(p, 0, RECORD_HEAD);
     p[0] = RECORD_FORMAT;
     p[1] = (unsigned char)it->source;
     p[2] = (unsigned char)it->decimal_places;
     p[3] = (unsigned char)ls;
     p[4] = (unsigned char)lb;
-    p[5] = 0;
+    p[5] = it->ambiguous ? 1 : 0;
     memcpy(p + 6, &ln16, 2);
     memcpy(p + 8, &it->product_id, 8);
     memcpy(p + 16, &it->tmpl_id, 8);
     memcpy(p + 24, &it->categ_id, 8);
     memcpy(p + 32, &it->price_minor, 8);
-    memcpy(p + RECORD_HEAD, it->sku, ls);
-    memcpy(p + RECORD_HEAD + ls, it->barcode, lb);
-    memcpy(p + RECORD_HEAD + ls + lb, it->name, ln);
+    p[40] = (unsigned char)it->price_digits;
+    p[41] = (unsigned char)it->n_tiers;
+    p[42] = (unsigned char)lu;
+    memcpy(p + 48, &it->unit, 8);
+    memcpy(p + 56, &it->rounding_minor, 8);
+    unsigned char *q = p + RECORD_HEAD;
+    memcpy(q, it->sku, ls);
+    memcpy(q += ls, it->barcode, lb);
+    memcpy(q += lb, it->name, ln);
+    memcpy(q += ln, it->uom, lu);
+    q += lu;
+    for (size_t i = 0; i < it->n_tiers; i++, q += TIER_SIZE) {
+        memcpy(q, &it->tiers[i].min_qty, 8);
+        memcpy(q + 8, &it->tiers[i].amount_minor, 8);
+        memcpy(q + 16, &it->tier_unit[i], 8);
+    }
 }
 
 /* The sku and barcode spans of a stored record (for index upkeep). */
@@ -147,7 +166,7 @@ static int record_keys_of(const unsigned char *p, size_t len, record_keys *k)
     memcpy(&ln, p + 6, 2);
     k->sku_len = p[3];
     k->barcode_len = p[4];
-    if (RECORD_HEAD + k->sku_len + k->barcode_len + ln != len)
+    if (RECORD_HEAD + k->sku_len + k->barcode_len + ln + p[42] + (size_t)p[41] * TIER_SIZE != len)
         return TS_EFORMAT;
     memcpy(&k->product_id, p + 8, 8);
     k->sku = (const char *)p + RECORD_HEAD;
@@ -158,7 +177,8 @@ static int record_keys_of(const unsigned char *p, size_t len, record_keys *k)
 static int decode_record(const unsigned char *p, size_t len, ts_catalog_item *it)
 {
     record_keys k;
-    if (record_keys_of(p, len, &k) != 0 || k.sku_len > TS_SKU_MAX || k.barcode_len > TS_BARCODE_MAX)
+    if (record_keys_of(p, len, &k) != 0 || k.sku_len > TS_SKU_MAX ||
+        k.barcode_len > TS_BARCODE_MAX || p[41] > TS_CATALOG_TIERS_MAX || p[42] > TS_UOM_NAME_MAX)
         return TS_EFORMAT;
     uint16_t ln;
     memcpy(&ln, p + 6, 2);
@@ -167,14 +187,45 @@ static int decode_record(const unsigned char *p, size_t len, ts_catalog_item *it
     memset(it, 0, sizeof(*it));
     it->source = (ts_price_source)p[1];
     it->decimal_places = p[2];
+    it->ambiguous = p[5] & 1;
     memcpy(&it->product_id, p + 8, 8);
     memcpy(&it->tmpl_id, p + 16, 8);
     memcpy(&it->categ_id, p + 24, 8);
     memcpy(&it->price_minor, p + 32, 8);
+    it->price_digits = p[40];
+    it->n_tiers = p[41];
+    memcpy(&it->unit, p + 48, 8);
+    memcpy(&it->rounding_minor, p + 56, 8);
     memcpy(it->sku, k.sku, k.sku_len);
     memcpy(it->barcode, k.barcode, k.barcode_len);
-    memcpy(it->name, k.barcode + k.barcode_len, ln);
+    const unsigned char *q = (const unsigned char *)k.barcode + k.barcode_len;
+    memcpy(it->name, q, ln);
+    memcpy(it->uom, q += ln, p[42]);
+    q += p[42];
+    for (size_t i = 0; i < it->n_tiers; i++, q += TIER_SIZE) {
+        memcpy(&it->tiers[i].min_qty, q, 8);
+        memcpy(&it->tiers[i].amount_minor, q + 8, 8);
+        memcpy(&it->tier_unit[i], q + 16, 8);
+    }
     return 0;
+}
+
+void ts_catalog_item_price_at(const ts_catalog_item *it, double qty, ts_price *out)
+{
+    static const double tens[] = {1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    memset(out, 0, sizeof(*out));
+    out->amount_minor = it->price_minor;
+    out->unit = it->unit;
+    for (size_t i = 0; i < it->n_tiers && it->tiers[i].min_qty <= qty; i++) {
+        out->amount_minor = it->tiers[i].amount_minor;
+        out->unit = it->tier_unit[i];
+    }
+    out->decimal_places = it->decimal_places;
+    out->source = it->source;
+    out->price_digits = it->price_digits;
+    out->rounding_minor = it->rounding_minor;
+    int dp = it->decimal_places >= 0 && it->decimal_places <= 9 ? it->decimal_places : 2;
+    out->rounding = (double)(it->rounding_minor > 0 ? it->rounding_minor : 1) / tens[dp];
 }
 
 /* "state": the live version and what it is as of. */

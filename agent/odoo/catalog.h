@@ -29,6 +29,9 @@
 #include "odoo/odoo_parse.h"
 #include "odoo/pricing.h"
 
+#define TS_UOM_NAME_MAX 64
+#define TS_CATALOG_TIERS_MAX TS_PRICE_TIERS_MAX
+
 typedef struct ts_catalog_item {
     int64_t product_id;
     int64_t tmpl_id;
@@ -36,11 +39,23 @@ typedef struct ts_catalog_item {
     char sku[TS_SKU_MAX + 1]; /* "" when the product has only a barcode */
     char barcode[TS_BARCODE_MAX + 1];
     char name[TS_ITEM_NAME_MAX + 1];
-    int64_t price_minor;
+    int64_t price_minor; /* unit price at the smallest quantity (0.001) */
     int decimal_places;
     ts_price_source source;
+    double unit;            /* that price as Odoo keeps it (Product Price digits) */
+    int price_digits;       /* the "Product Price" decimal precision */
+    int64_t rounding_minor; /* the currency's rounding step in minor units (CHF 0.05: 5) */
+    int ambiguous;          /* another Odoo product shares this code or barcode */
+    char uom[TS_UOM_NAME_MAX + 1];
+    /* From these quantities on, the unit price is another (ascending). */
+    size_t n_tiers;
+    ts_price_tier tiers[TS_CATALOG_TIERS_MAX];
+    double tier_unit[TS_CATALOG_TIERS_MAX];
     int64_t on_hand_milli; /* filled by lookups from cat_stock */
 } ts_catalog_item;
+
+/* The price of an item at quantity qty (from its tiers): amount, unit. */
+void ts_catalog_item_price_at(const ts_catalog_item *it, double qty, ts_price *out);
 
 /* On-hand for one product, in thousandths. */
 typedef struct ts_catalog_stock {

@@ -49,16 +49,17 @@
 #define DOMAIN_MAX (512u * 1024u)
 
 #define PRODUCT_FIELDS                                                                             \
-    "[\"id\",\"default_code\",\"barcode\",\"name\",\"lst_price\",\"categ_id\","                    \
-    "\"product_tmpl_id\",\"write_date\",\"active\",\"sale_ok\"]"
+    "[\"id\",\"default_code\",\"barcode\",\"display_name\",\"lst_price\",\"list_price\","          \
+    "\"price_extra\",\"standard_price\",\"uom_id\",\"categ_id\",\"product_tmpl_id\","              \
+    "\"write_date\",\"active\",\"sale_ok\"]"
 #define ITEM_FIELDS                                                                                \
     "[\"id\",\"applied_on\",\"product_id\",\"product_tmpl_id\",\"categ_id\",\"min_quantity\","     \
     "\"compute_price\",\"fixed_price\",\"percent_price\",\"base\",\"base_pricelist_id\","          \
     "\"price_discount\",\"price_round\",\"price_surcharge\",\"price_min_margin\","                 \
     "\"price_max_margin\",\"date_start\",\"date_end\",\"write_date\"]"
 
-static const char *const state_names[TS_ODOO_STATES] = {"never", "ok", "unreachable",
-                                                        "auth_failed"};
+static const char *const state_names[TS_ODOO_STATES] = {"never", "ok", "unreachable", "auth_failed",
+                                                        "config_error"};
 
 typedef enum { JOB_NONE, JOB_FULL, JOB_DELTA } job_kind;
 
@@ -92,9 +93,16 @@ typedef struct page_reader {
     int limit;    /* 0: page_size */
     int one_page; /* a single request, whatever it returns */
     int include_archived;
+    char context[96]; /* more context members, JSON text */
     page_fn on_page;
     step_fn on_end;
 } page_reader;
+
+typedef struct uom {
+    int64_t id;
+    double rounding;
+    char name[TS_UOM_NAME_MAX + 1];
+} uom;
 
 struct ts_odoo {
     ts_agent *a;
@@ -111,7 +119,9 @@ struct ts_odoo {
     uint64_t next_attempt_mono;
     uint64_t last_full_mono;
     int64_t next_price_change_ms;
-    int full_wanted; /* a link came back while a job ran */
+    int full_wanted;            /* a full snapshot is due once the job in hand ends */
+    uint64_t full_period_ms;    /* odoo.full_resync_s ±10 %, drawn once per run */
+    uint64_t outage_since_mono; /* first failure of the link in a row, 0: none */
 
     /* The job in hand. */
     job_kind job;
@@ -133,6 +143,9 @@ struct ts_odoo {
     category *categs;
     size_t n_categs, cap_categs;
     ts_pricer *pricer;
+    int price_digits; /* decimal.precision "Product Price" */
+    uom *uoms;        /* uom.uom, sorted by id */
+    size_t n_uoms, cap_uoms;
     int have_pricing; /* a full snapshot in this run set the above */
 
     /* Delta bookkeeping. */
@@ -149,6 +162,8 @@ struct ts_odoo {
 
 static void schedule(ts_odoo *o, job_kind job, uint64_t delay_ms);
 static void job_failed(ts_odoo *o, int err, int auth_failed, const char *message);
+static void config_failed(ts_odoo *o, const char *message);
+static int has_copy(ts_agent *a);
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -327,7 +342,10 @@ static void on_page(void *arg, const ts_odoo_answer *ans)
     if (o->stopping || o->job == JOB_NONE)
         return;
     if (ans->err) {
-        job_failed(o, ans->err, ans->auth_failed, ans->message);
+        if (ans->config_error)
+            config_failed(o, ans->message);
+        else
+            job_failed(o, ans->err, ans->auth_failed, ans->message);
         return;
     }
     size_t n;
@@ -388,7 +406,8 @@ static void read_page(ts_odoo *o)
                        rd->order,
                        rd->limit ? rd->limit : o->cfg->page_size,
                        rd->by_id ? 0 : rd->offset,
-                       rd->include_archived};
+                       rd->include_archived,
+                       rd->context};
     int rc = ts_buf_ok(&dom) ? ts_odoo_rpc_search_read(o->rpc, &q, on_page, o) : TS_ETOOBIG;
     ts_buf_free(&dom);
     if (rc != 0)
@@ -423,6 +442,8 @@ setup_read(ts_odoo *o, const char *model, const char *fields, int by_id, page_fn
 
 static void full_pricelist(ts_odoo *o);
 static void full_currencies(ts_odoo *o);
+static void full_precision(ts_odoo *o);
+static void full_uoms(ts_odoo *o);
 static void full_categories(ts_odoo *o);
 static void full_items(ts_odoo *o);
 static void full_products(ts_odoo *o);
@@ -466,9 +487,10 @@ static int on_pricelist(ts_odoo *o, const cJSON *records)
     if (!first) {
         char msg[TS_ODOO_MESSAGE_MAX];
         snprintf(msg, sizeof(msg),
-                 "odoo.pricelist_id %lld does not exist in Odoo or the Odoo user cannot read it",
+                 "Odoo has no pricelist %lld (or the Odoo user cannot read it): check "
+                 "odoo.pricelist_id",
                  (long long)o->cfg->pricelist_id);
-        job_failed(o, TS_EPROTO, 0, msg);
+        config_failed(o, msg);
         return TS_EPROTO;
     }
     if (ts_odoo_many2one_id(cJSON_GetObjectItemCaseSensitive(first, "currency_id"),
@@ -519,12 +541,87 @@ static int on_currencies(ts_odoo *o, const cJSON *records)
 static void full_currencies(ts_odoo *o)
 {
     setup_read(
-        o, "res.currency", "[\"id\",\"name\",\"decimal_places\",\"rate\"]", 0, on_currencies,
-        full_categories, 1, "[\"id\",\"in\",[%lld,%lld]]", (long long)o->company_currency_id,
+        o, "res.currency", "[\"id\",\"name\",\"decimal_places\",\"rounding\",\"rate\"]", 0,
+        on_currencies, full_precision, 1, "[\"id\",\"in\",[%lld,%lld]]",
+        (long long)o->company_currency_id,
         (long long)(o->pricelist_currency_id ? o->pricelist_currency_id : o->company_currency_id));
     o->rd.order = "id";
     o->rd.one_page = 1;
     read_page(o);
+}
+
+/* decimal.precision "Product Price": the digits Odoo keeps unit prices at
+ * (2 when the record cannot be found, Odoo's default). */
+static int on_precision(ts_odoo *o, const cJSON *records)
+{
+    const cJSON *first = cJSON_GetArrayItem(records, 0);
+    int64_t digits = 2;
+    if (first && (ts_odoo_int(cJSON_GetObjectItemCaseSensitive(first, "digits"), &digits) != 0 ||
+                  digits < 0 || digits > 6))
+        return fail_page(o, "the Product Price precision is not a number of digits from 0 to 6");
+    o->price_digits = (int)digits;
+    return 0;
+}
+
+static void full_precision(ts_odoo *o)
+{
+    setup_read(o, "decimal.precision", "[\"id\",\"name\",\"digits\"]", 0, on_precision, full_uoms,
+               0, "%s", "[\"name\",\"=\",\"Product Price\"]");
+    o->rd.order = "id";
+    o->rd.limit = 1;
+    o->rd.one_page = 1;
+    read_page(o);
+}
+
+static int on_uoms(ts_odoo *o, const cJSON *records)
+{
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records)
+    {
+        int64_t id;
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "rounding");
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(rec, "name");
+        if (ts_odoo_int(cJSON_GetObjectItemCaseSensitive(rec, "id"), &id) != 0 ||
+            !cJSON_IsNumber(r) || !(r->valuedouble >= 0) || !cJSON_IsString(n))
+            return fail_page(o, "a unit of measure without a rounding or a name");
+        if (o->n_uoms == o->cap_uoms) {
+            size_t cap = o->cap_uoms ? o->cap_uoms * 2 : 32;
+            uom *p = realloc(o->uoms, cap * sizeof(*p));
+            if (!p)
+                return fail_page(o, "out of memory for the units of measure");
+            o->uoms = p;
+            o->cap_uoms = cap;
+        }
+        uom *u = &o->uoms[o->n_uoms++];
+        u->id = id;
+        u->rounding = r->valuedouble;
+        ts_odoo_string(n, u->name, sizeof(u->name)); /* too long: cut, a label only */
+    }
+    return 0;
+}
+
+/* Units are few (tens): read whole, by id, archived ones included. */
+static void full_uoms(ts_odoo *o)
+{
+    free(o->uoms);
+    o->uoms = NULL;
+    o->n_uoms = o->cap_uoms = 0;
+    setup_read(o, "uom.uom", "[\"id\",\"name\",\"rounding\"]", 1, on_uoms, full_categories, 1, "%s",
+               "");
+    read_page(o);
+}
+
+static const uom *find_uom(const ts_odoo *o, int64_t id)
+{
+    size_t lo = 0, hi = o->n_uoms;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (o->uoms[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < o->n_uoms && o->uoms[lo].id == id ? &o->uoms[lo] : NULL;
 }
 
 static int on_categories(ts_odoo *o, const cJSON *records)
@@ -649,6 +746,7 @@ static int make_pricer(ts_odoo *o)
     int rc = ts_pricer_new(o->items, o->n_items, pl, &o->company_cur.cur, ts_wall_ms(), &p);
     if (rc != 0)
         return rc;
+    ts_pricer_set_price_digits(p, o->price_digits);
     ts_pricer_free(o->pricer);
     o->pricer = p;
     o->next_price_change_ms = ts_pricer_next_change_ms(p);
@@ -656,26 +754,70 @@ static int make_pricer(ts_odoo *o)
     return 0;
 }
 
+/* The price at the smallest quantity a till may sell (0.001) and the
+ * quantities from which it changes, each with Odoo's unit, so that any
+ * ?qty= is answered from the copy alone. */
+#define QTY_MIN 0.001
+
+static int price_tiers(ts_odoo *o, const ts_price_product *pp, const char *path,
+                       ts_catalog_item *it)
+{
+    ts_price price;
+    int rc = ts_pricer_price_qty(o->pricer, pp, path, QTY_MIN, &price);
+    if (rc != 0)
+        return rc;
+    it->price_minor = price.amount_minor;
+    it->decimal_places = price.decimal_places;
+    it->source = price.source;
+    it->unit = price.unit;
+    it->price_digits = price.price_digits;
+    it->rounding_minor = price.rounding_minor;
+    rc = ts_pricer_tiers(o->pricer, pp, path, QTY_MIN, it->tiers, TS_CATALOG_TIERS_MAX,
+                         &it->n_tiers);
+    for (size_t i = 0; rc == 0 && i < it->n_tiers; i++) {
+        ts_price at;
+        rc = ts_pricer_price_qty(o->pricer, pp, path, it->tiers[i].min_qty, &at);
+        it->tier_unit[i] = at.unit;
+    }
+    return rc;
+}
+
 /* Turns one parsed product into the copy's item; 0, or 1 to skip it. */
 static int item_of(ts_odoo *o, const ts_odoo_product *p, ts_catalog_item *it)
 {
     if (!p->sku[0] && !p->barcode[0])
         return 1;
-    ts_price_product pp = {p->id, p->tmpl_id, p->categ_id, p->lst_price};
-    ts_price price;
-    if (ts_pricer_price(o->pricer, &pp, category_path(o, p->categ_id), &price) != 0)
-        return 1;
+    ts_price_product pp = {.id = p->id,
+                           .tmpl_id = p->tmpl_id,
+                           .categ_id = p->categ_id,
+                           .lst_price = p->lst_price,
+                           .has_raw = p->has_raw,
+                           .list_price = p->list_price,
+                           .price_extra = p->price_extra,
+                           .standard_price = p->standard_price};
     memset(it, 0, sizeof(*it));
+    if (price_tiers(o, &pp, category_path(o, p->categ_id), it) != 0)
+        return 1;
     it->product_id = p->id;
     it->tmpl_id = p->tmpl_id;
     it->categ_id = p->categ_id;
     memcpy(it->sku, p->sku, sizeof(it->sku));
     memcpy(it->barcode, p->barcode, sizeof(it->barcode));
     memcpy(it->name, p->name, sizeof(it->name));
-    it->price_minor = price.amount_minor;
-    it->decimal_places = price.decimal_places;
-    it->source = price.source;
+    const uom *u = find_uom(o, p->uom_id);
+    snprintf(it->uom, sizeof(it->uom), "%s", u ? u->name : "Units");
     return 0;
+}
+
+/* Product reads: names without the code, costs for the configured company. */
+static void product_context(ts_odoo *o)
+{
+    if (o->cfg->company_id)
+        snprintf(o->rd.context, sizeof(o->rd.context),
+                 "\"display_default_code\":false,\"allowed_company_ids\":[%lld]",
+                 (long long)o->cfg->company_id);
+    else
+        snprintf(o->rd.context, sizeof(o->rd.context), "\"display_default_code\":false");
 }
 
 /* Writes a page's items and removals: into the new version (full) or the
@@ -752,6 +894,7 @@ static void full_products(ts_odoo *o)
     o->have_pricing = 1;
     setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, full_quants, 0, "%s",
                "[\"sale_ok\",\"=\",true]");
+    product_context(o);
     read_page(o);
 }
 
@@ -961,6 +1104,7 @@ static void delta_products(ts_odoo *o)
     since(o, o->wm_product, from);
     setup_read(o, "product.product", PRODUCT_FIELDS, 0, on_products, delta_template_variants, 1,
                "[\"write_date\",\">=\",\"%s\"]", from);
+    product_context(o);
     read_page(o);
 }
 
@@ -979,6 +1123,7 @@ static void delta_template_variants(ts_odoo *o)
     set_sort_unique(&o->tmpl_ids);
     setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_item_variants, 1, "%s",
                "");
+    product_context(o);
     o->rd.in_ids = &o->tmpl_ids;
     o->rd.in_field = "product_tmpl_id";
     read_page(o);
@@ -993,6 +1138,7 @@ static void delta_item_variants(ts_odoo *o)
     }
     set_sort_unique(&o->product_ids);
     setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_quants, 1, "%s", "");
+    product_context(o);
     o->rd.in_ids = &o->product_ids;
     o->rd.in_field = "id";
     read_page(o);
@@ -1150,7 +1296,7 @@ static void job_end(ts_odoo *o)
 static void schedule_next(ts_odoo *o)
 {
     uint64_t now = ts_mono_ms();
-    uint64_t full_due = o->last_full_mono + (uint64_t)o->cfg->full_resync_s * 1000;
+    uint64_t full_due = o->last_full_mono + o->full_period_ms;
     int64_t change_in = o->next_price_change_ms - ts_wall_ms();
     if (o->next_price_change_ms != INT64_MAX && change_in >= 0 &&
         now + (uint64_t)change_in < full_due)
@@ -1167,10 +1313,31 @@ static void schedule_next(ts_odoo *o)
 static void job_succeeded(ts_odoo *o)
 {
     job_end(o);
+    o->outage_since_mono = 0;
     ts_backoff_reset(&o->backoff);
     o->last_error[0] = '\0';
     set_state(o, TS_ODOO_OK);
     schedule_next(o);
+}
+
+/*
+ * What to retry with: a delta catches up an outage shorter than
+ * odoo.full_resync_s (odoo-sync.md "When"); a longer one, or a copy not yet
+ * priced in this run, needs a full snapshot.
+ */
+static job_kind retry_job(ts_odoo *o, int err)
+{
+    uint64_t now = ts_mono_ms();
+    int link = err == TS_ECONN || err == TS_ETIMEDOUT || err == TS_ETLS;
+
+    if (link && o->outage_since_mono == 0)
+        o->outage_since_mono = now;
+    if (!o->have_pricing || !has_copy(o->a))
+        return JOB_FULL;
+    if (o->outage_since_mono != 0 &&
+        now - o->outage_since_mono > (uint64_t)o->cfg->full_resync_s * 1000)
+        return JOB_FULL;
+    return JOB_DELTA;
 }
 
 static void job_failed(ts_odoo *o, int err, int auth_failed, const char *message)
@@ -1196,14 +1363,34 @@ static void job_failed(ts_odoo *o, int err, int auth_failed, const char *message
         delay = TS_ODOO_AUTH_RETRY_MS + random_below(o, AUTH_JITTER_MS);
         ts_backoff_next(&o->backoff, -1);
     } else {
-        if (err != TS_EIO && err != TS_EFULL && err != TS_ENOMEM)
-            set_state(o, TS_ODOO_UNREACHABLE);
+        /* unreachable is the link only (odoo-sync.md "Errors") */
         delay = ts_backoff_next(&o->backoff, -1);
+        if (err == TS_ECONN || err == TS_ETIMEDOUT || err == TS_ETLS) {
+            set_state(o, TS_ODOO_UNREACHABLE);
+            /* stores that lost Odoo together must not come back together */
+            delay += random_below(o, (uint64_t)o->cfg->resync_jitter_s * 1000 + 1);
+        }
     }
     ts_warn("odoo.sync_failed", "job=%s state=%s retry_in_ms=%llu msg=\"%s\"",
             was == JOB_FULL ? "full" : "delta", state_names[o->state], (unsigned long long)delay,
             o->last_error);
-    schedule(o, JOB_FULL, delay); /* after a failure, a fresh snapshot */
+    schedule(o, retry_job(o, err), delay);
+}
+
+/*
+ * A setting is wrong (config_error): retrying fast cannot help, and every
+ * retry costs the Odoo administrator a logged error, so the agent tries
+ * again at the auth_failed pace (the setting may be fixed in Odoo itself,
+ * e.g. a pricelist created). The status names the setting.
+ */
+static void config_failed(ts_odoo *o, const char *message)
+{
+    if (o->stopping || o->job == JOB_NONE)
+        return;
+    job_kind was = o->job;
+    job_failed(o, TS_EINVAL, 0, message);
+    set_state(o, TS_ODOO_CONFIG_ERROR);
+    schedule(o, was, TS_ODOO_AUTH_RETRY_MS + random_below(o, AUTH_JITTER_MS));
 }
 
 static int has_copy(ts_agent *a)
@@ -1240,25 +1427,6 @@ static void schedule(ts_odoo *o, job_kind job, uint64_t delay_ms)
     uv_timer_start(&o->timer, on_timer, delay_ms, 0);
 }
 
-void ts_odoo_link_up(ts_agent *a)
-{
-    ts_odoo *o = a->odoo;
-    if (!o || o->stopping)
-        return;
-    if (o->job != JOB_NONE) {
-        o->full_wanted = 1;
-        return;
-    }
-    if (o->state == TS_ODOO_AUTH_FAILED)
-        return; /* the credentials did not change because central came back */
-    uint64_t jitter_max = (uint64_t)o->cfg->delta_s * 1000;
-    if (jitter_max > LINK_UP_JITTER_MAX_MS)
-        jitter_max = LINK_UP_JITTER_MAX_MS;
-    uint64_t delay = random_below(o, jitter_max);
-    if (o->next_job != JOB_FULL || o->next_attempt_mono > ts_mono_ms() + delay)
-        schedule(o, JOB_FULL, delay);
-}
-
 int ts_odoo_start(ts_agent *a, char *err, size_t errlen)
 {
     if (!a->cfg->odoo.enabled)
@@ -1283,10 +1451,14 @@ int ts_odoo_start(ts_agent *a, char *err, size_t errlen)
     ts_backoff_init(&o->backoff, RETRY_INITIAL_MS, retry_max,
                     (uint64_t)ts_wall_ms() ^ ((uint64_t)(uintptr_t)o << 16));
     o->next_price_change_ms = INT64_MAX;
+    /* Each store draws its period within ±10 %, so a fleet started
+     * together spreads its full snapshots out. */
+    uint64_t period = (uint64_t)o->cfg->full_resync_s * 1000;
+    o->full_period_ms = period - period / 10 + random_below(o, period / 5 + 1);
     o->state = has_copy(a) ? TS_ODOO_OK : TS_ODOO_NEVER;
     uv_timer_init(a->loop, &o->timer);
     o->timer.data = o;
-    a->odoo = o; /* main.c calls ts_odoo_link_up when the uplink returns */
+    a->odoo = o;
     schedule(o, JOB_FULL, 0);
     return 0;
 }
@@ -1308,6 +1480,7 @@ void ts_odoo_stop(ts_agent *a)
         ts_catalog_build_abort(o->build);
     job_end(o);
     free_pricing(o);
+    free(o->uoms);
     uv_timer_stop(&o->timer);
     uv_close((uv_handle_t *)&o->timer, on_timer_closed);
 }
@@ -1317,6 +1490,21 @@ void ts_odoo_stop(ts_agent *a)
 const char *ts_odoo_state_name(ts_odoo_state s)
 {
     return s < TS_ODOO_STATES ? state_names[s] : "never";
+}
+
+/* The config name the message of a config_error names ("... check odoo.db"). */
+static void setting_named(const char *msg, char *out, size_t outlen)
+{
+    static const char *const settings[] = {"odoo.pricelist_id", "odoo.location_id",
+                                           "odoo.company_id",   "odoo.protocol",
+                                           "odoo.db",           "odoo.url"};
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+        if (strstr(msg, settings[i])) {
+            snprintf(out, outlen, "%s", settings[i]);
+            return;
+        }
+    }
 }
 
 static void running_figures(ts_odoo *o, ts_odoo_snapshot *out)
@@ -1358,6 +1546,8 @@ void ts_odoo_get_snapshot(ts_agent *a, ts_odoo_snapshot *out)
     } else if (o && o->last_error[0]) {
         snprintf(out->last_error, sizeof(out->last_error), "%s", o->last_error);
         out->last_error_ms = o->last_error_at_ms;
+        if (o->state == TS_ODOO_CONFIG_ERROR)
+            setting_named(o->last_error, out->setting, sizeof(out->setting));
     }
     if (o)
         running_figures(o, out);

@@ -1,11 +1,13 @@
 /*
  * odoo.h - the price and stock sync with Odoo (spec: odoo-sync.md "When").
  *
- * Owns the schedule and the state: a full snapshot at start, when Odoo's
- * link or the uplink to central comes back, and every odoo.full_resync_s; a
- * delta every odoo.delta_s; retries with back-off and jitter (auth_failed:
+ * Owns the schedule and the state: a full snapshot at start, after an Odoo
+ * outage longer than odoo.full_resync_s, and every odoo.full_resync_s ±10 %
+ * (drawn per store); a delta every odoo.delta_s (never on the uplink to
+ * central coming back); retries with back-off and jitter (auth_failed:
  * no faster than every 5 minutes); the state ok | unreachable |
- * auth_failed | never, handed out with the counters as a ts_odoo_snapshot. It reads Odoo with
+ * auth_failed | config_error | never, handed out with the counters as a
+ * ts_odoo_snapshot. It reads Odoo with
  * odoo_rpc.h, prices with pricing.h and writes the copy with catalog.h.
  */
 #ifndef TILLSYNC_ODOO_H
@@ -25,16 +27,13 @@
 int ts_odoo_start(ts_agent *a, char *err, size_t errlen);
 void ts_odoo_stop(ts_agent *a);
 
-/* The uplink to central came back: take a fresh full snapshot soon (with
- * jitter, so stores coming back together do not hit Odoo at once). */
-void ts_odoo_link_up(ts_agent *a);
-
 /* The sync's state (odoo-sync.md "Status"). */
 typedef enum {
     TS_ODOO_NEVER = 0, /* no copy yet */
     TS_ODOO_OK,
     TS_ODOO_UNREACHABLE,
     TS_ODOO_AUTH_FAILED,
+    TS_ODOO_CONFIG_ERROR, /* a setting is wrong: last_error names it */
     TS_ODOO_STATES
 } ts_odoo_state;
 
@@ -55,6 +54,9 @@ typedef struct ts_odoo_snapshot {
      * odoo is not configured (then last_error_ms is 0). */
     char last_error[TS_ODOO_MESSAGE_MAX];
     int64_t last_error_ms;
+    /* config_error: the setting to change ("odoo.db", "odoo.pricelist_id",
+     * ...); "" when the fix is in Odoo (the bot user's access rights). */
+    char setting[32];
     char protocol[16];                                         /* (run) "json-rpc" or "json-2" */
     ts_odoo_sync syncing;                                      /* (run) */
     uint64_t next_attempt_in_ms;                               /* (run) 0 while syncing or due */

@@ -439,10 +439,26 @@ int ts_odoo_parse_product(const cJSON *rec, ts_odoo_product *out)
         decimal_of(field(rec, "lst_price"), &out->lst_price) != 0 ||
         flag(rec, "active", &out->active) != 0 || flag(rec, "sale_ok", &out->sale_ok) != 0)
         return TS_EINVAL;
-    const cJSON *name = field(rec, "name");
+    /* display_name (read with display_default_code false) carries the
+     * variant's attribute values: "Rain jacket (M, Blue)". */
+    const cJSON *name = field(rec, "display_name");
+    if (!name)
+        name = field(rec, "name");
     if (cJSON_IsString(name))
         copy_text(out->name, sizeof(out->name), name->valuestring);
     else if (name && !cJSON_IsFalse(name))
+        return TS_EINVAL;
+    const cJSON *lp = field(rec, "list_price"), *pe = field(rec, "price_extra"),
+                *sp = field(rec, "standard_price");
+    if ((lp && !cJSON_IsNumber(lp)) || (pe && !cJSON_IsNumber(pe)) || (sp && !cJSON_IsNumber(sp)))
+        return TS_EINVAL;
+    if (lp && pe && sp) { /* all three, or lst_price stands for the base */
+        out->has_raw = 1;
+        out->list_price = lp->valuedouble;
+        out->price_extra = pe->valuedouble;
+        out->standard_price = sp->valuedouble;
+    }
+    if (field(rec, "uom_id") && ts_odoo_many2one_id(field(rec, "uom_id"), &out->uom_id) != 0)
         return TS_EINVAL;
     int rc = ts_odoo_string(field(rec, "default_code"), out->sku, sizeof(out->sku));
     /* The tills' rule (pos-api.md): 64 characters, however many bytes. */
@@ -528,6 +544,9 @@ int ts_odoo_parse_currency(const cJSON *rec, ts_odoo_currency *out)
         return 0;
     }
     if (decimal_of(rate, &out->cur.rate) != 0 || out->cur.rate.scaled <= 0)
+        return TS_EINVAL;
+    const cJSON *rounding = field(rec, "rounding");
+    if (rounding && (decimal_of(rounding, &out->cur.rounding) != 0 || out->cur.rounding.scaled < 0))
         return TS_EINVAL;
     return 0;
 }

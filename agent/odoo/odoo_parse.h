@@ -82,6 +82,11 @@ typedef struct ts_odoo_product {
     char barcode[TS_BARCODE_MAX + 1];
     char name[TS_ITEM_NAME_MAX + 1];
     ts_decimal lst_price;
+    int has_raw;           /* list_price, price_extra and standard_price were read */
+    double list_price;     /* the template's, company currency */
+    double price_extra;    /* the variant's attribute values' price_extra */
+    double standard_price; /* cost, for the company in the context */
+    int64_t uom_id;        /* 0: not read */
     char write_date[TS_ODOO_DATETIME_LEN];
     int active;  /* 1 when the field was not asked for */
     int sale_ok; /* 1 when the field was not asked for */

@@ -128,8 +128,11 @@ static void put_options(ts_buf *b, const ts_odoo_query *q)
         ts_buf_printf(b, ",\"limit\":%d", q->limit);
     if (q->offset > 0)
         ts_buf_printf(b, ",\"offset\":%d", q->offset);
-    if (q->include_archived)
-        ts_buf_puts(b, ",\"context\":{\"active_test\":false}");
+    int extra = q->context && q->context[0];
+    if (q->include_archived || extra)
+        ts_buf_printf(b, ",\"context\":{%s%s%s}",
+                      q->include_archived ? "\"active_test\":false" : "",
+                      q->include_archived && extra ? "," : "", extra ? q->context : "");
 }
 
 static void build_json2_body(ts_odoo_rpc *c)
@@ -313,6 +316,37 @@ fail(ts_odoo_rpc *c, int err, int http_status, const char *fmt, ...)
     finish(c, &ans);
 }
 
+/*
+ * Odoo errors that a setting causes, in plain words naming the setting
+ * (odoo-sync.md "Errors"): no such database, no such model (an API or
+ * module this Odoo does not have), a model the bot user cannot read.
+ * Returns 1 when oe is one of them; the driver text is never shown.
+ */
+static int config_error_message(const ts_odoo_rpc *c, const ts_odoo_error *oe, char *out,
+                                size_t outlen)
+{
+    if (strstr(oe->name, "OperationalError") && strstr(oe->message, "does not exist") &&
+        strstr(oe->message, "database")) {
+        message(out, outlen, "Odoo has no database \"%s\": check odoo.db", c->cfg->db);
+        return 1;
+    }
+    if (strcmp(oe->name, "odoo.exceptions.UserError") == 0 && strstr(oe->message, "Object ") &&
+        strstr(oe->message, "doesn't exist")) {
+        message(out, outlen,
+                "this Odoo has no model %s (a module is missing, or odoo.url points at "
+                "another server): check odoo.url and odoo.protocol",
+                c->q.model);
+        return 1;
+    }
+    if (strcmp(oe->name, "odoo.exceptions.AccessError") == 0) {
+        message(out, outlen,
+                "the Odoo user %s may not read %s: give the bot user read access in Odoo",
+                c->cfg->login[0] ? c->cfg->login : "(bearer key)", c->q.model);
+        return 1;
+    }
+    return 0;
+}
+
 static void fail_odoo_error(ts_odoo_rpc *c, int http_status, const ts_odoo_error *oe)
 {
     ts_odoo_answer ans;
@@ -326,6 +360,8 @@ static void fail_odoo_error(ts_odoo_rpc *c, int http_status, const ts_odoo_error
                 "Odoo refused the API key of user %s (%s: %s): replace the key in "
                 "odoo.api_key_file",
                 c->cfg->login[0] ? c->cfg->login : "(bearer key)", oe->name, oe->message);
+    } else if (config_error_message(c, oe, ans.message, sizeof(ans.message))) {
+        ans.config_error = 1;
     } else if (oe->name[0]) {
         message(ans.message, sizeof(ans.message), "Odoo error on %s: %s: %s", c->q.model, oe->name,
                 oe->message);
@@ -374,7 +410,16 @@ static void fail_transport(ts_odoo_rpc *c, CURLcode rc)
         what = "Odoo's answer is larger than the agent accepts (lower odoo.page_size)";
         break;
     case CURLE_COULDNT_RESOLVE_HOST:
-        what = "cannot resolve Odoo's host name";
+        what = "Odoo's host name is not known to the DNS (check odoo.url, or the store's DNS)";
+        break;
+    case CURLE_COULDNT_CONNECT:
+        what = "Odoo refused the connection or cannot be reached (no route, or Odoo is down)";
+        break;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+        what = "the connection to Odoo broke off before the answer was complete";
         break;
     case CURLE_ABORTED_BY_CALLBACK:
         err = TS_ECANCELED;
@@ -383,7 +428,11 @@ static void fail_transport(ts_odoo_rpc *c, CURLcode rc)
     default:
         break;
     }
-    fail(c, err, 0, "%s: %s", what, c->curl_error[0] ? c->curl_error : curl_easy_strerror(rc));
+    /* curl's own text ("Failed to connect to 10.0.0.5 port 8069 after 3 ms:
+     * Couldn't connect to server") is for the debug log, not the status. */
+    ts_debug("odoo.transport", "curl_code=%d detail=%s", (int)rc,
+             c->curl_error[0] ? c->curl_error : curl_easy_strerror(rc));
+    fail(c, err, 0, "%s", what);
 }
 
 static void on_authenticated(ts_odoo_rpc *c, const char *text, size_t len)
@@ -504,16 +553,17 @@ static void on_transfer_done(void *arg, CURL *easy, CURLcode rc)
 
 static char *copy_query(const ts_odoo_query *q, ts_odoo_query *out)
 {
-    const char *parts[4] = {q->model, q->domain, q->fields, q->order ? q->order : ""};
+    const char *parts[5] = {q->model, q->domain, q->fields, q->order ? q->order : "",
+                            q->context ? q->context : ""};
     size_t total = 0;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         total += strlen(parts[i]) + 1;
     char *mem = malloc(total), *p = mem;
     if (!mem)
         return NULL;
-    const char **dst[4] = {&out->model, &out->domain, &out->fields, &out->order};
+    const char **dst[5] = {&out->model, &out->domain, &out->fields, &out->order, &out->context};
     *out = *q;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         size_t n = strlen(parts[i]) + 1;
         memcpy(p, parts[i], n);
         *dst[i] = p;

@@ -34,12 +34,14 @@ typedef struct ts_odoo_query {
     int limit;            /* 0: no limit */
     int offset;           /* 0: none */
     int include_archived; /* context {"active_test": false} */
+    const char *context;  /* NULL, or more context members as JSON text ("\"a\":1") */
 } ts_odoo_query;
 
 typedef struct ts_odoo_answer {
-    int err;         /* 0, or TS_E* (TS_ECONN/TS_ETIMEDOUT/TS_ETLS: unreachable) */
-    int auth_failed; /* Odoo refused the credentials */
-    int http_status; /* last HTTP status (0: none) */
+    int err;          /* 0, or TS_E* (TS_ECONN/TS_ETIMEDOUT/TS_ETLS: unreachable) */
+    int auth_failed;  /* Odoo refused the credentials */
+    int config_error; /* a setting is wrong (message names it): store IT must fix it */
+    int http_status;  /* last HTTP status (0: none) */
     char message[TS_ODOO_MESSAGE_MAX]; /* plain words when err != 0 */
     const char *records;               /* JSON text of the result list (read it with ts_odoo_list,
                                           odoo_parse.h); valid during the callback only */

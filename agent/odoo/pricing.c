@@ -1,15 +1,13 @@
 /*
- * pricing.c - Odoo 17's pricelist rules in integer arithmetic (see
+ * pricing.c - Odoo 17's pricelist rules in Odoo's own float steps (see
  * pricing.h and docs/pricing.md).
  *
- * The file reads top-down: a small 128-bit helper (32-bit ARM has no
- * __int128), checked and rounding arithmetic on ts_decimal, parsing and
- * printing of decimals, the category chain, and the pricer itself.
- *
- * Every intermediate result is a ts_decimal (nine decimal places), rounded
- * half away from zero where an exact result would need more places. Odoo
- * computes in doubles (about 16 significant digits) and rounds at the end;
- * nine places agree with it to far below the last cent of any price.
+ * The file reads top-down: exact decimals (parsing and printing Odoo's
+ * numbers), the category chain, float_round as Odoo has it, and the pricer.
+ * Odoo's numbers are kept as exact decimals (ts_decimal) and priced in the
+ * binary floating point Odoo itself uses, in the order of operations of
+ * Odoo 17's product.pricelist.item._compute_price, so that ties fall the
+ * way they fall in Odoo; ts_float_round is the one place that rounds.
  */
 #include "odoo/pricing.h"
 
@@ -23,64 +21,6 @@
 #define PERCENT_BASE (100 * TS_DECIMAL_SCALE) /* 100 %, for "x × (100 − p) / 100" */
 #define CATEG_DEPTH_MAX 64                    /* deeper parent_path is refused */
 #define DECIMAL_TEXT_MAX 1024                 /* longer number text is refused */
-
-/* ---- 128-bit unsigned arithmetic, just what a*b/d needs ---------------- */
-
-typedef struct u128 {
-    uint64_t hi;
-    uint64_t lo;
-} u128;
-
-/* The full product of two 64-bit numbers, from four 32×32-bit products. */
-static u128 u128_mul(uint64_t a, uint64_t b)
-{
-    uint64_t a_lo = (uint32_t)a, a_hi = a >> 32;
-    uint64_t b_lo = (uint32_t)b, b_hi = b >> 32;
-    uint64_t lo_lo = a_lo * b_lo;
-    uint64_t hi_lo = a_hi * b_lo;
-    uint64_t lo_hi = a_lo * b_hi;
-    uint64_t hi_hi = a_hi * b_hi;
-    /* Cannot overflow: at most (2^32-1) + (2^32-1) + (2^32-1)^2. */
-    uint64_t middle = (lo_lo >> 32) + (uint32_t)hi_lo + lo_hi;
-    u128 r;
-
-    r.hi = hi_hi + (hi_lo >> 32) + (middle >> 32);
-    r.lo = (middle << 32) | (uint32_t)lo_lo;
-    return r;
-}
-
-/*
- * n / d with remainder, for 0 < d < 2^63 (a positive int64). Long division
- * one bit at a time: plain rather than fast, and the 64-bit case (most
- * prices) skips it. The remainder stays below d < 2^63, so shifting it
- * left never loses a bit.
- */
-static u128 u128_divmod(u128 n, uint64_t d, uint64_t *rem)
-{
-    u128 q = {0, 0};
-    uint64_t r = 0;
-
-    if (n.hi == 0) {
-        q.lo = n.lo / d;
-        *rem = n.lo % d;
-        return q;
-    }
-    /* Start at n's top bit: the zeros above it add nothing. */
-    for (int i = 127 - __builtin_clzll(n.hi); i >= 0; i--) {
-        uint64_t bit = i >= 64 ? (n.hi >> (i - 64)) & 1 : (n.lo >> i) & 1;
-
-        r = (r << 1) | bit;
-        if (r >= d) {
-            r -= d;
-            if (i >= 64)
-                q.hi |= UINT64_C(1) << (i - 64);
-            else
-                q.lo |= UINT64_C(1) << i;
-        }
-    }
-    *rem = r;
-    return q;
-}
 
 /* ---- checked int64 arithmetic ------------------------------------------ */
 
@@ -102,33 +42,10 @@ static int signed_from_magnitude(uint64_t mag, int negative, int64_t *out)
     return 0;
 }
 
-static int add_checked(int64_t a, int64_t b, int64_t *out)
-{
-    int64_t sum;
-
-    if (__builtin_add_overflow(a, b, &sum) || sum == INT64_MIN)
-        return TS_ETOOBIG;
-    *out = sum;
-    return 0;
-}
-
 /* True when a remainder r of a division by d is at least half of d. */
 static int is_half_or_more(uint64_t r, uint64_t d)
 {
     return r >= d - r;
-}
-
-/* a × b / d rounded half away from zero, d > 0, exact in between. */
-static int mul_div_round(int64_t a, int64_t b, int64_t d, int64_t *out)
-{
-    uint64_t rem;
-    u128 q = u128_divmod(u128_mul(magnitude(a), magnitude(b)), (uint64_t)d, &rem);
-
-    if (is_half_or_more(rem, (uint64_t)d) && ++q.lo == 0)
-        q.hi++;
-    if (q.hi != 0)
-        return TS_ETOOBIG;
-    return signed_from_magnitude(q.lo, (a < 0) != (b < 0), out);
 }
 
 /* a / d rounded half away from zero, d > 0. */
@@ -141,17 +58,6 @@ static int64_t div_round(int64_t a, int64_t d)
         q++;
     /* Rounding up needs d >= 2, so q fits; 0 - q keeps INT64_MIN / 1 whole. */
     return a < 0 ? (int64_t)(0 - q) : (int64_t)q;
-}
-
-/* The multiple of step (> 0) nearest to v, halves away from zero. */
-static int round_to_multiple(int64_t v, int64_t step, int64_t *out)
-{
-    int64_t r;
-
-    if (__builtin_mul_overflow(div_round(v, step), step, &r) || r == INT64_MIN)
-        return TS_ETOOBIG;
-    *out = r;
-    return 0;
 }
 
 static int64_t pow10_i64(int n)
@@ -452,6 +358,62 @@ static int categ_chain_depth(const categ_chain *chain, int64_t categ_id)
     return -1;
 }
 
+/* ---- Odoo's float steps ------------------------------------------------- */
+
+/*
+ * Python 2's round(), as float_utils.py shims it over Python 3's: halves
+ * away from zero. nearbyint() is Python 3's round (ties to even) under the
+ * default rounding mode.
+ */
+static double py2_round(double f)
+{
+    double r = nearbyint(f);
+
+    if (nearbyint(f + 1) - r != 1)
+        return f + copysign(0.5, f);
+    return copysign(r, f);
+}
+
+double ts_float_round(double value, double step)
+{
+    double normalized, epsilon;
+
+    if (step == 0 || value == 0)
+        return 0.0;
+    normalized = value / step;
+    /* math.log(x, 2) is log(x) / log(2) in Python, not log2(x). */
+    epsilon = pow(2.0, log(fabs(normalized)) / log(2.0) - 52);
+    normalized += copysign(epsilon, normalized);
+    return py2_round(normalized) * step;
+}
+
+double ts_float_round_digits(double value, int digits)
+{
+    return ts_float_round(value, pow(10.0, -digits));
+}
+
+/* A ts_decimal as the double Odoo had: through its shortest text. */
+static double dbl(ts_decimal d)
+{
+    char text[TS_DECIMAL_TEXT_LEN];
+
+    ts_decimal_format(d, text);
+    return strtod(text, NULL);
+}
+
+/* Largest amount priced: beyond it a price is refused, never wrapped. */
+#define PRICE_ABS_MAX 1e10
+
+static int to_minor(double v, int places, int64_t *out)
+{
+    double scaled = v * pow(10.0, places);
+
+    if (!isfinite(scaled) || fabs(v) > PRICE_ABS_MAX)
+        return TS_ETOOBIG;
+    *out = llround(scaled);
+    return 0;
+}
+
 /* ---- the pricer ---------------------------------------------------------- */
 
 /*
@@ -468,21 +430,43 @@ typedef struct group {
     int64_t key;
 } group;
 
+/* An item with its numbers as the doubles Odoo computes with. */
+typedef struct pitem {
+    ts_price_item it;
+    double min_qty, fixed, percent, discount, round, surcharge, min_margin, max_margin;
+} pitem;
+
+/* One pricelist: the store's (lists[0]) or one a rule is based on. */
+typedef struct plist {
+    int64_t id;
+    ts_currency cur;
+    double rate;
+    pitem *items; /* holding now, sorted by group then Odoo's order */
+    size_t n;
+} plist;
+
 struct ts_pricer {
     int has_pricelist;
+    int price_digits;
+    int64_t now_s;
     ts_currency company_currency;
-    ts_currency price_currency; /* the pricelist's, or the company's */
-    /* The items that can apply at quantity 1 now, sorted by group, then in
-     * Odoo's order within it (see item_cmp). */
-    ts_price_item *items;
-    size_t n_items;
+    double company_rate;
+    plist *lists;
+    size_t n_lists;
     int64_t next_change_ms;
     ts_pricer_stats stats;
 };
 
 static int currency_is_valid(const ts_currency *c)
 {
-    return c->decimal_places >= 0 && c->decimal_places <= TS_DECIMAL_DIGITS && c->rate.scaled > 0;
+    return c->decimal_places >= 0 && c->decimal_places <= TS_DECIMAL_DIGITS && c->rate.scaled > 0 &&
+           c->rounding.scaled >= 0;
+}
+
+/* The step amounts are rounded to: rounding, or 10^-places when unset. */
+static double currency_step(const ts_currency *c)
+{
+    return c->rounding.scaled > 0 ? dbl(c->rounding) : pow(10.0, -c->decimal_places);
 }
 
 /*
@@ -582,7 +566,7 @@ static int run_cmp(const ts_price_item *x, const ts_price_item *y)
 
 static int item_cmp(const void *a, const void *b)
 {
-    const ts_price_item *x = a, *y = b;
+    const ts_price_item *x = &((const pitem *)a)->it, *y = &((const pitem *)b)->it;
     int by_run = run_cmp(x, y);
 
     if (by_run != 0)
@@ -591,50 +575,79 @@ static int item_cmp(const void *a, const void *b)
     return 0;
 }
 
-/* Keeps the items that can apply at quantity 1 at now_s, and sorts them. */
-static int pricer_load_items(ts_pricer *p, const ts_price_item *items, size_t n, int64_t now_s)
+static void pitem_fill(pitem *d, const ts_price_item *it)
 {
-    p->next_change_ms = INT64_MAX;
+    d->it = *it;
+    d->min_qty = dbl(it->min_quantity);
+    d->fixed = dbl(it->fixed_price);
+    d->percent = dbl(it->percent_price);
+    d->discount = dbl(it->price_discount);
+    d->round = dbl(it->price_round);
+    d->surcharge = dbl(it->price_surcharge);
+    d->min_margin = dbl(it->price_min_margin);
+    d->max_margin = dbl(it->price_max_margin);
+}
+
+/* Keeps the items whose dates hold at now_s, and sorts them. */
+static int plist_load(ts_pricer *p, plist *l, const ts_price_item *items, size_t n)
+{
     if (n == 0)
         return 0;
-    p->items = malloc(n * sizeof(*p->items));
-    if (!p->items)
+    l->items = malloc(n * sizeof(*l->items));
+    if (!l->items)
         return TS_ENOMEM;
     for (size_t i = 0; i < n; i++) {
-        const ts_price_item *it = &items[i];
-        int64_t change;
+        int64_t change = item_next_change(&items[i], p->now_s);
 
-        if (it->min_quantity.scaled > TS_DECIMAL_SCALE)
-            continue; /* never at quantity 1, whatever the date */
-        change = item_next_change(it, now_s);
         if (change < p->next_change_ms)
             p->next_change_ms = change;
-        if (dates_hold(it, now_s))
-            p->items[p->n_items++] = *it;
+        if (dates_hold(&items[i], p->now_s))
+            pitem_fill(&l->items[l->n++], &items[i]);
     }
-    qsort(p->items, p->n_items, sizeof(*p->items), item_cmp);
+    qsort(l->items, l->n, sizeof(*l->items), item_cmp);
     return 0;
+}
+
+static int pricer_add(ts_pricer *p, int64_t id, const ts_currency *cur, const ts_price_item *items,
+                      size_t n)
+{
+    plist *grown, *l;
+
+    if (!currency_is_valid(cur) || (n > 0 && !items))
+        return TS_EINVAL;
+    grown = realloc(p->lists, (p->n_lists + 1) * sizeof(*grown));
+    if (!grown)
+        return TS_ENOMEM;
+    p->lists = grown;
+    l = &p->lists[p->n_lists++];
+    memset(l, 0, sizeof(*l));
+    l->id = id;
+    l->cur = *cur;
+    l->rate = dbl(cur->rate);
+    return plist_load(p, l, items, n);
 }
 
 int ts_pricer_new(const ts_price_item *items, size_t n, const ts_currency *pricelist_currency,
                   const ts_currency *company_currency, int64_t now_ms, ts_pricer **out)
 {
     ts_pricer *p;
-    int rc = 0;
+    int rc;
 
-    if (!company_currency || !currency_is_valid(company_currency) ||
-        (pricelist_currency && !currency_is_valid(pricelist_currency)) || (n > 0 && !items))
+    if (!company_currency || !currency_is_valid(company_currency))
         return TS_EINVAL;
     p = calloc(1, sizeof(*p));
     if (!p)
         return TS_ENOMEM;
     p->company_currency = *company_currency;
+    p->company_rate = dbl(company_currency->rate);
     p->has_pricelist = pricelist_currency != NULL;
-    p->price_currency = p->has_pricelist ? *pricelist_currency : *company_currency;
+    p->price_digits = 2;
+    p->now_s = floor_to_second(now_ms);
+    p->next_change_ms = INT64_MAX;
     if (p->has_pricelist)
-        rc = pricer_load_items(p, items, n, floor_to_second(now_ms));
+        rc = pricer_add(p, 0, pricelist_currency, items, n);
     else
-        p->next_change_ms = INT64_MAX;
+        rc = pricer_add(p, 0, company_currency, NULL, 0);
     if (rc != 0) {
         ts_pricer_free(p);
         return rc;
@@ -643,11 +656,32 @@ int ts_pricer_new(const ts_price_item *items, size_t n, const ts_currency *price
     return 0;
 }
 
+int ts_pricer_add_pricelist(ts_pricer *p, int64_t pricelist_id, const ts_currency *currency,
+                            const ts_price_item *items, size_t n)
+{
+    if (pricelist_id <= 0 || !p->has_pricelist)
+        return TS_EINVAL;
+    return pricer_add(p, pricelist_id, currency, items, n);
+}
+
+void ts_pricer_set_main_id(ts_pricer *p, int64_t pricelist_id)
+{
+    p->lists[0].id = pricelist_id;
+}
+
+void ts_pricer_set_price_digits(ts_pricer *p, int digits)
+{
+    if (digits >= 0 && digits <= TS_DECIMAL_DIGITS)
+        p->price_digits = digits;
+}
+
 void ts_pricer_free(ts_pricer *p)
 {
     if (!p)
         return;
-    free(p->items);
+    for (size_t i = 0; i < p->n_lists; i++)
+        free(p->lists[i].items);
+    free(p->lists);
     free(p);
 }
 
@@ -665,19 +699,23 @@ void ts_pricer_get_stats(const ts_pricer *p, ts_pricer_stats *out)
 
 /* An applicable item, with its category's depth for the order. */
 typedef struct candidate {
-    const ts_price_item *item;
+    const pitem *item;
     int categ_depth; /* -1 when the item names no category */
 } candidate;
 
 /*
  * Odoo's search domain (every product, template and category the item
- * names must match) and then _is_applicable_for (the one applied_on names
- * must be set and match). Dates and min_quantity were settled at load.
+ * names must match) and then _is_applicable_for: a set min_quantity above
+ * the quantity excludes the item (qty < 0: any quantity).
  */
-static int item_applies(const ts_price_item *it, const ts_price_product *prod,
-                        const categ_chain *chain, int *categ_depth)
+static int item_applies(const pitem *pi, const ts_price_product *prod, const categ_chain *chain,
+                        double qty, int *categ_depth)
 {
+    const ts_price_item *it = &pi->it;
+
     *categ_depth = it->categ_id ? categ_chain_depth(chain, it->categ_id) : -1;
+    if (qty >= 0 && pi->min_qty != 0 && qty < pi->min_qty)
+        return 0;
     if (it->product_id != 0 && it->product_id != prod->id)
         return 0;
     if (it->product_tmpl_id != 0 && it->product_tmpl_id != prod->tmpl_id)
@@ -706,7 +744,7 @@ static int item_applies(const ts_price_item *it, const ts_price_product *prod,
  */
 static int candidate_precedes(const candidate *a, const candidate *b)
 {
-    const ts_price_item *x = a->item, *y = b->item;
+    const ts_price_item *x = &a->item->it, *y = &b->item->it;
     int x_depth = a->categ_depth < 0 ? CATEG_DEPTH_MAX : a->categ_depth;
     int y_depth = b->categ_depth < 0 ? CATEG_DEPTH_MAX : b->categ_depth;
 
@@ -719,15 +757,15 @@ static int candidate_precedes(const candidate *a, const candidate *b)
     return x->id > y->id;
 }
 
-/* Position of the first item of group g, or n_items. */
-static size_t group_start(const ts_pricer *p, group g)
+/* Position of the first item of group g, or l->n. */
+static size_t group_start(const plist *l, group g)
 {
-    size_t lo = 0, hi = p->n_items;
+    size_t lo = 0, hi = l->n;
 
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
 
-        if (group_cmp(group_of(&p->items[mid]), g) < 0)
+        if (group_cmp(group_of(&l->items[mid].it), g) < 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -736,14 +774,14 @@ static size_t group_start(const ts_pricer *p, group g)
 }
 
 /* Position of the first item after the run item i is in. */
-static size_t run_end(const ts_pricer *p, size_t i)
+static size_t run_end(const plist *l, size_t i)
 {
-    size_t lo = i + 1, hi = p->n_items;
+    size_t lo = i + 1, hi = l->n;
 
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
 
-        if (run_cmp(&p->items[mid], &p->items[i]) <= 0)
+        if (run_cmp(&l->items[mid].it, &l->items[i].it) <= 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -756,156 +794,207 @@ static size_t run_end(const ts_pricer *p, size_t i)
  * item's run comes after it (smaller ids), so it is skipped. After the
  * first applicable item only items tied with it on applied_on and
  * min_quantity can still come before it (a deeper category), so the scan
- * stops at the first item past that tie. Pricing a product thus costs a
- * few binary searches, however many items the pricelist has.
+ * stops at the first item past that tie.
  */
-static void consider_group(const ts_pricer *p, group g, const ts_price_product *prod,
-                           const categ_chain *chain, candidate *best)
+static void consider_group(const plist *l, group g, const ts_price_product *prod,
+                           const categ_chain *chain, double qty, candidate *best)
 {
     const ts_price_item *first = NULL; /* the group's first applicable item */
-    size_t i = group_start(p, g);
+    size_t i = group_start(l, g);
 
-    while (i < p->n_items && group_cmp(group_of(&p->items[i]), g) == 0) {
-        candidate c = {&p->items[i], -1};
+    while (i < l->n && group_cmp(group_of(&l->items[i].it), g) == 0) {
+        candidate c = {&l->items[i], -1};
 
-        if (first && (c.item->applied_on != first->applied_on ||
-                      c.item->min_quantity.scaled != first->min_quantity.scaled))
+        if (first && (c.item->it.applied_on != first->applied_on ||
+                      c.item->it.min_quantity.scaled != first->min_quantity.scaled))
             break;
-        if (!item_applies(c.item, prod, chain, &c.categ_depth)) {
+        if (!item_applies(c.item, prod, chain, qty, &c.categ_depth)) {
             i++;
             continue;
         }
         if (!first)
-            first = c.item;
+            first = &c.item->it;
         if (!best->item || candidate_precedes(&c, best))
             *best = c;
-        i = run_end(p, i);
+        i = run_end(l, i);
     }
 }
 
-static const ts_price_item *find_item(const ts_pricer *p, const ts_price_product *prod,
-                                      const categ_chain *chain)
+/* The product's groups: variant, template, each category, global. */
+static size_t product_groups(const ts_price_product *prod, const categ_chain *chain, group *out)
 {
-    candidate best = {NULL, -1};
+    size_t n = 0;
 
     if (prod->id != 0)
-        consider_group(p, (group){BY_PRODUCT, prod->id}, prod, chain, &best);
+        out[n++] = (group){BY_PRODUCT, prod->id};
     if (prod->tmpl_id != 0)
-        consider_group(p, (group){BY_TEMPLATE, prod->tmpl_id}, prod, chain, &best);
+        out[n++] = (group){BY_TEMPLATE, prod->tmpl_id};
     for (int i = 0; i < chain->n; i++)
-        consider_group(p, (group){BY_CATEGORY, chain->ids[i]}, prod, chain, &best);
-    consider_group(p, (group){BY_NOTHING, 0}, prod, chain, &best);
+        out[n++] = (group){BY_CATEGORY, chain->ids[i]};
+    out[n++] = (group){BY_NOTHING, 0};
+    return n;
+}
+
+static const pitem *find_item(const plist *l, const ts_price_product *prod,
+                              const categ_chain *chain, double qty)
+{
+    group groups[CATEG_DEPTH_MAX + 3];
+    size_t ng = product_groups(prod, chain, groups);
+    candidate best = {NULL, -1};
+
+    for (size_t i = 0; i < ng; i++)
+        consider_group(l, groups[i], prod, chain, qty, &best);
     return best.item;
 }
 
-/* ---- computing the price: Odoo's _compute_price ------------------------- */
+/* ---- computing the price: Odoo's _compute_price, in its float steps ---- */
+
+/* Internal: a chain that cannot be priced (cycle or too deep). */
+#define CHAIN_BROKEN 1
 
 /*
- * lst_price in the currency prices are given in: Odoo's _convert, amount ×
- * (rate of the target currency / rate of the company's), unrounded.
+ * res.currency._convert(round=False): amount × inverse_rate, where
+ * inverse_rate = 1 / (rate_from / rate_to); 0 stays 0.
  */
-static int base_price(const ts_pricer *p, const ts_price_product *prod, int64_t *out)
+static double convert(double amount, double from_rate, double to_rate)
 {
-    if (p->price_currency.rate.scaled == p->company_currency.rate.scaled) {
-        *out = prod->lst_price.scaled;
-        return 0;
+    if (amount == 0)
+        return 0.0;
+    return amount * (1 / (from_rate / to_rate));
+}
+
+/* _price_compute('list_price'): list_price + price_extra, unrounded. */
+static double list_base(const ts_price_product *prod)
+{
+    if (!prod->has_raw)
+        return dbl(prod->lst_price);
+    return prod->list_price + prod->price_extra;
+}
+
+typedef struct walk {
+    ts_pricer *p;
+    const ts_price_product *prod;
+    const categ_chain *chain;
+    double qty;
+    size_t stack[TS_PRICELIST_DEPTH_MAX + 1]; /* list indexes being priced */
+    int depth;
+    int fallback; /* an item this agent cannot compute decided */
+} walk;
+
+static int list_price_in(walk *w, size_t li, double *out);
+
+static size_t find_list(const ts_pricer *p, int64_t id)
+{
+    for (size_t i = 0; i < p->n_lists; i++) {
+        if (p->lists[i].id == id && id != 0)
+            return i;
     }
-    return mul_div_round(prod->lst_price.scaled, p->price_currency.rate.scaled,
-                         p->company_currency.rate.scaled, out);
+    return SIZE_MAX;
 }
 
-/* base − base × percent / 100, as base × (100 − percent) / 100 exactly. */
-static int discounted(int64_t base, ts_decimal percent, int64_t *out)
+/* _compute_base_price: the base in the currency of list li. */
+static int base_price(walk *w, size_t li, const pitem *pi, double *out)
 {
-    int64_t factor;
-
-    if (__builtin_sub_overflow(PERCENT_BASE, percent.scaled, &factor))
-        return TS_ETOOBIG;
-    return mul_div_round(base, factor, PERCENT_BASE, out);
-}
-
-/* Odoo holds the price at or above base + margin, set margins only. */
-static int hold_margin(int64_t *price, int64_t base, ts_decimal margin, int at_least)
-{
-    int64_t limit;
+    const plist *l = &w->p->lists[li];
+    size_t bi;
+    double price;
     int rc;
 
-    if (margin.scaled == 0)
+    switch (pi ? pi->it.base : TS_BASE_LIST_PRICE) {
+    case TS_BASE_LIST_PRICE:
+        *out = convert(list_base(w->prod), w->p->company_rate, l->rate);
         return 0;
-    rc = add_checked(base, margin.scaled, &limit);
-    if (rc == 0 && (at_least ? *price < limit : *price > limit))
-        *price = limit;
-    return rc;
-}
-
-/*
- * Discount, then rounding to a multiple of price_round (tools.float_round,
- * halves away from zero; Odoo refuses a negative step in the form, a stray
- * one rounds the same as its absolute value), then the surcharge, then the
- * minimum margin and last the maximum margin.
- */
-static int formula_price(const ts_price_item *it, int64_t base, int64_t *out)
-{
-    int64_t price;
-    int rc = discounted(base, it->price_discount, &price);
-
-    if (rc == 0 && it->price_round.scaled != 0)
-        rc = round_to_multiple(price, (int64_t)magnitude(it->price_round.scaled), &price);
-    if (rc == 0)
-        rc = add_checked(price, it->price_surcharge.scaled, &price);
-    if (rc == 0)
-        rc = hold_margin(&price, base, it->price_min_margin, 1);
-    if (rc == 0)
-        rc = hold_margin(&price, base, it->price_max_margin, 0);
-    if (rc == 0)
-        *out = price;
-    return rc;
-}
-
-/* Whether this agent computes the item like Odoo, or falls back. */
-static int item_is_computed(const ts_price_item *it)
-{
-    switch (it->compute_price) {
-    case TS_COMPUTE_FIXED:
-        return 1;
-    case TS_COMPUTE_PERCENTAGE:
-    case TS_COMPUTE_FORMULA:
-        return it->base == TS_BASE_LIST_PRICE;
-    case TS_COMPUTE_OTHER:
+    case TS_BASE_STANDARD_PRICE:
+        if (!w->prod->has_raw)
+            break;
+        *out = convert(w->prod->standard_price, w->p->company_rate, l->rate);
+        return 0;
+    case TS_BASE_PRICELIST:
+        bi = find_list(w->p, pi->it.base_pricelist_id);
+        if (pi->it.base_pricelist_id == 0) { /* Odoo: no other pricelist, list price */
+            *out = convert(list_base(w->prod), w->p->company_rate, l->rate);
+            return 0;
+        }
+        if (bi == SIZE_MAX)
+            break;
+        rc = list_price_in(w, bi, &price);
+        if (rc != 0)
+            return rc;
+        *out = convert(price, w->p->lists[bi].rate, l->rate);
+        return 0;
+    case TS_BASE_OTHER:
         break;
     }
+    w->fallback = 1;
+    *out = convert(list_base(w->prod), w->p->company_rate, l->rate);
     return 0;
 }
 
-/* The price in ts_decimal and its source, before rounding to minor units. */
-static int unit_price(const ts_pricer *p, const ts_price_item *it, const ts_price_product *prod,
-                      int64_t *price, ts_price_source *source)
+/* Formula: discount, price_round, surcharge, then the margins. */
+static double formula(const pitem *pi, double base)
 {
-    int64_t base;
+    double price = base - base * (pi->discount / 100);
+
+    if (pi->round != 0)
+        price = ts_float_round(price, pi->round);
+    if (pi->surcharge != 0)
+        price += pi->surcharge;
+    if (pi->min_margin != 0 && price < base + pi->min_margin)
+        price = base + pi->min_margin;
+    if (pi->max_margin != 0 && price > base + pi->max_margin)
+        price = base + pi->max_margin;
+    return price;
+}
+
+/* _compute_price_rule of list li for the product, unrounded. */
+static int price_in(walk *w, size_t li, double *out, const pitem **used)
+{
+    const pitem *pi =
+        w->p->has_pricelist ? find_item(&w->p->lists[li], w->prod, w->chain, w->qty) : NULL;
+    double base;
     int rc;
 
-    if (it && it->compute_price == TS_COMPUTE_FIXED) {
-        *source = TS_PRICE_PRICELIST;
-        *price = it->fixed_price.scaled; /* already in the pricelist's currency */
+    *used = pi;
+    if (pi && pi->it.compute_price == TS_COMPUTE_FIXED) {
+        *out = pi->fixed;
         return 0;
     }
-    rc = base_price(p, prod, &base);
-    if (rc != 0)
-        return rc;
-    if (!it) {
-        *source = TS_PRICE_LIST_PRICE;
-        *price = base;
-        return 0;
+    if (pi && pi->it.compute_price == TS_COMPUTE_OTHER) {
+        w->fallback = 1;
+        pi = NULL;
     }
-    if (!item_is_computed(it)) {
-        *source = TS_PRICE_LIST_PRICE_FALLBACK;
-        *price = base;
-        return 0;
+    rc = base_price(w, li, pi, &base);
+    if (rc != 0 || !pi)
+        return *out = base, rc;
+    if (pi->it.compute_price == TS_COMPUTE_PERCENTAGE)
+        *out = base - base * (pi->percent / 100);
+    else
+        *out = formula(pi, base);
+    return 0;
+}
+
+/* A base pricelist's price: refuses cycles and chains that go too deep. */
+static int list_price_in(walk *w, size_t li, double *out)
+{
+    const pitem *unused;
+    int rc;
+
+    for (int i = 0; i <= w->depth; i++) {
+        if (w->stack[i] == li) {
+            w->p->stats.cycles++;
+            w->p->stats.cycle_pricelist_id = w->p->lists[li].id;
+            return CHAIN_BROKEN;
+        }
     }
-    *source = TS_PRICE_PRICELIST;
-    if (it->compute_price == TS_COMPUTE_PERCENTAGE)
-        return discounted(base, it->percent_price, price);
-    return formula_price(it, base, price);
+    if (w->depth >= TS_PRICELIST_DEPTH_MAX) {
+        w->p->stats.too_deep++;
+        w->p->stats.deep_pricelist_id = w->p->lists[li].id;
+        return CHAIN_BROKEN;
+    }
+    w->stack[++w->depth] = li;
+    rc = price_in(w, li, out, &unused);
+    w->depth--;
+    return rc;
 }
 
 static void count_price(ts_pricer *p, ts_price_source source)
@@ -919,29 +1008,140 @@ static void count_price(ts_pricer *p, ts_price_source source)
         p->stats.list_price++;
 }
 
-int ts_pricer_price(ts_pricer *p, const ts_price_product *product, const char *categ_parent_path,
-                    ts_price *out)
+/* The price before the counters: shared by pricing and tiers. */
+static int price_at(ts_pricer *p, const ts_price_product *prod, const categ_chain *chain,
+                    double qty, ts_price *out)
 {
-    const ts_price_item *it = NULL;
+    const plist *main = &p->lists[0];
+    walk w = {p, prod, chain, qty, {0}, 0, 0};
+    const pitem *used = NULL;
+    double price;
+    int rc = price_in(&w, 0, &price, &used);
+
+    memset(out, 0, sizeof(*out));
+    out->source = used ? TS_PRICE_PRICELIST : TS_PRICE_LIST_PRICE;
+    if (rc == CHAIN_BROKEN || w.fallback) {
+        price = convert(list_base(prod), p->company_rate, main->rate);
+        out->source = TS_PRICE_LIST_PRICE_FALLBACK;
+    } else if (rc != 0) {
+        return rc;
+    }
+    out->item_id = used ? used->it.id : 0;
+    out->price_digits = p->price_digits;
+    out->unit = ts_float_round_digits(price, p->price_digits);
+    out->decimal_places = main->cur.decimal_places;
+    out->rounding = currency_step(&main->cur);
+    rc = to_minor(ts_float_round_digits(out->unit, out->decimal_places), out->decimal_places,
+                  &out->amount_minor);
+    if (rc == 0)
+        rc = to_minor(out->rounding, out->decimal_places, &out->rounding_minor);
+    return rc;
+}
+
+int ts_pricer_price_qty(ts_pricer *p, const ts_price_product *product,
+                        const char *categ_parent_path, double qty, ts_price *out)
+{
     categ_chain chain;
-    ts_price_source source;
-    int64_t price;
     ts_price result;
     int rc;
 
+    if (!(qty > 0) || qty > PRICE_ABS_MAX)
+        return TS_EINVAL;
     rc = categ_chain_parse(categ_parent_path, product->categ_id, &chain);
+    if (rc == 0)
+        rc = price_at(p, product, &chain, qty, &result);
     if (rc != 0)
         return rc;
-    if (p->has_pricelist)
-        it = find_item(p, product, &chain);
-    rc = unit_price(p, it, product, &price, &source);
-    if (rc != 0)
-        return rc;
-    result.decimal_places = p->price_currency.decimal_places;
-    result.source = source;
-    result.item_id = it ? it->id : 0;
-    ts_decimal_to_minor((ts_decimal){price}, result.decimal_places, &result.amount_minor);
-    count_price(p, source);
+    count_price(p, result.source);
     *out = result;
+    return 0;
+}
+
+int ts_pricer_price(ts_pricer *p, const ts_price_product *product, const char *categ_parent_path,
+                    ts_price *out)
+{
+    return ts_pricer_price_qty(p, product, categ_parent_path, 1.0, out);
+}
+
+int ts_price_line_amount(const ts_price *p, double qty, int64_t *minor)
+{
+    double line = ts_float_round(p->unit * qty, p->rounding);
+
+    return to_minor(line, p->decimal_places, minor);
+}
+
+int ts_price_unit_exact(const ts_price *p, char *out)
+{
+    out[0] = '\0';
+    if (p->price_digits <= p->decimal_places)
+        return 0;
+    snprintf(out, TS_DECIMAL_TEXT_LEN, "%.*f", p->price_digits, p->unit);
+    return 1;
+}
+
+/* ---- tiers --------------------------------------------------------------- */
+
+#define TIER_QTYS_MAX 64
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Every min_quantity above qty of the items that could apply, any list. */
+static size_t tier_quantities(const ts_pricer *p, const ts_price_product *prod,
+                              const categ_chain *chain, double qty, double *out)
+{
+    group groups[CATEG_DEPTH_MAX + 3];
+    size_t ng = product_groups(prod, chain, groups), n = 0;
+
+    for (size_t li = 0; li < p->n_lists; li++) {
+        const plist *l = &p->lists[li];
+
+        for (size_t g = 0; g < ng; g++) {
+            for (size_t i = group_start(l, groups[g]);
+                 i < l->n && group_cmp(group_of(&l->items[i].it), groups[g]) == 0; i++) {
+                int depth;
+
+                if (l->items[i].min_qty > qty && n < TIER_QTYS_MAX &&
+                    item_applies(&l->items[i], prod, chain, -1, &depth))
+                    out[n++] = l->items[i].min_qty;
+            }
+        }
+    }
+    qsort(out, n, sizeof(*out), cmp_double);
+    return n;
+}
+
+int ts_pricer_tiers(ts_pricer *p, const ts_price_product *product, const char *categ_parent_path,
+                    double qty, ts_price_tier *out, size_t max, size_t *n)
+{
+    double qtys[TIER_QTYS_MAX];
+    categ_chain chain;
+    ts_price at, prev;
+    size_t nq;
+    int rc;
+
+    *n = 0;
+    rc = categ_chain_parse(categ_parent_path, product->categ_id, &chain);
+    if (rc == 0)
+        rc = price_at(p, product, &chain, qty, &prev);
+    if (rc != 0 || !p->has_pricelist)
+        return rc;
+    nq = tier_quantities(p, product, &chain, qty, qtys);
+    for (size_t i = 0; i < nq && *n < max; i++) {
+        if (i > 0 && qtys[i] == qtys[i - 1])
+            continue;
+        if (price_at(p, product, &chain, qtys[i], &at) != 0)
+            continue;
+        if (at.amount_minor == prev.amount_minor && at.unit == prev.unit)
+            continue;
+        out[*n].min_qty = qtys[i];
+        out[*n].amount_minor = at.amount_minor;
+        (*n)++;
+        prev = at;
+    }
     return 0;
 }

@@ -120,21 +120,41 @@ typedef struct ts_price_item {
     ts_decimal price_max_margin; /* formula: 0 = none, else <= base + it */
     int64_t date_start_ms;       /* UTC wall ms (Odoo Datetime), 0 = none */
     int64_t date_end_ms;         /* UTC wall ms, inclusive, 0 = none */
+    int64_t pricelist_id;        /* the pricelist it belongs to (0: the store's) */
+    int64_t base_pricelist_id;   /* base "pricelist": the other pricelist */
 } ts_price_item;
 
-/* What pricing needs of a product.product. */
+/*
+ * What pricing needs of a product.product. Odoo's list-price base is the
+ * template's list_price plus the variant's price_extra, unrounded; when
+ * has_raw is 0 only lst_price is known and stands for it.
+ */
 typedef struct ts_price_product {
     int64_t id;
     int64_t tmpl_id;
-    int64_t categ_id;     /* 0 = none */
-    ts_decimal lst_price; /* lst_price (with variant extra), company currency */
+    int64_t categ_id;      /* 0 = none */
+    ts_decimal lst_price;  /* lst_price (with variant extra), company currency */
+    int has_raw;           /* list_price, price_extra and standard_price are set */
+    double list_price;     /* product.template list_price, company currency */
+    double price_extra;    /* sum of the variant's attribute values' price_extra */
+    double standard_price; /* cost for odoo.company_id, company currency */
 } ts_price_product;
 
 /* A res.currency as pricing needs it. */
 typedef struct ts_currency {
-    int decimal_places; /* 0..9: USD/EUR 2, JPY 0, KWD 3 */
-    ts_decimal rate;    /* units per one unit of the company's currency, > 0 */
+    int decimal_places;  /* 0..9: USD/EUR 2, JPY 0, KWD 3 */
+    ts_decimal rate;     /* units per one unit of the company's currency, > 0 */
+    ts_decimal rounding; /* res.currency.rounding (0.05 cash CHF); 0: 10^-places */
 } ts_currency;
+
+/*
+ * Odoo's tools.float_round(value, precision_rounding=step), HALF-UP, step
+ * by step in doubles (the log2 epsilon, Python 2's round): the one place the
+ * agent rounds a price or an amount the way Odoo does. step 0 gives 0.
+ */
+double ts_float_round(double value, double step);
+/* precision_digits=d: the step is 10 ** -d, as Python computes it. */
+double ts_float_round_digits(double value, int digits);
 
 typedef enum ts_price_source {
     TS_PRICE_LIST_PRICE,         /* "list_price": no pricelist or no item applies */
@@ -151,17 +171,47 @@ const char *ts_price_source_name(ts_price_source s);
  * company's currency.
  */
 typedef struct ts_price {
-    int64_t amount_minor; /* unit price at quantity 1, in minor units */
+    int64_t amount_minor; /* unit price at the quantity, in minor units */
     int decimal_places;   /* of the currency amount_minor is in */
     ts_price_source source;
-    int64_t item_id; /* the item that decided, 0 when none did */
+    int64_t item_id;        /* the item that decided, 0 when none did */
+    double unit;            /* float_round to the Product Price digits, as Odoo keeps it */
+    int price_digits;       /* the "Product Price" decimal precision */
+    double rounding;        /* the currency's rounding step (amounts) */
+    int64_t rounding_minor; /* the same in minor units (5 for CHF 0.05) */
 } ts_price;
+
+/* A quantity from which the unit price changes. */
+typedef struct ts_price_tier {
+    double min_qty;
+    int64_t amount_minor;
+} ts_price_tier;
+
+#define TS_PRICE_TIERS_MAX 16
+#define TS_PRICELIST_DEPTH_MAX 5 /* the spec's chain limit */
+
+/*
+ * The line amount Odoo's POS charges: unit (as rounded) × qty, rounded to
+ * the currency's rounding step, in minor units. TS_ETOOBIG out of range.
+ */
+int ts_price_line_amount(const ts_price *p, double qty, int64_t *minor);
+
+/*
+ * The exact unit price as a decimal string when the Product Price precision
+ * has more digits than the currency (JPY at 2 digits); returns 0 and ""
+ * otherwise, 1 when out holds the text. out holds TS_DECIMAL_TEXT_LEN.
+ */
+int ts_price_unit_exact(const ts_price *p, char *out);
 
 typedef struct ts_pricer_stats {
     uint64_t priced;    /* ts_pricer_price() successes */
     uint64_t pricelist; /* ... by source */
     uint64_t list_price;
-    uint64_t fallback; /* the status page's "not computed" count */
+    uint64_t fallback;          /* the status page's "not computed" count */
+    uint64_t cycles;            /* prices that met a pricelist cycle */
+    uint64_t too_deep;          /* ... a chain deeper than TS_PRICELIST_DEPTH_MAX */
+    int64_t cycle_pricelist_id; /* one pricelist met in a cycle (0: none) */
+    int64_t deep_pricelist_id;  /* one pricelist where the chain went too deep */
 } ts_pricer_stats;
 
 typedef struct ts_pricer ts_pricer;
@@ -177,6 +227,32 @@ typedef struct ts_pricer ts_pricer;
  */
 int ts_pricer_new(const ts_price_item *items, size_t n, const ts_currency *pricelist_currency,
                   const ts_currency *company_currency, int64_t now_ms, ts_pricer **out);
+
+/*
+ * Adds a pricelist that items of this one name as base_pricelist_id (and
+ * those they name in turn), with its items (their pricelist_id is ignored).
+ * main_id is the store pricelist's own id, so a chain back to it is seen
+ * as a cycle. Returns 0, TS_EINVAL or TS_ENOMEM.
+ */
+int ts_pricer_add_pricelist(ts_pricer *p, int64_t pricelist_id, const ts_currency *currency,
+                            const ts_price_item *items, size_t n);
+void ts_pricer_set_main_id(ts_pricer *p, int64_t pricelist_id);
+/* The "Product Price" decimal.precision (default 2). */
+void ts_pricer_set_price_digits(ts_pricer *p, int digits);
+
+/*
+ * Prices one product at quantity qty (> 0), as ts_pricer_price does at 1.
+ */
+int ts_pricer_price_qty(ts_pricer *p, const ts_price_product *product,
+                        const char *categ_parent_path, double qty, ts_price *out);
+
+/*
+ * The quantities above qty from which the unit price changes today, in
+ * ascending order, at most max (TS_PRICE_TIERS_MAX). Tiers of base
+ * pricelists count when they change this pricelist's price. *n is set.
+ */
+int ts_pricer_tiers(ts_pricer *p, const ts_price_product *product, const char *categ_parent_path,
+                    double qty, ts_price_tier *out, size_t max, size_t *n);
 
 /*
  * Prices one product at quantity 1. categ_parent_path is the product

@@ -25,6 +25,8 @@
 #define VALUE_MAX 256            /* a decoded sku or barcode; longer: unknown */
 #define ANSWER_MAX (1024 * 1024) /* 200 items fit many times over */
 
+#define QTY_MAX_MILLI INT64_C(1000000000) /* 1 000 000, as a txn line's qty */
+
 static ts_items_counters counters;
 
 typedef struct lookup {
@@ -48,20 +50,64 @@ typedef struct query_error {
     char message[160];
 } query_error;
 
-/* Splits "sku=A&sku=B&barcode=C" into lookups. */
-static int parse_query(ts_str q, lookup *out, size_t max, size_t *n, query_error *qe)
+/* ?qty=: a number > 0 with at most 3 decimals (pos-api.md), in thousandths. */
+static int parse_qty(const char *s, size_t len, int64_t *milli)
+{
+    int64_t whole = 0, frac = 0;
+    size_t i = 0, digits = 0, places = 0;
+    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
+        whole = whole * 10 + (s[i] - '0');
+        if (whole > QTY_MAX_MILLI / 1000)
+            return TS_EINVAL;
+    }
+    if (i < len && s[i] == '.') {
+        for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, places++) {
+            if (places == 3)
+                return TS_EINVAL;
+            frac = frac * 10 + (s[i] - '0');
+        }
+        if (places == 0)
+            return TS_EINVAL;
+    }
+    if (i != len || digits == 0)
+        return TS_EINVAL;
+    for (; places < 3; places++)
+        frac *= 10;
+    *milli = whole * 1000 + frac;
+    return *milli > 0 && *milli <= QTY_MAX_MILLI ? 0 : TS_EINVAL;
+}
+
+static void bad_qty(query_error *qe)
+{
+    qe->code = "invalid_qty";
+    snprintf(qe->message, sizeof(qe->message),
+             "qty must be a number above 0, at most 1000000, with at most 3 decimals");
+}
+
+/* Splits "sku=A&sku=B&barcode=C&qty=Q" into lookups (max 0: qty only). */
+static int parse_query(ts_str q, lookup *out, size_t max, size_t *n, int64_t *qty_milli,
+                       query_error *qe)
 {
     ts_http_query_iter it;
     ts_http_query_param p;
-    int rc;
+    int rc, have_qty = 0;
     *n = 0;
     ts_http_query_init(&it, q);
     while ((rc = ts_http_query_next(&it, &p)) == 1) {
+        if (strcmp(p.name, "qty") == 0) {
+            if (have_qty++ || parse_qty(p.value, p.value_len, qty_milli) != 0) {
+                bad_qty(qe);
+                return TS_EINVAL;
+            }
+            continue;
+        }
+        if (max == 0)
+            continue; /* the path names the item; other parameters are not ours */
         int is_sku = strcmp(p.name, "sku") == 0;
         if (!is_sku && strcmp(p.name, "barcode") != 0) {
             qe->code = "invalid_query";
             snprintf(qe->message, sizeof(qe->message),
-                     "the query takes only sku=... and barcode=... parameters");
+                     "the query takes only sku=..., barcode=... and qty=... parameters");
             return TS_EINVAL;
         }
         if (*n == max) {
@@ -89,7 +135,7 @@ static int parse_query(ts_str q, lookup *out, size_t max, size_t *n, query_error
                  "the query is badly encoded or too long; see /v1/items in the POS API");
         return TS_EINVAL;
     }
-    if (*n == 0) {
+    if (*n == 0 && max > 0) {
         qe->code = "invalid_query";
         snprintf(qe->message, sizeof(qe->message),
                  "name at least one item: /v1/items/{sku}, ?sku=... or ?barcode=...");
@@ -127,11 +173,45 @@ static void put_opt_string(ts_buf *b, const char *s)
 
 typedef struct view {
     ts_catalog_reader r;
+    int64_t qty_milli;      /* the quantity prices are for */
     uint64_t reflected_seq; /* txns up to here are in the copy's on_hand */
     char as_of[TS_RFC3339_LEN];
     int64_t age_s;
     int stale;
 } view;
+
+/* "price": Odoo's unit price at the quantity, the currency's rounding step,
+ * the line amount Odoo's POS charges, and the tiers above the quantity. */
+static void put_price(const view *v, const ts_catalog_item *it, ts_buf *b)
+{
+    double qty = (double)v->qty_milli / 1000.0;
+    ts_price p;
+    int64_t line = 0;
+    char exact[TS_DECIMAL_TEXT_LEN];
+    ts_catalog_item_price_at(it, qty, &p);
+    ts_buf_printf(b, ",\"price\":{\"amount\":%lld,\"currency\":", (long long)p.amount_minor);
+    ts_buf_json_string(b, v->r.currency, strlen(v->r.currency));
+    ts_buf_printf(b, ",\"rounding\":%lld,\"source\":\"%s\",\"qty\":",
+                  (long long)(p.rounding_minor > 0 ? p.rounding_minor : 1),
+                  ts_price_source_name(p.source));
+    put_qty(b, v->qty_milli);
+    if (ts_price_line_amount(&p, qty, &line) == 0)
+        ts_buf_printf(b, ",\"line_amount\":%lld", (long long)line);
+    else
+        ts_buf_puts(b, ",\"line_amount\":null");
+    if (ts_price_unit_exact(&p, exact))
+        ts_buf_printf(b, ",\"unit_exact\":\"%s\"", exact);
+    ts_buf_puts(b, ",\"tiers\":[");
+    int first = 1;
+    for (size_t i = 0; i < it->n_tiers; i++) {
+        if (!(it->tiers[i].min_qty > qty))
+            continue;
+        ts_buf_printf(b, "%s{\"min_qty\":%.15g,\"amount\":%lld}", first ? "" : ",",
+                      it->tiers[i].min_qty, (long long)it->tiers[i].amount_minor);
+        first = 0;
+    }
+    ts_buf_puts(b, "]}");
+}
 
 static void put_item(ts_agent *a, const view *v, const ts_catalog_item *it, ts_buf *b)
 {
@@ -145,16 +225,20 @@ static void put_item(ts_agent *a, const view *v, const ts_catalog_item *it, ts_b
     ts_buf_json_string(b, it->name, strlen(it->name));
     ts_buf_puts(b, ",\"barcode\":");
     put_opt_string(b, it->barcode);
-    ts_buf_printf(b, ",\"price\":{\"amount\":%lld,\"currency\":", (long long)it->price_minor);
-    ts_buf_json_string(b, v->r.currency, strlen(v->r.currency));
-    ts_buf_printf(b,
-                  ",\"source\":\"%s\"},\"stock\":{\"on_hand\":", ts_price_source_name(it->source));
+    put_price(v, it, b);
+    ts_buf_puts(b, ",\"stock\":{\"on_hand\":");
     put_qty(b, it->on_hand_milli);
     ts_buf_puts(b, ",\"pending_out\":");
     put_qty(b, pending);
     ts_buf_puts(b, ",\"available\":");
     put_qty(b, it->on_hand_milli - pending);
-    ts_buf_printf(b, "},\"as_of\":\"%s\",\"snapshot_age_s\":%lld,\"stale\":%s}", v->as_of,
+    ts_buf_puts(b, ",\"uom\":");
+    ts_buf_json_string(b, it->uom, strlen(it->uom));
+    if (it->ambiguous)
+        ts_buf_puts(b, "},\"ambiguous\":true");
+    else
+        ts_buf_puts(b, "}");
+    ts_buf_printf(b, ",\"as_of\":\"%s\",\"snapshot_age_s\":%lld,\"stale\":%s}", v->as_of,
                   (long long)v->age_s, v->stale ? "true" : "false");
 }
 
@@ -266,6 +350,7 @@ void ts_items_handle(ts_agent *a, ts_http_exchange *ex, const ts_http_request *r
     size_t n = 0;
     query_error qe = {"invalid_query", ""};
     int single = 0;
+    int64_t qty_milli = 1000;
     if (req->path.len > plen + 1 && req->path.p[plen] == '/') {
         single = 1;
         n = 1;
@@ -281,8 +366,13 @@ void ts_items_handle(ts_agent *a, ts_http_exchange *ex, const ts_http_request *r
             refuse(ex, 400, "invalid_sku", "the SKU in the path is badly encoded", "");
             return;
         }
+        size_t none;
+        if (req->query.len && parse_query(req->query, NULL, 0, &none, &qty_milli, &qe) != 0) {
+            refuse(ex, 400, qe.code, qe.message, "");
+            return;
+        }
     } else if (req->path.len == plen) {
-        if (parse_query(req->query, lookups, TS_ITEMS_BULK_MAX, &n, &qe) != 0) {
+        if (parse_query(req->query, lookups, TS_ITEMS_BULK_MAX, &n, &qty_milli, &qe) != 0) {
             refuse(ex, 400, qe.code, qe.message, "");
             return;
         }
@@ -304,6 +394,7 @@ void ts_items_handle(ts_agent *a, ts_http_exchange *ex, const ts_http_request *r
         refuse(ex, 503, "storage_unavailable", "the local copy cannot be read", "");
         return;
     }
+    v.qty_milli = qty_milli;
     if (single)
         answer_one(a, ex, &v, &lookups[0]);
     else

@@ -131,6 +131,20 @@ static void odoo_issues(ts_headline *h, const ts_odoo_snapshot *o)
                   "fixed. The tills go on with the last copy of prices and stock.",
                   "Odoo refuses the agent's log-in%s%s", sep, why);
         return;
+    case TS_ODOO_CONFIG_ERROR:
+        if (o->setting[0])
+            add_issue(h, TS_LEVEL_ATTENTION, "odoo_config_error",
+                      "Call store IT: the setting named here must be changed in the agent's "
+                      "config, or the record it names created in Odoo. The tills go on with the "
+                      "last copy of prices and stock.",
+                      "Setting %s is wrong%s%s", o->setting, sep, why);
+        else
+            add_issue(h, TS_LEVEL_ATTENTION, "odoo_config_error",
+                      "Call store IT: the Odoo administrator must fix what is named here (the "
+                      "bot user's access rights in Odoo). The tills go on with the last copy of "
+                      "prices and stock.",
+                      "Odoo refuses what the agent needs%s%s", sep, why);
+        return;
     case TS_ODOO_NEVER:
         add_issue(h, TS_LEVEL_OFFLINE, "odoo_no_copy",
                   "Wait a few minutes after start-up; if it stays, call store IT. Until then the "

@@ -130,6 +130,9 @@ static void write_odoo_running(const ts_odoo_snapshot *o, ts_buf *out)
         ts_buf_puts(out, ",\"retry_policy\":\"Odoo refused the credentials: the agent tries "
                          "again no more than once every 5 minutes, re-reading "
                          "odoo.api_key_file each time\"");
+    else if (o->state == TS_ODOO_CONFIG_ERROR)
+        ts_buf_puts(out, ",\"retry_policy\":\"a setting is wrong: the agent tries again no more "
+                         "than once every 5 minutes, so it picks up a fix made in Odoo\"");
 }
 
 static void write_odoo_part(const ts_odoo_snapshot *o, ts_buf *out)
@@ -154,6 +157,10 @@ static void write_odoo_part(const ts_odoo_snapshot *o, ts_buf *out)
     if (o->configured && o->last_error[0]) {
         ts_buf_puts(out, ",\"last_error_at\":");
         json_time_or_null(out, o->last_error_ms, SECONDS);
+    }
+    if (o->state == TS_ODOO_CONFIG_ERROR) {
+        ts_buf_puts(out, ",\"setting\":");
+        json_string_or_null(out, o->setting);
     }
     if (o->running)
         write_odoo_running(o, out);

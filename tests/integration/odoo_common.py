@@ -73,7 +73,7 @@ def write_key(workdir, key=KEY):
 def odoo_config(workdir, odoo, **over):
     cfg = {"url": odoo.url(), "db": "retail", "login": "store-s042-bot",
            "api_key_file": write_key(workdir), "location_id": 8, "pricelist_id": 3,
-           "page_size": 20, "delta_s": 1, "full_resync_s": 3600, "delta_overlap_s": 300,
+           "page_size": 20, "delta_s": 1, "full_resync_s": 3600, "resync_jitter_s": 1, "delta_overlap_s": 300,
            "stale_after_s": 3600}
     cfg.update(over)
     return cfg

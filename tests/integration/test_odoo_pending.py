@@ -17,7 +17,9 @@ from odoo_common import harness  # noqa: E402
 def stock(agent, sku):
     status, body = oc.item(agent, sku)
     assert status == 200, body
-    return body["stock"]
+    st = dict(body["stock"])
+    assert st.pop("uom") == "Units", body
+    return st
 
 
 def test(workdir):

@@ -19,7 +19,7 @@ EXPECTED = {
     "FURN_8888": (4364, "pricelist"),  # template rule, 15 % off 51.336
     "FURN_9999": (35935, "list_price"),  # template rule for 10+ only: 280 x 1.2834
     "FURN_7800": (51977, "pricelist"),  # dated variant rule not yet: category formula
-    "E-COM06": (3209, "list_price_fallback"),  # rule on standard_price: 32.085 rounded
+    "E-COM06": (1829, "pricelist"),  # 5 % off the cost: 15.00 x 1.2834 x 0.95 = 18.288
     "E-COM12": (3811, "pricelist"),  # sub-category of the category rule
     "E-COM13": (4550, "pricelist"),  # variant price extra: lst_price 39.4, not 33
     "ROPE-M": (353, "list_price"),  # no rule: 3.52935
@@ -31,13 +31,40 @@ def check_prices(agent):
         assert oc.price(agent, sku) == want, (sku, oc.price(agent, sku), want)
 
 
+def check_qty(agent):
+    """?qty=: Odoo's unit price at that quantity, the line amount, the tiers."""
+    _, body = oc.item(agent, "FURN_9999")
+    assert body["price"]["amount"] == 35935, body
+    assert body["price"]["tiers"] == [{"min_qty": 10, "amount": 950}], body
+    status, _, body = agent.request("GET", "/v1/items/FURN_9999?qty=10")
+    assert status == 200, body
+    p = body["price"]
+    assert (p["amount"], p["qty"], p["line_amount"], p["tiers"]) == (950, 10, 9500, []), p
+    # 2.5 x 359.35 = 898.375 -> 898.38 (the currency's 0.01 step)
+    status, _, body = agent.request("GET", "/v1/items/FURN_9999?qty=2.5")
+    assert (body["price"]["amount"], body["price"]["line_amount"]) == (35935, 89838), body
+    # Below the template rule's min_quantity 1, the category formula decides.
+    status, _, body = agent.request("GET", "/v1/items?sku=FURN_8888&qty=0.5")
+    assert status == 200, body
+    p = body["items"][0]["price"]
+    assert p["amount"] != 4364 and p["tiers"] == [{"min_qty": 1, "amount": 4364}], p
+    for bad in ("abc", "0", "-1", "1.2345", "1e3", "", "2000000"):
+        for path in ("/v1/items/FURN_9999?qty=", "/v1/items?sku=FURN_9999&qty="):
+            status, _, body = agent.request("GET", path + bad)
+            assert status == 400 and body["error"]["code"] == "invalid_qty", (path, bad, body)
+
+
 def check_lookups(agent):
     status, body = oc.item(agent, "FURN_7777")
     assert status == 200, body
     assert body["sku"] == "FURN_7777" and body["name"] == "Office Chair", body
     assert body["barcode"] is None and body["price"]["currency"] == "EUR", body
     # 10 in WH/Stock + 4 in a child location; 100 at a customer's do not count.
-    assert body["stock"] == {"on_hand": 14, "pending_out": 0, "available": 14}, body
+    assert body["stock"] == {"on_hand": 14, "pending_out": 0, "available": 14,
+                             "uom": "Units"}, body
+    assert body["price"]["rounding"] == 1 and body["price"]["qty"] == 1, body
+    assert body["price"]["line_amount"] == 1299 and body["price"]["tiers"] == [], body
+    assert "ambiguous" not in body, body
     assert body["stale"] is False and type(body["snapshot_age_s"]) is int, body
     assert body["as_of"].endswith("Z"), body
 
@@ -77,7 +104,7 @@ def check_status(agent):
     s = oc.odoo_status(agent)
     assert s["configured"] is True and s["state"] == "ok", s
     assert s["items"] == 58, s  # 60 products, minus one not for sale, minus one skipped
-    assert s["skipped_products"] == 1 and s["list_price_fallback"] == 1, s
+    assert s["skipped_products"] == 1 and s["list_price_fallback"] == 0, s
     assert s["stale"] is False and s["last_error"] is None, s
     assert s["protocol"] == "json2", s
     assert oc.metric(agent, "tillsync_odoo_items") == 58
@@ -98,7 +125,7 @@ def check_global_rule(agent, odoo):
     assert oc.price(agent, "ROPE-M") == (330, "pricelist")
     # More specific rules still win.
     assert oc.price(agent, "FURN_7777") == (1299, "pricelist")
-    assert oc.price(agent, "E-COM06") == (3209, "list_price_fallback")
+    assert oc.price(agent, "E-COM06") == (1829, "pricelist")
 
 
 def test(workdir):
@@ -109,6 +136,7 @@ def test(workdir):
         oc.wait_synced(agent)
         check_prices(agent)
         check_lookups(agent)
+        check_qty(agent)
         check_status(agent)
         check_global_rule(agent, odoo)
         assert agent.stop() == 0, "the agent did not stop cleanly"

@@ -89,6 +89,15 @@ class Catalogue:
             93: {"id": 93, "name": "KWD", "decimal_places": 3, "rounding": 0.001,
                  "rate": 0.3071, "active": False, "write_date": stamp},
         }
+        # Odoo 17's default units (uom.uom) and the "Product Price" precision.
+        self.uom = {1: {"id": 1, "name": "Units", "rounding": 0.01, "active": True,
+                        "write_date": stamp},
+                    12: {"id": 12, "name": "kg", "rounding": 0.001, "active": True,
+                         "write_date": stamp},
+                    5: {"id": 5, "name": "m", "rounding": 0.01, "active": True,
+                        "write_date": stamp}}
+        self.precision = {1: {"id": 1, "name": "Product Price", "digits": 2,
+                              "write_date": stamp}}
         self.company = {1: {"id": 1, "name": "My Company (San Francisco)", "currency_id": 1,
                             "write_date": stamp}}
         self.category = {}
@@ -122,7 +131,8 @@ class Catalogue:
         def prod(pid, tid, code, barcode, extra=0.0, name=None):
             t = self.template[tid]
             self.product[pid] = {"id": pid, "product_tmpl_id": tid, "default_code": code,
-                                 "barcode": barcode, "price_extra": extra,
+                                 "barcode": barcode, "price_extra": extra, "uom_id": 1,
+                                 "standard_price": round(t["list_price"] * 0.6, 2),
                                  "name": name or t["name"], "active": True,
                                  "write_date": stamp}
 
@@ -224,14 +234,16 @@ class Catalogue:
     M2O = {"currency_id": "res.currency", "categ_id": "product.category",
            "parent_id": "product.category", "product_tmpl_id": "product.template",
            "product_id": "product.product", "location_id": "stock.location",
-           "pricelist_id": "product.pricelist", "base_pricelist_id": "product.pricelist"}
+           "pricelist_id": "product.pricelist", "base_pricelist_id": "product.pricelist",
+           "uom_id": "uom.uom"}
 
     def table(self, model):
         return {"product.product": self.product, "product.template": self.template,
                 "product.category": self.category, "product.pricelist": self.pricelist,
                 "product.pricelist.item": self.item, "res.company": self.company,
                 "res.currency": self.currency, "stock.quant": self.quant,
-                "stock.location": self.location}.get(model)
+                "stock.location": self.location, "uom.uom": self.uom,
+                "decimal.precision": self.precision}.get(model)
 
     def value(self, model, rec, field):
         """The field's value in Python terms (many2one as id or None)."""
@@ -243,8 +255,8 @@ class Catalogue:
                 return round(t["list_price"] + rec["price_extra"], 6)
             if field == "currency_id":
                 return 1
-            if field == "uom_id":
-                return 1
+            if field == "display_name":
+                return rec["name"]  # display_default_code false: attributes, no code
         if model == "product.template" and field in ("default_code", "barcode"):
             return False
         if model == "product.pricelist.item" and field == "name":
@@ -511,7 +523,7 @@ class Standin:
 
     def send(self, h, status, body, ctype="application/json"):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        h.send_response(status)
+        h.send_response(status)  # BaseHTTPRequestHandler adds Date, as Odoo's werkzeug does
         h.send_header("Content-Type", ctype)
         h.send_header("Content-Length", str(len(data)))
         h.end_headers()
@@ -606,7 +618,11 @@ class Standin:
             pos = args[5] if len(args) > 5 else []
             kw = args[6] if len(args) > 6 else {}
             self.count("%s.%s" % (model, meth))
-            if db != DB or uid != UID or key != self.key:
+            if db != DB:
+                raise OdooError("psycopg2.OperationalError",
+                                'connection to server at "127.0.0.1", port 5432 failed: FATAL:  '
+                                'database "%s" does not exist\n' % db)
+            if uid != UID or key != self.key:
                 raise OdooError("odoo.exceptions.AccessDenied", "Access Denied")
             return self.model_call(model, meth, pos[0] if pos else [], kw)
         raise OdooError("odoo.exceptions.UserError", "unknown service %s.%s" % (service, method))
@@ -622,6 +638,18 @@ class Standin:
             return self.cat.search_read(model, domain, kw.get("fields"), kw.get("order"),
                                         kw.get("limit") or 0, kw.get("offset") or 0,
                                         kw.get("context"))
+        if meth == "read":
+            # Odoo 17: read of an id that does not exist (or was deleted)
+            table = self.cat.table(model)
+            ids = domain if isinstance(domain, list) else [domain]
+            missing = [i for i in ids if table is None or i not in table]
+            if missing:
+                raise OdooError("odoo.exceptions.MissingError",
+                                "Record does not exist or has been deleted.\n(Record: %s(%s,), "
+                                "User: %d)" % (model, missing[0], UID))
+            fields = kw.get("fields") or ["id"]
+            with self.cat.lock:
+                return [{f: self.cat.shape(model, table[i], f) for f in fields} for i in ids]
         if meth == "search_count":
             return self.cat.search_count(model, domain, kw.get("context"))
         if meth.startswith("_"):
