@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "central/update.h"
+#include "odoo/odoo.h"
 #include "report/i18n.h"
 
 /* A source file's text (static: one at a time). */
@@ -123,9 +124,9 @@ static int has_key(const cJSON *table, const char *key)
     return cJSON_IsString(v);
 }
 
-/* Every issue code the headline can raise (report/headline.c) and every
- * update state (central/update.h) has its words; the other tables follow
- * from test_tables_complete. */
+/* Every issue code the headline can raise (report/headline.c), every update
+ * state (central/update.h) and every Odoo state (odoo/odoo.h) has its words;
+ * the other tables follow from test_tables_complete. */
 static void test_codes_have_words(void **state)
 {
     (void)state;
@@ -146,6 +147,11 @@ static void test_codes_have_words(void **state)
     for (int s = TS_UPDATE_IDLE + 1; s < TS_UPDATE_STATE_COUNT; s++) {
         char key[64];
         snprintf(key, sizeof(key), "update.%s", ts_update_state_name((ts_update_state_id)s));
+        failures += !has_key(en, key);
+    }
+    for (int s = TS_ODOO_NEVER + 1; s < TS_ODOO_STATES; s++) { /* never: "no copy yet" */
+        char key[64];
+        snprintf(key, sizeof(key), "odoo.%s", ts_odoo_state_name((ts_odoo_state)s));
         failures += !has_key(en, key);
     }
     cJSON_Delete(en);
