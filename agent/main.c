@@ -24,6 +24,7 @@
 #include "http/http_server.h"
 #include "core/log.h"
 #include "pos/items.h"
+#include "report/history.h"
 #include "report/metrics.h"
 #include "report/report.h"
 #include "report/status.h"
@@ -175,6 +176,7 @@ static void begin_stop(ts_agent *a, const char *why)
     ts_info("agent.stopping", "signal=%s", why);
     ts_sd_notify("STOPPING=1");
     ts_watchdog_stop();
+    ts_history_stop(a); /* its last sample, taken while all still run, goes in the last commit */
     ts_router_stop(a, NULL, NULL);
     ts_update_stop(a);
     if (m->drain_open) {
@@ -297,7 +299,7 @@ static int start_modules(ts_agent *a, char *err, size_t errlen)
         return rc;
     /* Every module's databases are opened before the first write. */
     if ((rc = ts_txnlog_open(a)) != 0 || (rc = ts_catalog_open(a)) != 0 ||
-        (rc = ts_store_start(a->store)) != 0) {
+        (rc = ts_history_start(a)) != 0 || (rc = ts_store_start(a->store)) != 0) {
         snprintf(err, errlen, "cannot open the store's databases: %s", ts_strerror(rc));
         return rc;
     }
@@ -328,6 +330,7 @@ static void stop_modules(ts_agent *a)
     uv_run(a->loop, UV_RUN_DEFAULT); /* let every handle finish closing */
     if (a->metrics)
         ts_metrics_free(a);
+    ts_history_free(a);
     if (a->catalog)
         ts_catalog_close(a);
     if (a->txnlog)

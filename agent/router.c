@@ -11,6 +11,7 @@
 #include "pos/intake.h"
 #include "central/update.h"
 #include "pos/items.h"
+#include "report/history.h"
 #include "report/metrics.h"
 #include "report/status.h"
 #include "store/store.h"
@@ -61,6 +62,7 @@ static const route routes[] = {
     {"GET", "/v1/items", 0, 0, "items", ts_items_handle},
     {"GET", "/v1/items/", 1, 0, "items", ts_items_handle},
     {"GET", "/v1/status", 0, 0, "status", ts_status_handle_json},
+    {"GET", "/v1/status/history", 0, 0, "history", ts_history_handle},
     {"GET", "/metrics", 0, 0, "metrics", ts_metrics_handle},
     {"GET", "/", 0, 1, "page", ts_status_handle_page},
     {"GET", "/healthz", 0, 1, "healthz", healthz},

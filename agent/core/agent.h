@@ -25,6 +25,7 @@ typedef struct ts_odoo ts_odoo;
 typedef struct ts_metrics ts_metrics;
 typedef struct ts_tls_ctx ts_tls_ctx;
 typedef struct ts_update ts_update;
+typedef struct ts_history ts_history;
 
 typedef struct ts_agent {
     uv_loop_t *loop;
@@ -37,6 +38,7 @@ typedef struct ts_agent {
     ts_odoo *odoo;        /* Odoo sync (NULL when odoo is not configured) */
     ts_metrics *metrics;  /* the report layer: counters, providers, start time */
     ts_update *update;    /* self-update (NULL in tests that do not start it) */
+    ts_history *history;  /* the last 24 hours, a sample a minute (may be NULL) */
 } ts_agent;
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * page.c - the store manager's page (GET /, status.h): the HTML compiled in
  * from agent/www/status.html, served with a Content-Security-Policy that
- * allows exactly its own inline script and style. The page reads
- * /v1/status itself.
+ * allows exactly its own inline script and style, in the language
+ * Accept-Language picks (i18n.h). The page reads /v1/status itself.
  */
 #include "report/status.h"
 
@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "report/i18n.h"
 
 /* The page, generated at build time from agent/www/status.html
  * (agent/www/embed.cmake). */
@@ -65,7 +66,6 @@ static const char *page_headers(void)
 void ts_status_handle_page(ts_agent *a, ts_http_exchange *ex, const ts_http_request *req)
 {
     (void)a;
-    (void)req;
-    ts_http_respond(ex, 200, "text/html; charset=utf-8", page_headers(),
-                    (const char *)ts_www_status_html, ts_www_status_html_len);
+    ts_i18n_respond_page(ex, page_headers(), ts_www_status_html, ts_www_status_html_len,
+                         ts_i18n_pick_request(req));
 }

@@ -6,13 +6,30 @@
 #    defined): adds a build step that turns the page into a C source file in
 #    the build tree, regenerated whenever the page changes, and adds that
 #    file to the report layer (ts_report);
-#  - run as a script (cmake -P, with EMBED_IN and EMBED_OUT) by that build
-#    step: writes the C array
+#  - run as a script (cmake -P, with EMBED_IN, EMBED_OUT, EMBED_I18N_DIR and
+#    EMBED_LANGS) by that build step: puts the word tables
+#    (agent/www/i18n/<lang>.json) into the page in place of the marker
+#    <!--i18n-tables--> as one non-executed JSON block
+#    (<script type="application/json">, outside the CSP's script rule), then
+#    writes the C array
 #        const unsigned char ts_www_status_html[];  (NUL-terminated)
 #        const size_t ts_www_status_html_len;       (without the NUL)
 
 if(CMAKE_SCRIPT_MODE_FILE)
-    file(READ "${EMBED_IN}" hex HEX)
+    file(READ "${EMBED_IN}" page)
+    set(tables "")
+    foreach(lang ${EMBED_LANGS})
+        file(READ "${EMBED_I18N_DIR}/${lang}.json" table)
+        if(tables)
+            string(APPEND tables ",\n")
+        endif()
+        string(APPEND tables "\"${lang}\": ${table}")
+    endforeach()
+    string(REPLACE "<!--i18n-tables-->"
+                   "<script type=\"application/json\" id=\"i18n\">{${tables}}</script>" page
+                   "${page}")
+    file(WRITE "${EMBED_OUT}.html" "${page}")
+    file(READ "${EMBED_OUT}.html" hex HEX)
     string(LENGTH "${hex}" hex_len)
     math(EXPR byte_len "${hex_len} / 2")
     # Two hex digits per byte -> "0xNN," ; a line break every 16 bytes keeps
@@ -33,11 +50,19 @@ endif()
 
 set(TS_WWW_PAGE ${PROJECT_SOURCE_DIR}/agent/www/status.html)
 set(TS_WWW_GENERATED ${PROJECT_BINARY_DIR}/generated/status_page.c)
+# The page's languages; the same list as ts_i18n_langs (report/i18n.c), which
+# tests/unit/test_i18n.c checks.
+set(TS_WWW_LANGS en fr de es nl)
+set(TS_WWW_TABLES "")
+foreach(lang ${TS_WWW_LANGS})
+    list(APPEND TS_WWW_TABLES ${PROJECT_SOURCE_DIR}/agent/www/i18n/${lang}.json)
+endforeach()
 add_custom_command(
     OUTPUT ${TS_WWW_GENERATED}
     COMMAND ${CMAKE_COMMAND} -DEMBED_IN=${TS_WWW_PAGE} -DEMBED_OUT=${TS_WWW_GENERATED}
+            -DEMBED_I18N_DIR=${PROJECT_SOURCE_DIR}/agent/www/i18n "-DEMBED_LANGS=${TS_WWW_LANGS}"
             -P ${PROJECT_SOURCE_DIR}/agent/www/embed.cmake
-    DEPENDS ${TS_WWW_PAGE} ${PROJECT_SOURCE_DIR}/agent/www/embed.cmake
+    DEPENDS ${TS_WWW_PAGE} ${TS_WWW_TABLES} ${PROJECT_SOURCE_DIR}/agent/www/embed.cmake
     COMMENT "Embedding the status page"
     VERBATIM)
 target_sources(ts_report PRIVATE ${TS_WWW_GENERATED})

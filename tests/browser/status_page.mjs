@@ -9,6 +9,8 @@
 //           post?: {body, token, expect_pending}  (POST a txn while the page
 //                  is open, then wait for the page to show expect_pending
 //                  without reloading),
+//           locale?: browser language (sent as Accept-Language),
+//           history?: also read the 24-hour timeline once drawn,
 //           timeout_ms?}
 // Every request the page makes is intercepted: those to the agent go on,
 // any other is aborted and reported under "outside".
@@ -65,6 +67,35 @@ function recordStatusAnswers(page) {
   return bodies;
 }
 
+// The timeline as drawn, and every translated word against its table.
+function readHistory() {
+  const svg = document.querySelector("#history-chart svg");
+  const box = (e) => { const r = e.getBoundingClientRect(); return { x: r.x, w: r.width, h: r.height }; };
+  const tables = JSON.parse(document.getElementById("i18n").textContent);
+  const lang = document.documentElement.lang;
+  const mismatch = [];
+  for (const e of document.querySelectorAll("[data-i18n]")) {
+    const want = (tables[lang] || {})[e.getAttribute("data-i18n")];
+    if (e.textContent !== want) mismatch.push(e.getAttribute("data-i18n"));
+  }
+  return {
+    lang,
+    samples: Number(document.body.getAttribute("data-history-samples")),
+    missing_keys: document.body.getAttribute("data-missing-keys") || "",
+    mismatch,
+    svg: svg ? box(svg) : null,
+    down: [...document.querySelectorAll("#history-chart rect.band-down")].map(box),
+    up: document.querySelectorAll("#history-chart rect.band-up").length,
+    labels: [...document.querySelectorAll("#history-chart text.band-label")].map((e) => e.textContent),
+    ticks: [...document.querySelectorAll("#history-chart text.tick")].map((e) => e.textContent),
+    waiting_path: (document.getElementById("history-waiting") || { getAttribute: () => "" }).getAttribute("d").length,
+    runs: [...document.querySelectorAll("#history-runs li")].map((li) => ({
+      kind: li.getAttribute("data-kind"), text: li.textContent })),
+    body_text: document.body.innerText,
+    table: tables[lang] || {},
+  };
+}
+
 const waitRendered = (page) => page.waitForFunction(
   () => document.getElementById("headline").getAttribute("data-level") !== "", null,
   { timeout });
@@ -77,6 +108,7 @@ async function main() {
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
            "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     viewport: { width: plan.width || 768, height: plan.height || 1024 },
+    locale: plan.locale || "en-US",
     timeout,
   });
   try {
@@ -109,6 +141,11 @@ async function main() {
     result.status = await answers[shown.renders - 1];
     result.status_answers = answers.length;
     result.shown = shown;
+    if (plan.history) {
+      await page.waitForFunction(() => document.body.hasAttribute("data-history-samples"), null,
+                                 { timeout });
+      result.history = await page.evaluate(readHistory);
+    }
     await page.screenshot({ path: plan.screenshot, fullPage: true });
 
     if (plan.post) {

@@ -241,8 +241,11 @@ class AllGood(Scenario):
         url = self.start_central()
         self.start_agent(url, {"odoo": self.start_odoo()})
         self.post(2)
+        # The uplink's acked_through moves when central answers, the queue's
+        # once the ack is committed: wait for both.
         self.wait_status(lambda d: d["central"]["state"] == "online" and
                          d["central"]["acked_through"] == self.posted and
+                         d["queue"]["pending"] == 0 and
                          d["odoo"]["state"] == "ok" and d["headline"]["level"] == "ok",
                          "central online with every sale acked and a fresh Odoo copy")
         self.odoo_items = self.status()["odoo"]["items"]

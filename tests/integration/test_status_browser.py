@@ -18,6 +18,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import history_seed  # noqa: E402
 import status_scenarios as sc  # noqa: E402
 from status_scenarios import harness  # noqa: E402
 
@@ -48,7 +49,8 @@ def grouped(n):
 def run_page(name, url, **plan):
     os.makedirs(SHOTS, exist_ok=True)
     profile = harness.make_workdir("chromium-profile")
-    plan = dict(plan, url=url, chromium=CHROMIUM, user_data_dir=profile, width=WIDTH,
+    plan = dict(dict(width=WIDTH), **plan)
+    plan.update(url=url, chromium=CHROMIUM, user_data_dir=profile,
                 screenshot=os.path.join(SHOTS, name + ".png"))
     try:
         p = subprocess.run(["node", DRIVER, json.dumps(plan)], cwd=BROWSER_DIR,
@@ -201,6 +203,77 @@ class PageInBrowser(unittest.TestCase):
             self.assertFalse(r["shown"]["token_form_visible"])
         finally:
             s.close()
+
+
+class HistoryInBrowser(unittest.TestCase):
+    """The 24-hour timeline from a seeded day, in each language, on a tablet
+    (768 px) and a phone (390 px): drawn, the offline stretch visible and
+    labelled, every word from the page's language table."""
+
+    LANGS = {"en": "en-GB", "fr": "fr-FR", "de": "de-DE", "es": "es-ES", "nl": "nl-NL"}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.workdir = harness.make_workdir("history-browser")
+        cls.agent = harness.Agent(cls.workdir)
+        cls.agent.start()
+        cls.agent.stop()
+        history_seed.seed(cls.agent)
+        cls.agent.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.agent.stop()
+        harness.cleanup(cls.workdir)
+
+    def check(self, lang, width):
+        url = "http://127.0.0.1:%d/" % self.agent.port
+        r = run_page("history-%s-%d" % (lang, width), url, width=width,
+                     locale=self.LANGS[lang], history=True)
+        self.assertEqual(r["outside"], [], "the page asked for something outside the agent")
+        self.assertIn(url.rstrip("/") + "/v1/status/history", r["requests"])
+        self.assertEqual(r["console_errors"], [], "console errors (CSP violations?)")
+        self.assertEqual(r["page_errors"], [])
+        self.assertLessEqual(r["shown"]["scroll_width"], r["shown"]["inner_width"],
+                             "the page scrolls sideways at %d px" % width)
+        h = r["history"]
+        self.assertEqual(h["lang"], lang)
+        self.assertEqual(h["missing_keys"], "", "untranslated keys in %s" % lang)
+        self.assertEqual(h["mismatch"], [], "words not from the %s table" % lang)
+        self.assertNotRegex(h["body_text"], r"\b(history|queue|central|issue|unit)\.[a-z_]+",
+                            "a raw key shows on the page")
+        self.assertGreaterEqual(h["samples"], 1439)
+        self.assertLessEqual(h["svg"]["w"], width)
+        self.assertGreater(h["svg"]["h"], 150)
+        self.assertGreaterEqual(h["up"], 1)
+        # The seeded offline stretch: a red band about 95 of 1440 minutes wide
+        # (the harness's central is a closed port, so the live minute at the
+        # right end is offline too)...
+        widest = max(h["down"], key=lambda b: b["w"])
+        self.assertAlmostEqual(widest["w"] / h["svg"]["w"], 95 / 1440, delta=0.02)
+        # ...labelled on the chart and said in a sentence, in the page's language.
+        band_word = h["table"]["history.band"].split("{")[0]
+        self.assertTrue(h["labels"] and all(x.startswith(band_word) for x in h["labels"]),
+                        h["labels"])
+        self.assertTrue(any(re.search(r"\d\d.\d\d\s*–\s*\d\d.\d\d", x) for x in h["labels"]),
+                        h["labels"])
+        done = re.compile("^" + re.sub(r"\\\{\w+\\\}", ".+?",
+                                       re.escape(h["table"]["history.run_done"])) + "$")
+        offline = [x for x in h["runs"] if x["kind"] == "offline" and done.match(x["text"])]
+        self.assertEqual(len(offline), 1, h["runs"])
+        self.assertIn(grouped_in(lang, history_seed.PEAK), offline[0]["text"])
+        self.assertGreater(h["waiting_path"], 100)
+        self.assertGreaterEqual(len(h["ticks"]), 4)  # hour marks and the two panel titles
+
+    def test_languages_and_widths(self):
+        for lang in self.LANGS:
+            for width in (768, 390):
+                with self.subTest(lang=lang, width=width):
+                    self.check(lang, width)
+
+
+def grouped_in(lang, n):
+    return str(n)  # under 1000: the same in every language
 
 
 if __name__ == "__main__":

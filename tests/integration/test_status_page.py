@@ -5,6 +5,7 @@ from outside the agent; and with a status token, the page itself stays open
 while its data (/v1/status, /metrics) needs the token."""
 import base64
 import hashlib
+import json
 import os
 import re
 import sys
@@ -49,8 +50,18 @@ class StatusPage(unittest.TestCase):
         self.assertEqual(headers["content-type"], "text/html; charset=utf-8")
         self.assertEqual(headers.get("cache-control"), "no-store")
         self.assertEqual(headers.get("x-content-type-options"), "nosniff")
+        # The source, with the word tables (agent/www/i18n/) in place of
+        # its marker, as agent/www/embed.cmake puts them at build time.
+        m = re.search(r'<script type="application/json" id="i18n">(.*?)</script>', body, re.S)
+        self.assertIsNotNone(m, "the word tables are not in the page")
+        tables = json.loads(m.group(1))
+        i18n_dir = os.path.join(os.path.dirname(PAGE_SOURCE), "i18n")
+        for lang in ("en", "fr", "de", "es", "nl"):
+            with open(os.path.join(i18n_dir, lang + ".json"), encoding="utf-8") as f:
+                self.assertEqual(tables[lang], json.load(f), lang)
         with open(PAGE_SOURCE, encoding="utf-8") as f:
-            self.assertEqual(body, f.read(), "the agent serves another page than the source")
+            self.assertEqual(body[:m.start()] + "<!--i18n-tables-->" + body[m.end():], f.read(),
+                             "the agent serves another page than the source")
 
     def test_csp_allows_exactly_the_inline_script_and_style(self):
         status, headers, body = self.agent.request("GET", "/")
