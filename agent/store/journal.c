@@ -454,6 +454,13 @@ int ts_journal_sync(ts_journal *j)
     return 0;
 }
 
+void ts_journal_fail(ts_journal *j)
+{
+    j->broken = 1;
+    j->next_seq = j->synced_next_seq;
+    j->group_records = 0;
+}
+
 int ts_journal_broken(const ts_journal *j)
 {
     return j->broken;

@@ -67,8 +67,9 @@ int ts_journal_add(ts_journal *j, uint64_t seq, const void *payload, size_t len)
  * 0: durable. On failure the group is dropped and the journal is broken
  * until ts_journal_reset. A group with no record costs nothing. */
 int ts_journal_sync(ts_journal *j);
-/* Forgets the records added since the last sync. */
-void ts_journal_drop(ts_journal *j);
+/* Drops the group in hand and breaks the journal until a reset (a record
+ * of it must never reach the disk). */
+void ts_journal_fail(ts_journal *j);
 /* 1 after a failed sync, until a reset. */
 int ts_journal_broken(const ts_journal *j);
 /* Seq the next record must carry (0: not known until a reset). */
