@@ -179,7 +179,8 @@ static double metric(const char *name)
     if (fd < 0)
         return 0;
     char req[256];
-    int n = snprintf(req, sizeof(req), "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    int n =
+        snprintf(req, sizeof(req), "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     if (write(fd, req, (size_t)n) != n) {
         close(fd);
         return 0;
@@ -244,7 +245,6 @@ static pid_t start_agent(const char *bin, const char *dir)
     }
     return pid;
 }
-
 
 typedef struct row {
     double per_s, bytes_per_sale, syncs_per_sale, sales_per_commit;
@@ -312,7 +312,8 @@ int main(int argc, char **argv)
         }
     }
     if (nb == 0 || sales <= 0) {
-        fprintf(stderr, "usage: %s LABEL=PATH/TO/tillsync[,\"extra\":{json}] ... [sales]\n", argv[0]);
+        fprintf(stderr, "usage: %s LABEL=PATH/TO/tillsync[,\"extra\":{json}] ... [sales]\n",
+                argv[0]);
         return 2;
     }
     char dir[] = "/tmp/tillsync-benchio-XXXXXX";

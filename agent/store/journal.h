@@ -21,22 +21,22 @@ typedef struct ts_journal ts_journal;
 #define TS_JOURNAL_MAX_RECORD (1u << 20)
 
 typedef struct ts_journal_stats {
-    uint64_t fsyncs;             /* fdatasyncs of segments (not of the directory) */
-    uint64_t groups;             /* groups made durable */
-    uint64_t records;            /* records made durable */
-    uint64_t bytes_written;      /* bytes handed to pwrite for groups */
-    uint64_t segments_created;   /* zero-filled from scratch */
-    uint64_t segments_recycled;  /* taken from the spares */
-    uint64_t sync_failures;      /* groups whose write or flush failed */
-    int direct;                  /* segments are written with O_DIRECT */
+    uint64_t fsyncs;            /* fdatasyncs of segments (not of the directory) */
+    uint64_t groups;            /* groups made durable */
+    uint64_t records;           /* records made durable */
+    uint64_t bytes_written;     /* bytes handed to pwrite for groups */
+    uint64_t segments_created;  /* zero-filled from scratch */
+    uint64_t segments_recycled; /* taken from the spares */
+    uint64_t sync_failures;     /* groups whose write or flush failed */
+    int direct;                 /* segments are written with O_DIRECT */
 } ts_journal_stats;
 
 typedef struct ts_journal_replay_info {
-    uint64_t records;   /* handed to the callback */
-    uint64_t last_seq;  /* seq of the last one (after_seq when none) */
-    int damaged;        /* 1: records past a bad one or past a missing segment
-                         * were found and not replayed (logged) */
-    char why[128];      /* what ended the journal */
+    uint64_t records;  /* handed to the callback */
+    uint64_t last_seq; /* seq of the last one (after_seq when none) */
+    int damaged;       /* 1: records past a bad one or past a missing segment
+                        * were found and not replayed (logged) */
+    char why[128];     /* what ended the journal */
 } ts_journal_replay_info;
 
 typedef int (*ts_journal_replay_fn)(void *arg, uint64_t seq, const void *payload, size_t len);

@@ -749,8 +749,7 @@ int ts_store_submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done
     return submit(st, apply, done, arg, 0);
 }
 
-int ts_store_submit_journal(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done,
-                            void *arg)
+int ts_store_submit_journal(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done, void *arg)
 {
     return st->journal ? submit(st, apply, done, arg, 1) : TS_EINVAL;
 }

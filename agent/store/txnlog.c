@@ -63,7 +63,7 @@ struct ts_txnlog {
     size_t mt_hcap;
     uint64_t visible;
     uint64_t mt_oldest_ms;
-    uint64_t fold_through; /* last seq of the fold in flight */
+    uint64_t fold_through;          /* last seq of the fold in flight */
     txnlog_counters jc, jc_durable; /* writer's: with the journal, before LMDB */
 };
 
@@ -794,7 +794,7 @@ static int journal_open(ts_txnlog *t, ts_agent *a)
         t->c.accepted_total = t->jc.accepted_total;
         return rc;
     }
-    ts_store_journal_client c = {t,           journal_fold, journal_folded, journal_synced,
+    ts_store_journal_client c = {t,           journal_fold,    journal_folded, journal_synced,
                                  journal_due, journal_next_seq};
     ts_store_use_journal(a->store, j, &c);
     return ts_store_checkpoint_now(a->store);
