@@ -98,6 +98,9 @@ static const key_spec keys[] = {
      .min = 1, .max = 1000000000, .live = 1},
     {.name = "storage.acked_retention_h", .type = K_HOURS, FIELD(storage.acked_retention_h),
      .min = 0, .max = 24 * 3650, .live = 1},
+    {.name = "storage.journal", .type = K_BOOL, FIELD(storage.journal)},
+    {.name = "storage.journal_segment_mb", .type = K_U64, FIELD(storage.journal_segment_mb),
+     .min = 1, .max = 1024},
     {.name = "update", .type = K_SPECIAL},
     {.name = "update.public_key_file", .type = K_STR, FIELD(update.public_key_file)},
     {.name = "update.allow_downgrade", .type = K_BOOL, FIELD(update.allow_downgrade)},
@@ -138,6 +141,8 @@ void ts_config_defaults(ts_config *cfg)
     cfg->storage.map_size_mb = sizeof(void *) == 4 ? 256 : 1024;
     cfg->storage.max_pending = 1000000;
     cfg->storage.acked_retention_h = 168;
+    /* The journal's replay bound and the memory of unflushed sales. */
+    cfg->storage.journal_segment_mb = sizeof(void *) == 4 ? 4 : 16;
     cfg->update.health_grace_s = 120;
     cfg->update.max_probation_starts = 3;
     cfg->update.idle_s = 30;

@@ -64,6 +64,8 @@ typedef struct ts_storage_config {
     uint64_t map_size_mb;     /* 1024 on 64-bit, 256 on 32-bit */
     uint64_t max_pending;     /* 1000000 */
     double acked_retention_h; /* 168; fractions allowed */
+    int journal; /* intake journal (docs/intake-journal.md); 0 = LMDB commit per group */
+    uint64_t journal_segment_mb; /* 16 on 64-bit, 4 on 32-bit */
 } ts_storage_config;
 
 typedef struct ts_update_config {

@@ -284,6 +284,13 @@ static void write_storage(const ts_report_figures *f, ts_buf *out)
                        st->commits);
     ts_prom_metric_u64(out, "tillsync_storage_commit_failures_total", "counter",
                        "LMDB group commits that failed.", st->commit_failures);
+    ts_prom_metric_u64(out, "tillsync_storage_fsyncs_total", "counter",
+                       "Flushes to the disk: two per LMDB commit, one per journal group.",
+                       st->fsyncs);
+    ts_prom_metric_u64(out, "tillsync_storage_journal_groups_total", "counter",
+                       "Groups of sales made durable by one journal flush.", st->journal_groups);
+    ts_prom_metric_u64(out, "tillsync_storage_journal_bytes_total", "counter",
+                       "Bytes written to the intake journal.", st->journal_bytes);
     ts_prom_metric_u64(out, "tillsync_storage_stale_readers_cleared_total", "counter",
                        "LMDB reader slots of dead processes cleared.",
                        f->storage.stale_readers_cleared);

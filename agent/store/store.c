@@ -21,6 +21,7 @@
 #include "core/log.h"
 
 #include "core/fsinfo.h"
+#include "store/journal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +40,7 @@ typedef struct store_op {
     ts_store_done_fn done;
     void *arg;
     int err;
+    int journal; /* submitted with ts_store_submit_journal */
     struct store_op *next;
 } store_op;
 
@@ -77,6 +79,8 @@ struct ts_store {
     uint64_t last_reader_check_ms;
     const char *fault_fifo; /* test-only: TILLSYNC_TEST_WRITER_FIFO */
     ts_store_stats stats;
+    ts_journal *journal; /* NULL: every op is an LMDB commit */
+    ts_store_journal_client jc;
 };
 
 int ts_store_err(int rc)
@@ -216,6 +220,13 @@ static int apply_group(ts_store *st, store_op *ops)
 {
     MDB_txn *txn = NULL;
     int rc = st->env ? mdb_txn_begin(st->env, NULL, 0, &txn) : EIO;
+    if (rc == 0 && st->journal) { /* the journaled ops come first: they came first */
+        int frc = st->jc.fold(txn, st->jc.arg);
+        if (frc) {
+            mdb_txn_abort(txn);
+            rc = frc == TS_EFULL ? MDB_MAP_FULL : EIO;
+        }
+    }
     for (store_op *op = ops; op; op = op->next) {
         if (rc) {
             op->err = ts_store_err(rc);
@@ -235,6 +246,18 @@ static int apply_group(ts_store *st, store_op *ops)
     }
     if (rc == 0)
         rc = mdb_txn_commit(txn);
+    if (st->journal) {
+        st->jc.folded(st->jc.arg, rc ? TS_EIO : 0);
+        /* Everything journaled is in LMDB now: older segments can go, and
+         * after a failed flush the journal starts again on a fresh one. */
+        int jr = 0;
+        if (rc == 0 && ts_journal_broken(st->journal))
+            jr = ts_journal_reset(st->journal, st->jc.next_seq(st->jc.arg));
+        else if (rc == 0)
+            jr = ts_journal_checkpoint(st->journal, 0);
+        if (jr)
+            ts_warn("store.journal_recycle_failed", "error=\"%s\"", ts_strerror(jr));
+    }
     return rc;
 }
 
@@ -277,6 +300,8 @@ static void commit_group(ts_store *st, store_op *ops)
     st->healthy = rc == 0;
     st->reopen = disk_suspect(rc);
     st->stats.commits += rc == 0;
+    st->stats.fsyncs += 2; /* the data, then the meta page (O_DSYNC) */
+    st->stats.checkpoints += rc == 0 && st->journal;
     st->stats.commit_failures += rc != 0;
     st->stats.ops_committed += rc == 0 ? n : 0;
     st->stats.used_bytes = used;
@@ -292,12 +317,96 @@ static void commit_group(ts_store *st, store_op *ops)
     uv_async_send(&st->async);
 }
 
+static void publish_journal(ts_store *st)
+{
+    ts_journal_stats js;
+    ts_journal_get_stats(st->journal, &js);
+    uv_mutex_lock(&st->mu);
+    st->stats.journal = 1;
+    st->stats.journal_groups = js.groups;
+    st->stats.journal_records = js.records;
+    st->stats.journal_bytes = js.bytes_written;
+    st->stats.fsyncs = 2 * (st->stats.commits + st->stats.commit_failures) + js.fsyncs;
+    uv_mutex_unlock(&st->mu);
+}
+
+/* One group of journaled ops: applied against a read-only view, written to
+ * the journal, one flush; the 201s wait for it. */
+static void journal_group(ts_store *st, store_op *ops, int env_ok)
+{
+    uint64_t t0 = uv_hrtime();
+    MDB_txn *rtxn = NULL;
+    int rc = env_ok && st->env && !ts_journal_broken(st->journal)
+                 ? ts_store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &rtxn))
+                 : TS_EIO;
+    size_t n = 0;
+    for (store_op *op = ops; op; op = op->next, n++)
+        op->err = rc ? rc : op->apply(rtxn, op->arg);
+    if (rtxn)
+        mdb_txn_abort(rtxn);
+    int jrc = rc ? rc : ts_journal_sync(st->journal);
+    st->jc.synced(st->jc.arg, jrc);
+    for (store_op *op = ops; op; op = op->next)
+        if (jrc && !op->err)
+            op->err = TS_EIO;
+    uv_mutex_lock(&st->mu);
+    int was_healthy = st->healthy;
+    uv_mutex_unlock(&st->mu);
+    if (jrc && was_healthy)
+        ts_error("store.journal_failed", "ops=%zu error=\"%s\"", n, ts_strerror(jrc));
+    else if (!jrc && !was_healthy)
+        ts_info("store.commit_ok_again", "ops=%zu", n);
+    publish_journal(st);
+    uv_mutex_lock(&st->mu);
+    st->healthy = jrc == 0;
+    st->stats.ops_committed += jrc == 0 ? n : 0;
+    if (jrc)
+        snprintf(st->stats.last_error, sizeof(st->stats.last_error), "journal: %s",
+                 ts_strerror(jrc));
+    st->stats.last_commit_us = (uv_hrtime() - t0) / 1000;
+    for (store_op *op = ops, *next; op; op = next) {
+        next = op->next;
+        list_push(&st->finished, op);
+    }
+    uv_mutex_unlock(&st->mu);
+    uv_async_send(&st->async);
+}
+
+/* A group with the journal on: journaled ops to the journal; a checkpoint
+ * (LMDB commit) for the others, after a failed flush, or when due. */
+static void run_group(ts_store *st, store_op *ops)
+{
+    if (!st->journal) {
+        commit_group(st, ops);
+        return;
+    }
+    op_list j = {0}, l = {0};
+    for (store_op *op = ops, *next; op; op = next) {
+        next = op->next;
+        list_push(op->journal ? &j : &l, op);
+    }
+    int env_ok = 1;
+    if (j.head && ts_journal_broken(st->journal)) {
+        commit_group(st, NULL); /* fold, then a fresh segment */
+        uv_mutex_lock(&st->mu);
+        env_ok = !st->reopen;
+        uv_mutex_unlock(&st->mu);
+    }
+    if (j.head)
+        journal_group(st, j.head, env_ok);
+    if (l.head || st->jc.due(st->jc.arg))
+        commit_group(st, l.head);
+    publish_journal(st);
+}
+
 /* Between commits: the periodic reader check and fresh disk figures. */
 static void writer_tick(ts_store *st)
 {
     uv_mutex_lock(&st->mu);
     int reopening = st->reopen; /* the loop owns st->env until it is done */
     uv_mutex_unlock(&st->mu);
+    if (!reopening && st->env && st->journal && st->jc.due(st->jc.arg))
+        commit_group(st, NULL); /* the age limit of unfolded sales */
     if (reopening || !st->env || ts_mono_ms() - st->last_reader_check_ms < READER_CHECK_MS)
         return;
     clear_stale_readers(st);
@@ -342,10 +451,13 @@ static void writer_main(void *arg)
         if (!ops)
             break; /* stopping, and nothing left to write */
         uv_mutex_unlock(&st->mu);
-        commit_group(st, ops);
+        run_group(st, ops);
         uv_mutex_lock(&st->mu);
     }
+    int final = st->journal && !st->reopen;
     uv_mutex_unlock(&st->mu);
+    if (final) /* a clean stop leaves nothing to replay */
+        commit_group(st, NULL);
 }
 
 static int open_env(ts_store *st, char *err, size_t errlen);
@@ -603,11 +715,13 @@ int ts_store_dbi(ts_store *st, const char *name, unsigned flags, MDB_dbi *out)
     return rc;
 }
 
-int ts_store_submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done, void *arg)
+static int submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done, void *arg,
+                  int journal)
 {
     store_op *op = calloc(1, sizeof(*op));
     if (!op)
         return TS_ENOMEM;
+    op->journal = journal;
     op->apply = apply;
     op->done = done;
     op->arg = arg;
@@ -628,6 +742,47 @@ int ts_store_submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done
     if (st->in_flight++ == 0)
         uv_ref((uv_handle_t *)&st->async);
     return 0;
+}
+
+int ts_store_submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done, void *arg)
+{
+    return submit(st, apply, done, arg, 0);
+}
+
+int ts_store_submit_journal(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done, void *arg)
+{
+    return st->journal ? submit(st, apply, done, arg, 1) : TS_EINVAL;
+}
+
+void ts_store_use_journal(ts_store *st, ts_journal *j, const ts_store_journal_client *c)
+{
+    st->journal = j;
+    st->jc = *c;
+    st->stats.journal = 1;
+}
+
+ts_journal *ts_store_journal(ts_store *st)
+{
+    return st->journal;
+}
+
+int ts_store_is_readonly(const ts_store *st)
+{
+    return st->readonly;
+}
+
+int ts_store_checkpoint_now(ts_store *st)
+{
+    if (!st->journal || st->writer_started || !st->env)
+        return TS_EINVAL;
+    int rc = apply_group(st, NULL);
+    if (rc)
+        return ts_store_err(rc);
+    uv_mutex_lock(&st->mu);
+    st->stats.commits++;
+    st->stats.checkpoints++;
+    uv_mutex_unlock(&st->mu);
+    return ts_journal_reset(st->journal, st->jc.next_seq(st->jc.arg));
 }
 
 void ts_store_check_readers_soon(ts_store *st)
@@ -707,6 +862,7 @@ static void on_async_closed(uv_handle_t *h)
     ts_store *st = h->data;
     if (st->env)
         mdb_env_close(st->env);
+    ts_journal_close(st->journal);
     uv_cond_destroy(&st->wake);
     uv_mutex_destroy(&st->mu);
     free(st);

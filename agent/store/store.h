@@ -54,6 +54,9 @@ typedef struct ts_store_stats {
     int disk_known;                 /* statvfs of data_dir worked */
     uint64_t disk_avail_bytes, disk_total_bytes;
     char last_error[96]; /* LMDB's words for the last failed commit */
+    uint64_t fsyncs;     /* flushes: 2 per LMDB commit (data, meta), 1 per journal group */
+    int journal;         /* the intake journal is on */
+    uint64_t journal_groups, journal_records, journal_bytes, checkpoints;
 } ts_store_stats;
 
 /* Opens (creating) data_dir/store/, checks the format version. map_bytes
@@ -94,6 +97,33 @@ size_t ts_store_in_flight(const ts_store *st);
  * there is no store yet. Must not be called while this process has the
  * store open. 0 or TS_EIO. */
 int ts_store_peek_format(const char *data_dir, uint32_t *fmt);
+
+/* ---- the intake journal (docs/intake-journal.md) ----
+ * With a journal, ops submitted with ts_store_submit_journal do not open an
+ * LMDB write transaction: their apply gets a read-only transaction and
+ * writes records to the journal (ts_store_journal); the writer flushes the
+ * journal once per group. The client keeps what is journaled and not yet
+ * in LMDB, and folds it into LMDB at checkpoints: before any other op's
+ * commit, when due(), and at close. Every hook runs on the writer thread
+ * (or on the opener's, before the writer starts). */
+struct ts_journal;
+typedef struct ts_store_journal_client {
+    void *arg;
+    int (*fold)(MDB_txn *txn, void *arg); /* apply everything journaled to txn */
+    void (*folded)(void *arg, int err);   /* the commit holding the fold is done */
+    void (*synced)(void *arg, int err);   /* a group's journal flush is done */
+    int (*due)(void *arg);                /* is a checkpoint due (size, age) */
+    uint64_t (*next_seq)(void *arg);      /* seq after the last journaled one */
+} ts_store_journal_client;
+/* Before the writer starts; the store owns j from then on. */
+void ts_store_use_journal(ts_store *st, struct ts_journal *j, const ts_store_journal_client *c);
+struct ts_journal *ts_store_journal(ts_store *st);
+int ts_store_submit_journal(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done,
+                            void *arg);
+/* Checkpoints now and starts a fresh journal segment: at open, after the
+ * replay, before the writer starts. */
+int ts_store_checkpoint_now(ts_store *st);
+int ts_store_is_readonly(const ts_store *st);
 
 /* Map an LMDB return code to TS_E*. */
 int ts_store_err(int mdb_rc);

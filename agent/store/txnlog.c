@@ -18,8 +18,10 @@
 #include "config/config.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "store/journal.h"
 #include "store/store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +30,9 @@
  * itself a B-tree), so near a full map only a small delete fits. A prune
  * with more to do chains the next commit itself. */
 #define PRUNE_MAX_PER_COMMIT 500
+/* Journal mode: unfolded sales are folded into LMDB at the latest this
+ * long after the oldest of them (bounds the replay after a quiet crash). */
+#define FOLD_MAX_AGE_MS (5 * 60 * 1000)
 
 typedef struct txnlog_counters {
     uint64_t last_seq;
@@ -46,7 +51,27 @@ struct ts_txnlog {
                                 * kept here so the status never reads disk */
     void (*on_append)(void *);
     void *on_append_arg;
+    /* Journal mode (docs/intake-journal.md): sales journaled and not yet
+     * folded into LMDB, in seq order. The writer adds and drops entries
+     * under mt_mu; readers on the loop take mt_mu and see seqs up to
+     * visible (the last flushed group). */
+    int journal;
+    uv_mutex_t mt_mu;
+    struct mt_entry *mt;
+    size_t mt_n, mt_cap, mt_bytes, mt_limit;
+    uint32_t *mt_hash; /* index+1 by txn_id, open addressing */
+    size_t mt_hcap;
+    uint64_t visible;
+    uint64_t mt_oldest_ms;
+    uint64_t fold_through;          /* last seq of the fold in flight */
+    txnlog_counters jc, jc_durable; /* writer's: with the journal, before LMDB */
 };
+
+typedef struct mt_entry {
+    uint64_t seq;
+    uint8_t *rec; /* the "txns" value */
+    size_t len;
+} mt_entry;
 
 /* ---- encoding helpers ---- */
 
@@ -230,6 +255,21 @@ static int64_t oldest_pending_in(MDB_txn *txn, MDB_dbi txns, const txnlog_counte
 
 /* ---- open / close ---- */
 
+static int journal_open(ts_txnlog *t, ts_agent *a);
+
+static void ts_txnlog_close_t(ts_txnlog *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->mt_n; i++)
+        free(t->mt[i].rec);
+    free(t->mt);
+    free(t->mt_hash);
+    if (t->journal)
+        uv_mutex_destroy(&t->mt_mu);
+    free(t);
+}
+
 int ts_txnlog_open(ts_agent *a)
 {
     ts_txnlog *t = calloc(1, sizeof(*t));
@@ -250,12 +290,25 @@ int ts_txnlog_open(ts_agent *a)
         rc = ts_store_read_begin(a->store, &txn);
     if (!rc) {
         rc = counters_read(txn, t->meta, &t->c);
+        ts_store_read_end(txn);
+    }
+    if (!rc && a->cfg->storage.journal && (rc = journal_open(t, a)) != 0)
+        ts_error("txnlog.journal_open_failed", "error=\"%s\"", ts_strerror(rc));
+    if (!rc)
+        rc = ts_store_read_begin(a->store, &txn);
+    if (!rc) { /* after the fold: LMDB holds everything again */
+        txnlog_counters lm;
+        rc = counters_read(txn, t->meta, &lm);
+        if (lm.last_seq >= t->c.last_seq)
+            t->c = lm;
         t->lowest_held = lowest_seq(txn, t->txns);
+        if (!t->lowest_held && t->mt_n)
+            t->lowest_held = t->mt[0].seq;
         t->oldest_pending_at = oldest_pending_in(txn, t->txns, &t->c);
         ts_store_read_end(txn);
     }
     if (rc) {
-        free(t);
+        ts_txnlog_close_t(t);
         return rc;
     }
     a->txnlog = t;
@@ -266,7 +319,7 @@ int ts_txnlog_open(ts_agent *a)
 
 void ts_txnlog_close(ts_agent *a)
 {
-    free(a->txnlog);
+    ts_txnlog_close_t(a->txnlog);
     a->txnlog = NULL;
 }
 
@@ -389,6 +442,8 @@ static void append_done(void *arg, int err)
     free(op);
 }
 
+static int append_apply_journal(MDB_txn *rtxn, void *arg);
+
 int ts_txnlog_append(ts_agent *a, ts_append_item *items, size_t n, void (*done)(void *arg),
                      void *arg)
 {
@@ -405,12 +460,344 @@ int ts_txnlog_append(ts_agent *a, ts_append_item *items, size_t n, void (*done)(
     op->done = done;
     op->arg = arg;
     t->rejected_unsaved = 0;
-    int rc = ts_store_submit(a->store, append_apply, append_done, op);
+    int rc = t->journal && ts_store_journal(a->store)
+                 ? ts_store_submit_journal(a->store, append_apply_journal, append_done, op)
+                 : ts_store_submit(a->store, append_apply, append_done, op);
     if (rc) {
         t->rejected_unsaved += op->rejected_delta;
         free(op);
     }
     return rc;
+}
+
+/* ---- journal mode: the table of journaled, unfolded sales ---- */
+
+static uint32_t id_hash(const char *id, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)id[i]) * 16777619u;
+    return h;
+}
+
+static const char *mt_id(const mt_entry *e, size_t *len)
+{
+    uint16_t id_len;
+    memcpy(&id_len, e->rec + 2, 2);
+    *len = id_len;
+    return (const char *)e->rec + REC_HEADER;
+}
+
+static long mt_find(const ts_txnlog *t, const char *id, size_t len)
+{
+    if (!t->mt_hcap)
+        return -1;
+    for (size_t h = id_hash(id, len) & (t->mt_hcap - 1);; h = (h + 1) & (t->mt_hcap - 1)) {
+        uint32_t slot = t->mt_hash[h];
+        if (!slot)
+            return -1;
+        size_t l;
+        const char *e = mt_id(&t->mt[slot - 1], &l);
+        if (l == len && memcmp(e, id, len) == 0)
+            return (long)slot - 1;
+    }
+}
+
+static void mt_hash_put(ts_txnlog *t, size_t i)
+{
+    size_t l;
+    const char *id = mt_id(&t->mt[i], &l);
+    size_t h = id_hash(id, l) & (t->mt_hcap - 1);
+    while (t->mt_hash[h])
+        h = (h + 1) & (t->mt_hcap - 1);
+    t->mt_hash[h] = (uint32_t)i + 1;
+}
+
+/* Rebuilds the index for capacity `want` entries. Called with mt_mu. */
+static int mt_rehash(ts_txnlog *t, size_t want)
+{
+    size_t cap = 64;
+    while (cap < want * 2)
+        cap *= 2;
+    if (cap != t->mt_hcap) {
+        uint32_t *h = calloc(cap, sizeof(*h));
+        if (!h)
+            return TS_ENOMEM;
+        free(t->mt_hash);
+        t->mt_hash = h;
+        t->mt_hcap = cap;
+    } else {
+        memset(t->mt_hash, 0, cap * sizeof(*t->mt_hash));
+    }
+    for (size_t i = 0; i < t->mt_n; i++)
+        mt_hash_put(t, i);
+    return 0;
+}
+
+/* Writer: takes rec (malloc'd). */
+static int mt_add(ts_txnlog *t, uint64_t seq, uint8_t *rec, size_t len)
+{
+    int rc = 0;
+    uv_mutex_lock(&t->mt_mu);
+    if (t->mt_n == t->mt_cap) {
+        size_t cap = t->mt_cap ? t->mt_cap * 2 : 256;
+        mt_entry *nv = realloc(t->mt, cap * sizeof(*nv));
+        if (nv) {
+            t->mt = nv;
+            t->mt_cap = cap;
+        } else {
+            rc = TS_ENOMEM;
+        }
+    }
+    if (rc == 0 && (t->mt_n + 1) * 2 > t->mt_hcap)
+        rc = mt_rehash(t, t->mt_n + 1);
+    if (rc == 0) {
+        if (t->mt_n == 0)
+            t->mt_oldest_ms = ts_mono_ms();
+        t->mt[t->mt_n] = (mt_entry){seq, rec, len};
+        mt_hash_put(t, t->mt_n++);
+        t->mt_bytes += len;
+    }
+    uv_mutex_unlock(&t->mt_mu);
+    return rc;
+}
+
+/* Writer: drops the entries with seq <= through (folded) or > above
+ * (their flush failed). */
+static void mt_drop(ts_txnlog *t, uint64_t through, uint64_t above)
+{
+    uv_mutex_lock(&t->mt_mu);
+    size_t keep = 0;
+    for (size_t i = 0; i < t->mt_n; i++) {
+        if (t->mt[i].seq <= through || t->mt[i].seq > above) {
+            t->mt_bytes -= t->mt[i].len;
+            free(t->mt[i].rec);
+        } else {
+            t->mt[keep++] = t->mt[i];
+        }
+    }
+    t->mt_n = keep;
+    if (keep == 0)
+        t->mt_bytes = 0;
+    mt_rehash(t, keep); /* same or smaller capacity: cannot fail */
+    if (t->visible > above)
+        t->visible = above;
+    uv_mutex_unlock(&t->mt_mu);
+}
+
+static int judge_known_mt(append_op *op, ts_append_item *it, const mt_entry *e)
+{
+    MDB_val v = {e->len, e->rec};
+    rec_view r;
+    if (rec_parse(&v, &r))
+        return TS_EFORMAT;
+    it->seq = e->seq;
+    it->acked = e->seq <= op->after.acked_through;
+    it->result =
+        memcmp(r.digest, it->info->digest, 32) == 0 ? TS_APPEND_REPLAY : TS_APPEND_CONFLICT;
+    return 0;
+}
+
+static int journal_store_new(append_op *op, ts_append_item *it)
+{
+    ts_txnlog *t = op->t;
+    uint64_t seq = op->after.last_seq + 1;
+    size_t len = REC_HEADER + strlen(it->info->txn_id) + it->len + moves_size(it->info);
+    uint8_t *rec = malloc(len);
+    if (!rec)
+        return TS_ENOMEM;
+    rec_write(rec, it, op->received_at_ms);
+    int rc = ts_journal_add(ts_store_journal(t->agent->store), seq, rec, len);
+    if (rc == 0)
+        rc = mt_add(t, seq, rec, len);
+    if (rc) {
+        free(rec);
+        return rc;
+    }
+    it->seq = seq;
+    it->acked = 0;
+    it->result = TS_APPEND_STORED;
+    op->after.last_seq = seq;
+    op->after.accepted_total++;
+    if (!op->first_stored)
+        op->first_stored = seq;
+    return 0;
+}
+
+/* Writer thread, with a read-only view of LMDB: judges each item against
+ * LMDB and the table, journals the new ones. */
+static int append_apply_journal(MDB_txn *rtxn, void *arg)
+{
+    append_op *op = arg;
+    ts_txnlog *t = op->t;
+    txnlog_counters lm;
+    int rc = counters_read(rtxn, t->meta, &lm);
+    op->after = t->jc;
+    op->after.acked_through = lm.acked_through; /* acks are LMDB commits */
+    op->first_stored = 0;
+    size_t added = 0;
+    for (size_t i = 0; i < op->n && rc == 0; i++) {
+        ts_append_item *it = &op->items[i];
+        size_t len = strlen(it->info->txn_id);
+        long idx = mt_find(t, it->info->txn_id, len);
+        MDB_val k = {len, (void *)it->info->txn_id}, v;
+        int grc = idx >= 0 ? 0 : mdb_get(rtxn, t->ids, &k, &v);
+        if (idx >= 0)
+            rc = judge_known_mt(op, it, &t->mt[idx]);
+        else if (grc == 0 && v.mv_size == 8)
+            rc = judge_known(op, rtxn, it, &v);
+        else if (grc != MDB_NOTFOUND)
+            rc = ts_store_err(grc);
+        else if (op->after.last_seq - op->after.acked_through >= op->max_pending)
+            it->result = TS_APPEND_FULL;
+        else if ((rc = journal_store_new(op, it)) == 0)
+            added++;
+    }
+    op->after.rejected_total += op->rejected_delta;
+    if (rc && added) /* its records must not reach the disk: fail the group */
+        ts_journal_fail(ts_store_journal(t->agent->store));
+    if (rc == 0)
+        t->jc = op->after;
+    return rc;
+}
+
+static void journal_synced(void *arg, int err)
+{
+    ts_txnlog *t = arg;
+    if (err) { /* nothing of the group is acknowledged: its seqs are given again */
+        mt_drop(t, 0, t->jc_durable.last_seq);
+        t->jc = t->jc_durable;
+        return;
+    }
+    uv_mutex_lock(&t->mt_mu);
+    t->visible = t->jc.last_seq;
+    uv_mutex_unlock(&t->mt_mu);
+    t->jc_durable = t->jc;
+}
+
+/* Puts one journaled record into the LMDB trees, as store_new would. */
+static int fold_one(ts_txnlog *t, MDB_txn *txn, const mt_entry *e)
+{
+    MDB_val v = {e->len, e->rec};
+    rec_view r;
+    if (rec_parse(&v, &r))
+        return TS_EFORMAT;
+    uint8_t kb[8];
+    be64(kb, e->seq);
+    MDB_val k = {8, kb};
+    int rc = mdb_put(txn, t->txns, &k, &v, MDB_APPEND);
+    MDB_val ik = {r.id_len, (void *)r.txn_id}, iv = {8, kb};
+    if (rc == 0)
+        rc = mdb_put(txn, t->ids, &ik, &iv, MDB_NOOVERWRITE);
+    for (size_t off = 0; rc == 0 && off + 9 <= r.moves_len;) {
+        size_t sl = r.moves[off];
+        if (off + 1 + sl + 8 > r.moves_len)
+            break;
+        uint8_t mk[TS_SKU_MAX + 9];
+        MDB_val mkv = {move_key(mk, (const char *)r.moves + off + 1, sl, e->seq), mk},
+                mv = {8, (void *)(r.moves + off + 1 + sl)};
+        rc = mdb_put(txn, t->moves, &mkv, &mv, 0);
+        off += 1 + sl + 8;
+    }
+    return ts_store_err(rc);
+}
+
+static int journal_fold(MDB_txn *txn, void *arg)
+{
+    ts_txnlog *t = arg;
+    txnlog_counters c;
+    int rc = counters_read(txn, t->meta, &c);
+    for (size_t i = 0; rc == 0 && i < t->mt_n; i++) {
+        const mt_entry *e = &t->mt[i];
+        if (e->seq <= c.last_seq)
+            continue; /* folded before a crash: replay is idempotent */
+        if (e->seq != c.last_seq + 1)
+            return TS_EIO;
+        if ((rc = fold_one(t, txn, e)) == 0)
+            c.last_seq = e->seq;
+    }
+    if (rc)
+        return rc;
+    t->fold_through = c.last_seq;
+    c.accepted_total = t->jc_durable.accepted_total;
+    c.rejected_total = t->jc_durable.rejected_total;
+    return counters_write(txn, t->meta, &c);
+}
+
+static void journal_folded(void *arg, int err)
+{
+    ts_txnlog *t = arg;
+    if (!err)
+        mt_drop(t, t->fold_through, UINT64_MAX);
+}
+
+static int journal_due(void *arg)
+{
+    ts_txnlog *t = arg;
+    return t->mt_n > 0 &&
+           (t->mt_bytes >= t->mt_limit || ts_mono_ms() - t->mt_oldest_ms >= FOLD_MAX_AGE_MS);
+}
+
+static uint64_t journal_next_seq(void *arg)
+{
+    ts_txnlog *t = arg;
+    return t->jc_durable.last_seq + 1;
+}
+
+static int replay_one(void *arg, uint64_t seq, const void *payload, size_t len)
+{
+    ts_txnlog *t = arg;
+    MDB_val v = {len, (void *)payload};
+    rec_view r;
+    uint8_t *rec = malloc(len);
+    if (!rec)
+        return TS_ENOMEM;
+    memcpy(rec, payload, len);
+    if (rec_parse(&v, &r) || mt_add(t, seq, rec, len)) {
+        free(rec);
+        return TS_EFORMAT;
+    }
+    t->jc.last_seq = seq;
+    t->jc.accepted_total++;
+    t->visible = seq;
+    return 0;
+}
+
+/* At open: everything the journal holds past LMDB back into the table,
+ * then (writable) folded at once. */
+static int journal_open(ts_txnlog *t, ts_agent *a)
+{
+    char dir[TS_PATH_MAX + 16];
+    snprintf(dir, sizeof(dir), "%s/journal", a->cfg->data_dir);
+    uint64_t seg = a->cfg->storage.journal_segment_mb << 20;
+    ts_journal *j;
+    uv_mutex_init(&t->mt_mu);
+    t->journal = 1;
+    t->mt_limit = (size_t)(seg / 2);
+    t->jc = t->c;
+    int rc = ts_journal_open(&j, dir, seg);
+    if (rc)
+        return rc;
+    ts_journal_replay_info info;
+    uint64_t t0 = ts_mono_ms();
+    rc = ts_journal_replay(j, t->c.last_seq, replay_one, t, &info);
+    t->jc_durable = t->jc;
+    if (info.damaged)
+        ts_error("txnlog.journal_damaged", "replayed=%llu why=\"%s\"",
+                 (unsigned long long)info.records, info.why);
+    ts_info("txnlog.journal_replayed", "records=%llu last_seq=%llu ms=%llu",
+            (unsigned long long)info.records, (unsigned long long)info.last_seq,
+            (unsigned long long)(ts_mono_ms() - t0));
+    if (rc || ts_store_is_readonly(a->store)) {
+        ts_journal_close(j); /* read-only: the table alone shows them */
+        t->c.last_seq = t->jc.last_seq;
+        t->c.accepted_total = t->jc.accepted_total;
+        return rc;
+    }
+    ts_store_journal_client c = {t,           journal_fold,    journal_folded, journal_synced,
+                                 journal_due, journal_next_seq};
+    ts_store_use_journal(a->store, j, &c);
+    return ts_store_checkpoint_now(a->store);
 }
 
 void ts_txnlog_count_rejected(ts_agent *a)
@@ -431,7 +818,7 @@ static void record_from_view(ts_txnlog *t, MDB_txn *txn, uint64_t seq, const rec
 {
     out->seq = seq;
     out->received_at_ms = r->received_at_ms;
-    out->acked_at_ms = seq <= t->c.acked_through ? acked_at(txn, t->acks, seq) : 0;
+    out->acked_at_ms = txn && seq <= t->c.acked_through ? acked_at(txn, t->acks, seq) : 0;
     size_t n = r->id_len < TS_TXN_ID_MAX ? r->id_len : TS_TXN_ID_MAX;
     memcpy(out->txn_id, r->txn_id, n);
     out->txn_id[n] = '\0';
@@ -445,6 +832,24 @@ int ts_txnlog_get(ts_agent *a, const char *txn_id, ts_txn_record *out)
     size_t len = strlen(txn_id);
     if (len == 0 || len > TS_TXN_ID_MAX)
         return TS_ENOTFOUND;
+    if (t->journal) { /* journaled, not folded yet */
+        uv_mutex_lock(&t->mt_mu);
+        long idx = mt_find(t, txn_id, len);
+        int found = idx >= 0 && t->mt[idx].seq <= t->visible;
+        if (found) {
+            MDB_val v = {t->mt[idx].len, t->mt[idx].rec};
+            rec_view r;
+            found = rec_parse(&v, &r) == 0;
+            if (found)
+                record_from_view(t, NULL, t->mt[idx].seq, &r, out);
+        }
+        uv_mutex_unlock(&t->mt_mu);
+        if (found) {
+            out->body = NULL;
+            out->body_len = 0;
+            return 0;
+        }
+    }
     MDB_txn *txn;
     int rc = ts_store_read_begin(a->store, &txn);
     if (rc)
@@ -470,38 +875,85 @@ int ts_txnlog_get(ts_agent *a, const char *txn_id, ts_txn_record *out)
     return rc;
 }
 
+/* The table's part of a scan: seqs from `from` on, under mt_mu. */
+static int scan_table(ts_txnlog *t, uint64_t from, size_t max_n, size_t max_bytes, size_t *n,
+                      size_t *bytes, int (*fn)(void *arg, const ts_txn_record *rec), void *arg)
+{
+    for (size_t i = 0; i < t->mt_n && *n < max_n; i++) {
+        const mt_entry *e = &t->mt[i];
+        if (e->seq < from)
+            continue;
+        if (e->seq > t->visible)
+            break;
+        MDB_val v = {e->len, e->rec};
+        rec_view r;
+        if (rec_parse(&v, &r))
+            return TS_EFORMAT;
+        if (*n > 0 && *bytes + r.body_len > max_bytes)
+            break;
+        ts_txn_record rec;
+        record_from_view(t, NULL, e->seq, &r, &rec);
+        (*n)++;
+        *bytes += r.body_len;
+        if (fn(arg, &rec) != 0)
+            return 1;
+    }
+    return 0;
+}
+
 int ts_txnlog_scan(ts_agent *a, uint64_t from_seq, size_t max_n, size_t max_bytes,
                    int (*fn)(void *arg, const ts_txn_record *rec), void *arg)
 {
     ts_txnlog *t = a->txnlog;
     MDB_txn *txn;
     MDB_cursor *c = NULL;
+    /* The table's lock across both parts: a fold moving records from the
+     * table to LMDB cannot slip between them. */
+    if (t->journal)
+        uv_mutex_lock(&t->mt_mu);
     int rc = ts_store_read_begin(a->store, &txn);
-    if (rc)
+    if (rc) {
+        if (t->journal)
+            uv_mutex_unlock(&t->mt_mu);
         return rc;
+    }
     rc = ts_store_err(mdb_cursor_open(txn, t->txns, &c));
     uint8_t kb[8];
     be64(kb, from_seq);
     MDB_val k = {8, kb}, v;
     size_t n = 0, bytes = 0;
+    uint64_t next = from_seq;
+    int stopped = 0;
     int mrc = rc ? MDB_NOTFOUND : mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
     while (mrc == 0 && n < max_n) {
         rec_view r;
         if ((rc = rec_parse(&v, &r)) != 0)
             break;
-        if (n > 0 && bytes + r.body_len > max_bytes)
+        if (n > 0 && bytes + r.body_len > max_bytes) {
+            stopped = 1;
             break;
+        }
         ts_txn_record rec;
         record_from_view(t, txn, from_be64(k.mv_data), &r, &rec);
+        next = rec.seq + 1;
         n++;
         bytes += r.body_len;
-        if (fn(arg, &rec) != 0)
+        if (fn(arg, &rec) != 0) {
+            stopped = 1;
             break;
+        }
         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
     }
     if (c)
         mdb_cursor_close(c);
     ts_store_read_end(txn);
+    if (t->journal) {
+        if (rc == 0 && !stopped && n < max_n) {
+            int trc = scan_table(t, next, max_n, max_bytes, &n, &bytes, fn, arg);
+            rc = trc < 0 ? trc : 0;
+        }
+        uv_mutex_unlock(&t->mt_mu);
+    }
     return rc;
 }
 
@@ -541,6 +993,32 @@ uint64_t ts_txnlog_acked_before(ts_agent *a, int64_t cutoff_ms)
     return seq;
 }
 
+/* The journaled, unfolded sales' moves of sku (journal mode). */
+static int64_t pending_out_table(ts_txnlog *t, const char *sku, size_t sl, uint64_t after_seq)
+{
+    int64_t sum = 0;
+    if (!t->journal)
+        return 0;
+    uv_mutex_lock(&t->mt_mu);
+    for (size_t i = 0; i < t->mt_n; i++) {
+        const mt_entry *e = &t->mt[i];
+        MDB_val v = {e->len, e->rec};
+        rec_view r;
+        if (e->seq <= after_seq || e->seq > t->visible || rec_parse(&v, &r))
+            continue;
+        for (size_t off = 0; off + 9 <= r.moves_len;) {
+            size_t msl = r.moves[off];
+            if (off + 1 + msl + 8 > r.moves_len)
+                break;
+            if (msl == sl && memcmp(r.moves + off + 1, sku, sl) == 0)
+                sum += get_i64(r.moves + off + 1 + msl);
+            off += 1 + msl + 8;
+        }
+    }
+    uv_mutex_unlock(&t->mt_mu);
+    return sum;
+}
+
 int64_t ts_txnlog_pending_out(ts_agent *a, const char *sku, uint64_t after_seq)
 {
     ts_txnlog *t = a->txnlog;
@@ -565,7 +1043,7 @@ int64_t ts_txnlog_pending_out(ts_agent *a, const char *sku, uint64_t after_seq)
         mdb_cursor_close(c);
     }
     ts_store_read_end(txn);
-    return sum;
+    return sum + pending_out_table(t, sku, sl, after_seq);
 }
 
 /* ---- acks, rewinds and pruning ---- */
