@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "crypto/crypto.h"
 #include "core/error.h"
+#include "core/fifo.h"
 #include "http/http_response.h"
 #include "core/log.h"
 #include "crypto/tls_stream.h"
@@ -42,7 +43,7 @@ struct ts_http_client {
     uint64_t connect_timeout_ms, handshake_timeout_ms, response_timeout_ms;
     size_t max_response_bytes;
 
-    request *queue_head, *queue_tail; /* queue_head is in flight when in_flight */
+    TS_FIFO(request) queue; /* queue.head is in flight when in_flight */
     int in_flight;
     ts_tls_stream *stream; /* the connection, NULL when none */
     int stream_open;       /* connected and handshake done */
@@ -59,22 +60,13 @@ static void kick(ts_http_client *c);
 
 static void push(ts_http_client *c, request *r)
 {
-    if (c->queue_tail)
-        c->queue_tail->next = r;
-    else
-        c->queue_head = r;
-    c->queue_tail = r;
+    TS_FIFO_PUSH(&c->queue, r);
 }
 
 static request *pop(ts_http_client *c)
 {
-    request *r = c->queue_head;
-    if (r) {
-        c->queue_head = r->next;
-        if (!c->queue_head)
-            c->queue_tail = NULL;
-        r->next = NULL;
-    }
+    request *r;
+    TS_FIFO_POP(&c->queue, r);
     return r;
 }
 
@@ -101,8 +93,8 @@ static void fail_request(request *r, int err, const char *reason)
  * callback that queues a new request puts it in a fresh queue. */
 static void fail_queue(ts_http_client *c, int err, const char *reason)
 {
-    request *r = c->queue_head;
-    c->queue_head = c->queue_tail = NULL;
+    request *r;
+    TS_FIFO_TAKE_ALL(&c->queue, r);
     while (r) {
         request *next = r->next;
         fail_request(r, err, reason);
@@ -270,7 +262,7 @@ static void on_answer_timeout(uv_timer_t *t)
 
 static void send_next(ts_http_client *c)
 {
-    request *r = c->queue_head;
+    request *r = c->queue.head;
     c->in_flight = 1;
     ts_http_response_parser_init(&c->parser, c->max_response_bytes, r->is_head);
     uv_timer_start(&c->answer_timer, on_answer_timeout, c->response_timeout_ms, 0);
@@ -287,7 +279,7 @@ static void send_next(ts_http_client *c)
 /* Moves the queue along: connects when needed, sends the next request. */
 static void kick(ts_http_client *c)
 {
-    if (c->closing || c->in_flight || !c->queue_head)
+    if (c->closing || c->in_flight || !c->queue.head)
         return;
     if (!c->stream)
         connect_stream(c);

@@ -18,6 +18,7 @@
 #include "store/store.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/fifo.h"
 #include "core/log.h"
 
 #include "core/fsinfo.h"
@@ -44,9 +45,7 @@ typedef struct store_op {
     struct store_op *next;
 } store_op;
 
-typedef struct op_list {
-    store_op *head, *tail;
-} op_list;
+typedef TS_FIFO(store_op) op_list;
 
 struct ts_store {
     MDB_env *env; /* NULL while a reopen after a disk fault has not succeeded */
@@ -102,23 +101,6 @@ int ts_store_err(int rc)
     default:
         return TS_EIO;
     }
-}
-
-static void list_push(op_list *l, store_op *op)
-{
-    op->next = NULL;
-    if (l->tail)
-        l->tail->next = op;
-    else
-        l->head = op;
-    l->tail = op;
-}
-
-static store_op *list_take(op_list *l)
-{
-    store_op *h = l->head;
-    l->head = l->tail = NULL;
-    return h;
 }
 
 /* Pages in use. The high-water mark is an upper bound and costs nothing;
@@ -269,6 +251,19 @@ static int disk_low(ts_store *st)
     return low;
 }
 
+/* Logs a failing write once per failing spell, not once per commit, and
+ * the first success after one. failed_event NULL: this write worked. */
+static void log_spell(ts_store *st, const char *failed_event, size_t ops, const char *why)
+{
+    uv_mutex_lock(&st->mu);
+    int was_healthy = st->healthy;
+    uv_mutex_unlock(&st->mu);
+    if (failed_event && was_healthy)
+        ts_error(failed_event, "ops=%zu error=%s", ops, why);
+    else if (!failed_event && !was_healthy)
+        ts_info("store.commit_ok_again", "ops=%zu", ops);
+}
+
 /* One group commit: every op in its own nested transaction, one fsync.
  * A full map may only be pages pinned by dead readers: clear them and try
  * the group once more. */
@@ -287,13 +282,7 @@ static void commit_group(ts_store *st, store_op *ops)
     for (store_op *op = ops; op; op = op->next, n++)
         if (rc && !op->err)
             op->err = ts_store_err(rc);
-    uv_mutex_lock(&st->mu);
-    int was_healthy = st->healthy;
-    uv_mutex_unlock(&st->mu);
-    if (rc && was_healthy) /* once per failing spell, not once per commit */
-        ts_error("store.commit_failed", "ops=%zu error=\"%s\"", n, mdb_strerror(rc));
-    else if (!rc && !was_healthy)
-        ts_info("store.commit_ok_again", "ops=%zu", n);
+    log_spell(st, rc ? "store.commit_failed" : NULL, n, rc ? mdb_strerror(rc) : "");
     publish_disk(st);
 
     uv_mutex_lock(&st->mu);
@@ -311,7 +300,7 @@ static void commit_group(ts_store *st, store_op *ops)
     st->stats.last_commit_us = (uv_hrtime() - t0) / 1000;
     for (store_op *op = ops, *next; op; op = next) {
         next = op->next;
-        list_push(&st->finished, op);
+        TS_FIFO_PUSH(&st->finished, op);
     }
     uv_mutex_unlock(&st->mu);
     uv_async_send(&st->async);
@@ -349,13 +338,7 @@ static void journal_group(ts_store *st, store_op *ops, int env_ok)
     for (store_op *op = ops; op; op = op->next)
         if (jrc && !op->err)
             op->err = TS_EIO;
-    uv_mutex_lock(&st->mu);
-    int was_healthy = st->healthy;
-    uv_mutex_unlock(&st->mu);
-    if (jrc && was_healthy)
-        ts_error("store.journal_failed", "ops=%zu error=\"%s\"", n, ts_strerror(jrc));
-    else if (!jrc && !was_healthy)
-        ts_info("store.commit_ok_again", "ops=%zu", n);
+    log_spell(st, jrc ? "store.journal_failed" : NULL, n, jrc ? ts_strerror(jrc) : "");
     publish_journal(st);
     uv_mutex_lock(&st->mu);
     st->healthy = jrc == 0;
@@ -366,7 +349,7 @@ static void journal_group(ts_store *st, store_op *ops, int env_ok)
     st->stats.last_commit_us = (uv_hrtime() - t0) / 1000;
     for (store_op *op = ops, *next; op; op = next) {
         next = op->next;
-        list_push(&st->finished, op);
+        TS_FIFO_PUSH(&st->finished, op);
     }
     uv_mutex_unlock(&st->mu);
     uv_async_send(&st->async);
@@ -383,7 +366,7 @@ static void run_group(ts_store *st, store_op *ops)
     op_list j = {0}, l = {0};
     for (store_op *op = ops, *next; op; op = next) {
         next = op->next;
-        list_push(op->journal ? &j : &l, op);
+        TS_FIFO_PUSH(op->journal ? &j : &l, op);
     }
     int env_ok = 1;
     if (j.head && ts_journal_broken(st->journal)) {
@@ -447,7 +430,8 @@ static void writer_main(void *arg)
         }
         while (st->reopen && !st->stopping)
             uv_cond_wait(&st->wake, &st->mu);
-        store_op *ops = list_take(&st->queued);
+        store_op *ops;
+        TS_FIFO_TAKE_ALL(&st->queued, ops);
         if (!ops)
             break; /* stopping, and nothing left to write */
         uv_mutex_unlock(&st->mu);
@@ -495,7 +479,8 @@ static void reopen_env(ts_store *st)
 static void deliver_finished(ts_store *st)
 {
     uv_mutex_lock(&st->mu);
-    store_op *ops = list_take(&st->finished);
+    store_op *ops;
+    TS_FIFO_TAKE_ALL(&st->finished, ops);
     int reopen = st->reopen && !st->stopping;
     uv_mutex_unlock(&st->mu);
     if (reopen) {
@@ -736,7 +721,7 @@ static int submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done, 
         free(op);
         return TS_EIO;
     }
-    list_push(&st->queued, op);
+    TS_FIFO_PUSH(&st->queued, op);
     uv_cond_signal(&st->wake);
     uv_mutex_unlock(&st->mu);
     if (st->in_flight++ == 0)

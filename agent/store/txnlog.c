@@ -357,6 +357,18 @@ static int judge_known(append_op *op, MDB_txn *txn, ts_append_item *it, const MD
     return 0;
 }
 
+/* The item got seq: what the answer and the counters say of it. */
+static void mark_stored(append_op *op, ts_append_item *it, uint64_t seq)
+{
+    it->seq = seq;
+    it->acked = 0;
+    it->result = TS_APPEND_STORED;
+    op->after.last_seq = seq;
+    op->after.accepted_total++;
+    if (!op->first_stored)
+        op->first_stored = seq;
+}
+
 static int store_new(append_op *op, MDB_txn *txn, ts_append_item *it)
 {
     ts_txnlog *t = op->t;
@@ -380,13 +392,7 @@ static int store_new(append_op *op, MDB_txn *txn, ts_append_item *it)
         if ((rc = mdb_put(txn, t->moves, &mkv, &mv, 0)) != 0)
             return ts_store_err(rc);
     }
-    it->seq = seq;
-    it->acked = 0;
-    it->result = TS_APPEND_STORED;
-    op->after.last_seq = seq;
-    op->after.accepted_total++;
-    if (!op->first_stored)
-        op->first_stored = seq;
+    mark_stored(op, it, seq);
     return 0;
 }
 
@@ -614,13 +620,7 @@ static int journal_store_new(append_op *op, ts_append_item *it)
         free(rec);
         return rc;
     }
-    it->seq = seq;
-    it->acked = 0;
-    it->result = TS_APPEND_STORED;
-    op->after.last_seq = seq;
-    op->after.accepted_total++;
-    if (!op->first_stored)
-        op->first_stored = seq;
+    mark_stored(op, it, seq);
     return 0;
 }
 
