@@ -215,9 +215,9 @@ static void items_figures(ts_agent *a, ts_items_counters *out)
     ts_items_get_counters(out);
 }
 
-static uint64_t http_open_conns(ts_agent *a)
+static void http_figures(ts_agent *a, ts_http_server_stats *out)
 {
-    return a->http ? (uint64_t)ts_http_server_open_conns(a->http) : 0;
+    ts_http_server_get_stats(a->http, out);
 }
 
 static void update_figures(ts_agent *a, ts_update_snapshot *out)
@@ -231,7 +231,7 @@ static const ts_report_providers report_providers = {
     .uplink = ts_uplink_get_snapshot,
     .odoo = ts_odoo_get_snapshot,
     .items = items_figures,
-    .http_open_conns = http_open_conns,
+    .http = http_figures,
     .intake_refusal = ts_intake_refusal,
     .update = update_figures,
 };

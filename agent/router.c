@@ -120,6 +120,8 @@ int ts_router_start(ts_agent *a)
         .port = a->cfg->listen_port,
         .max_conns = a->cfg->http_max_conns,
         .idle_timeout_ms = (uint64_t)a->cfg->http_idle_timeout_ms,
+        .max_conns_per_addr = a->cfg->http_max_conns_per_addr,
+        .header_timeout_ms = (uint64_t)a->cfg->http_header_timeout_ms,
         .body_limit = TS_HTTP_MAX_BODY_BYTES,
         .on_answer = on_answer,
         .inherit_fd = inherited_listen_fd(),
