@@ -52,8 +52,9 @@ typedef struct ts_store_stats {
     uint64_t stale_readers_cleared; /* reader slots of dead processes freed */
     int healthy;                    /* ts_store_healthy() */
     int disk_known;                 /* statvfs of data_dir worked */
+    int not_open;                   /* could not be opened at all: last_error says why */
     uint64_t disk_avail_bytes, disk_total_bytes;
-    char last_error[96]; /* LMDB's words for the last failed commit */
+    char last_error[160]; /* LMDB's words for the last failed commit or open */
 } ts_store_stats;
 
 /* Opens (creating) data_dir/store/, checks the format version. map_bytes
