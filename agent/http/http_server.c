@@ -38,6 +38,7 @@
 #define LISTEN_BACKLOG 128
 #define LINGER_MAX_MS 2000           /* discard the client's leftovers at most this long */
 #define REJECT_LOG_INTERVAL_MS 10000 /* one warning per interval when over the bound */
+#define RECLAIM_FRESH_AFTER_MS 1000  /* a new connection silent this long may be reclaimed */
 
 typedef enum { CONN_READING, CONN_IN_HAND, CONN_WRITING, CONN_LINGER, CONN_CLOSED } conn_phase;
 
@@ -70,6 +71,7 @@ typedef struct conn {
     int counted; /* peer is counted in srv->peers */
     ts_peer_key peer;
     uint64_t wait_since_ms; /* uv_now() when it began waiting for a request */
+    uint64_t served;        /* requests handed to the handler */
     ts_http_exchange ex;
 } conn;
 
@@ -515,6 +517,7 @@ static void dispatch(conn *c, size_t used)
 
     c->phase = CONN_IN_HAND;
     c->in_hand = 1;
+    c->served++;
     c->ex.used = used;
     c->ex.done_ns = uv_hrtime();
     c->need = 0;
@@ -660,23 +663,56 @@ static ts_peer_key peer_of(const conn *c)
     return ts_peer_key_of((const struct sockaddr *)&ss);
 }
 
-/* Near the total bound, the keep-alive connection idle the longest makes
- * room: it costs its till one reconnect, a refusal would cost a sale. */
+/* Idle: waiting for a request with no byte of it here, after an answer
+ * (keep-alive), or for a while since it was accepted (a new connection's
+ * first bytes may simply not have been read yet). */
+static int reclaimable(const conn *c, uint64_t now)
+{
+    return c->phase == CONN_READING && c->len == 0 && !c->in_hand &&
+           (c->served > 0 || now - c->wait_since_ms >= RECLAIM_FRESH_AFTER_MS);
+}
+
+/* Near the total bound, the connection idle the longest makes room: it
+ * costs its till one reconnect, a refusal would cost a sale. */
 static void reclaim_idle(ts_http_server *srv)
 {
     int reserve = srv->max_conns / 16;
+    uint64_t now = uv_now(srv->loop);
     conn *oldest = NULL;
 
     if (srv->n_conns < srv->max_conns - reserve)
         return;
     for (conn *c = srv->conns; c != NULL; c = c->next)
-        if (c->phase == CONN_READING && c->len == 0 && !c->in_hand &&
-            (oldest == NULL || c->wait_since_ms < oldest->wait_since_ms))
+        if (reclaimable(c, now) && (oldest == NULL || c->wait_since_ms < oldest->wait_since_ms))
             oldest = c;
     if (oldest == NULL)
         return;
     srv->reclaimed_idle++;
     conn_close(oldest);
+}
+
+/* Still full: the address holding the most connections gives up its oldest
+ * one still being read (no request in hand, so no sale is lost), if it holds
+ * at least two more than the newcomer's address: many addresses flooding at
+ * once cannot lock out one that holds few. */
+static void reclaim_from_hog(ts_http_server *srv, const ts_peer_key *newcomer)
+{
+    uint32_t own = ts_peer_count_get(srv->peers, newcomer), most = 0;
+    conn *victim = NULL;
+
+    for (conn *c = srv->conns; c != NULL; c = c->next) {
+        uint32_t n = c->counted ? ts_peer_count_get(srv->peers, &c->peer) : 0;
+        if (c->phase != CONN_READING || c->in_hand || n < own + 2 || n < most)
+            continue;
+        if (n > most || c->wait_since_ms < victim->wait_since_ms) {
+            most = n;
+            victim = c;
+        }
+    }
+    if (victim == NULL)
+        return;
+    srv->reclaimed_idle++;
+    conn_close(victim);
 }
 
 /* The bounds, per address first: one address never takes every slot. */
@@ -690,6 +726,8 @@ static int admit(ts_http_server *srv, conn *c)
         return 0;
     }
     reclaim_idle(srv);
+    if (srv->n_conns >= srv->max_conns)
+        reclaim_from_hog(srv, &c->peer);
     if (srv->n_conns >= srv->max_conns) {
         srv->rejected++;
         note_rejected(srv, "total");

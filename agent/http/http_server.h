@@ -21,7 +21,10 @@
  *   within idle_timeout_ms closes the connection.
  * - Bounds like nginx's: at most max_conns_per_addr connections from one
  *   client address, and max_conns in all. Near max_conns (within 1/16) the
- *   keep-alive connection idle the longest is closed to make room. A
+ *   connection idle the longest is closed to make room (idle: a keep-alive
+ *   connection between requests, or a new one silent for 1 s); when none
+ *   is idle, the address holding the most connections (two more than the
+ *   newcomer's at least) gives up its oldest one still being read. A
  *   connection over a bound is accepted and closed at once, unread and with
  *   no answer (an answer would cost the memory and time the bound
  *   protects); a warning is logged at most every 10 s.

