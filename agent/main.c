@@ -3,6 +3,10 @@
  * store, start the modules on one libuv loop, stop cleanly on SIGTERM or
  * SIGINT (finish the commit in hand, close LMDB) within a few seconds.
  *
+ * A store that cannot be opened for writing at start (a read-only disk)
+ * does not stop it: the local API serves the status, saying why, and
+ * refuses sales with 503 while a timer retries opening it (5-30 s).
+ *
  * Exit codes: 0 clean stop; 1 bad config or start-up failure (the reason
  * in one line on stderr); 2 bad command line; 75 restart me (a self-update
  * restart whose exec failed; the unit's RestartForceExitStatus=75).
@@ -13,6 +17,7 @@
  * refused.
  */
 #include "core/agent.h"
+#include "core/backoff.h"
 #include "core/buf.h"
 #include "router.h"
 #include "pos/intake.h"
@@ -48,6 +53,8 @@
 #define EXIT_RESTART 75
 #define DRAIN_POLL_MS 5
 #define DRAIN_MAX_MS 5000
+#define STORE_RETRY_MIN_MS 5000 /* a store that cannot be opened at start: retried */
+#define STORE_RETRY_MAX_MS 30000
 
 typedef struct agent_main {
     ts_agent agent;
@@ -60,6 +67,12 @@ typedef struct agent_main {
     int listen_fd;           /* dup of the listener, kept through exec */
     uint64_t drain_started_ms;
     int drain_open;
+    /* The store could not be opened at start (a read-only disk): the local
+     * API serves the status and refuses sales while a timer retries. */
+    char store_error[160];
+    uv_timer_t store_retry;
+    int store_retry_open;
+    ts_backoff store_backoff;
 } agent_main;
 
 static void usage(FILE *out)
@@ -179,6 +192,10 @@ static void begin_stop(ts_agent *a, const char *why)
     ts_history_stop(a); /* its last sample, taken while all still run, goes in the last commit */
     ts_router_stop(a, NULL, NULL);
     ts_update_stop(a);
+    if (m->store_retry_open) {
+        uv_close((uv_handle_t *)&m->store_retry, NULL);
+        m->store_retry_open = 0;
+    }
     if (m->drain_open) {
         uv_close((uv_handle_t *)&m->drain, NULL);
         m->drain_open = 0;
@@ -198,9 +215,30 @@ static void on_signal(uv_signal_t *h, int signum)
 
 /* ---- What the report layer reads (report.h) ---- */
 
+/* While the store is not open: unhealthy, with the reason it gave. */
 static void storage_figures(ts_agent *a, ts_store_stats *out)
 {
-    ts_store_get_stats(a->store, out);
+    agent_main *m = (agent_main *)a;
+    if (a->store && a->txnlog) {
+        ts_store_get_stats(a->store, out);
+        return;
+    }
+    memset(out, 0, sizeof(*out));
+    out->not_open = 1;
+    snprintf(out->last_error, sizeof(out->last_error), "%s", m->store_error);
+}
+
+static void queue_figures(ts_agent *a, ts_txnlog_stats *out)
+{
+    if (a->txnlog)
+        ts_txnlog_get_stats(a, out);
+    else
+        memset(out, 0, sizeof(*out));
+}
+
+static const char *intake_refusal(ts_agent *a)
+{
+    return a->txnlog ? ts_intake_refusal(a) : "storage_unavailable";
 }
 
 static void items_figures(ts_agent *a, ts_items_counters *out)
@@ -209,9 +247,9 @@ static void items_figures(ts_agent *a, ts_items_counters *out)
     ts_items_get_counters(out);
 }
 
-static uint64_t http_open_conns(ts_agent *a)
+static void http_figures(ts_agent *a, ts_http_server_stats *out)
 {
-    return a->http ? (uint64_t)ts_http_server_open_conns(a->http) : 0;
+    ts_http_server_get_stats(a->http, out);
 }
 
 static void update_figures(ts_agent *a, ts_update_snapshot *out)
@@ -220,13 +258,13 @@ static void update_figures(ts_agent *a, ts_update_snapshot *out)
 }
 
 static const ts_report_providers report_providers = {
-    .queue = ts_txnlog_get_stats,
+    .queue = queue_figures,
     .storage = storage_figures,
     .uplink = ts_uplink_get_snapshot,
     .odoo = ts_odoo_get_snapshot,
     .items = items_figures,
-    .http_open_conns = http_open_conns,
-    .intake_refusal = ts_intake_refusal,
+    .http = http_figures,
+    .intake_refusal = intake_refusal,
     .update = update_figures,
 };
 
@@ -286,23 +324,31 @@ static int exec_launcher(agent_main *m)
     return EXIT_RESTART;
 }
 
-static int start_modules(ts_agent *a, char *err, size_t errlen)
+/* The store and every module's databases, opened before the first write.
+ * On failure nothing of it stays open. */
+static int open_store(ts_agent *a, char *err, size_t errlen)
 {
-    if (ts_metrics_new(a) != 0) { /* first: it records the start time */
-        snprintf(err, errlen, "out of memory");
-        return TS_ENOMEM;
-    }
-    ts_report_set_providers(a, &report_providers);
     int rc = ts_store_open(&a->store, a->loop, a->cfg->data_dir,
                            a->cfg->storage.map_size_mb * 1024 * 1024, err, errlen);
     if (rc)
         return rc;
-    /* Every module's databases are opened before the first write. */
     if ((rc = ts_txnlog_open(a)) != 0 || (rc = ts_catalog_open(a)) != 0 ||
         (rc = ts_history_start(a)) != 0 || (rc = ts_store_start(a->store)) != 0) {
         snprintf(err, errlen, "cannot open the store's databases: %s", ts_strerror(rc));
-        return rc;
+        if (a->catalog)
+            ts_catalog_close(a);
+        if (a->txnlog)
+            ts_txnlog_close(a);
+        ts_store_close(a->store);
+        a->store = NULL;
     }
+    return rc;
+}
+
+/* What needs the store: started once it is open. */
+static int start_store_users(ts_agent *a, char *err, size_t errlen)
+{
+    int rc;
     if ((rc = ts_uplink_start(a, err, errlen)) != 0)
         return rc;
     ts_uplink_set_heartbeat_body(a, heartbeat_body, a);
@@ -310,16 +356,82 @@ static int start_modules(ts_agent *a, char *err, size_t errlen)
         return rc;
     /* The uplink to central coming back does not read Odoo (odoo-sync.md
      * "When"): the store's own sales are already counted by pending_out. */
-    if ((rc = ts_router_start(a)) != 0) {
-        snprintf(err, errlen, "cannot listen on %s:%d: %s", a->cfg->listen_host,
-                 a->cfg->listen_port, ts_strerror(rc));
-        return rc;
-    }
     if ((rc = ts_update_start(a, on_update_restart, a)) != 0) {
         snprintf(err, errlen, "cannot start the update module: %s", ts_strerror(rc));
         return rc;
     }
     return 0;
+}
+
+/* The reason, shortened to fit (the status shows it). */
+static void keep_store_error(agent_main *m, const char *err)
+{
+    size_t n = strnlen(err, sizeof(m->store_error) - 1);
+    memcpy(m->store_error, err, n);
+    m->store_error[n] = '\0';
+}
+
+static void on_store_retry(uv_timer_t *t)
+{
+    agent_main *m = t->data;
+    ts_agent *a = &m->agent;
+    char err[512];
+    if (m->stopping)
+        return;
+    if (open_store(a, err, sizeof(err)) != 0) {
+        keep_store_error(m, err);
+        uint64_t ms = ts_backoff_next(&m->store_backoff, -1);
+        ts_warn("agent.store_unavailable", "reason=\"%s\" retry_ms=%llu", err,
+                (unsigned long long)ms);
+        uv_timer_start(&m->store_retry, on_store_retry, ms, 0);
+        return;
+    }
+    ts_info("agent.store_opened", "after=\"%s\"", m->store_error);
+    m->store_error[0] = '\0';
+    uv_close((uv_handle_t *)&m->store_retry, NULL);
+    m->store_retry_open = 0;
+    if (start_store_users(a, err, sizeof(err)) != 0) {
+        ts_error("agent.start_failed", "reason=\"%s\"", err);
+        begin_stop(a, "start_failed");
+    }
+}
+
+/* A store that cannot be opened for writing (a read-only disk, a data_dir
+ * that is not writable) does not stop the agent: the status page says why
+ * and POSTs get 503 while it retries. Anything else (a store of a newer
+ * format, a map that does not fit) is a start-up failure. */
+static int start_without_store(agent_main *m, const char *err)
+{
+    ts_agent *a = &m->agent;
+    keep_store_error(m, err);
+    ts_backoff_init(&m->store_backoff, STORE_RETRY_MIN_MS, STORE_RETRY_MAX_MS, ts_mono_ms());
+    uint64_t ms = ts_backoff_next(&m->store_backoff, -1);
+    ts_error("agent.store_unavailable", "reason=\"%s\" retry_ms=%llu", err, (unsigned long long)ms);
+    uv_timer_init(a->loop, &m->store_retry);
+    m->store_retry.data = m;
+    m->store_retry_open = 1;
+    uv_timer_start(&m->store_retry, on_store_retry, ms, 0);
+    return 0;
+}
+
+static int start_modules(agent_main *m, char *err, size_t errlen)
+{
+    ts_agent *a = &m->agent;
+    if (ts_metrics_new(a) != 0) { /* first: it records the start time */
+        snprintf(err, errlen, "out of memory");
+        return TS_ENOMEM;
+    }
+    ts_report_set_providers(a, &report_providers);
+    int rc = open_store(a, err, errlen);
+    if (rc && rc != TS_EIO)
+        return rc;
+    int have_store = rc == 0;
+    if ((rc = ts_router_start(a)) != 0) {
+        snprintf(err, errlen, "cannot listen on %s:%d: %s", a->cfg->listen_host,
+                 a->cfg->listen_port, ts_strerror(rc));
+        return rc;
+    }
+    return have_store ? start_store_users(a, err, errlen) : start_without_store(m, err);
 }
 
 static void stop_modules(ts_agent *a)
@@ -359,7 +471,7 @@ static int run_agent(const char *path, char **argv)
     m.sigterm.data = m.sigint.data = a;
     uv_signal_start(&m.sigterm, on_signal, SIGTERM);
     uv_signal_start(&m.sigint, on_signal, SIGINT);
-    int rc = start_modules(a, err, sizeof(err));
+    int rc = start_modules(&m, err, sizeof(err));
     if (rc) {
         ts_error("agent.start_failed", "reason=\"%s\"", err);
         begin_stop(a, "start_failed");

@@ -34,6 +34,12 @@ static void healthz(ts_agent *a, ts_http_exchange *ex, const ts_http_request *re
 {
     /* From memory only: answers while the disk stalls. */
     char body[96];
+    if (!a->txnlog) { /* the store could not be opened (main.c retries) */
+        static const char closed[] = "storage_unavailable: the store cannot be opened\n";
+        ts_http_respond(ex, 503, "text/plain; charset=utf-8", "Retry-After: 30\r\n", closed,
+                        sizeof(closed) - 1);
+        return;
+    }
     const char *why = ts_intake_refusal(a);
     if (ts_store_healthy(a->store) && !why) {
         ts_http_respond(ex, 200, "text/plain; charset=utf-8", "", "ok\n", 3);
@@ -50,22 +56,23 @@ typedef struct route {
     int open;          /* no status token needed */
     const char *label; /* endpoint label in /metrics */
     ts_route_handler handler;
+    int store; /* needs the store: 503 while it could not be opened */
 } route;
 
 /* POSTs check the register tokens themselves. GETs need the status token
  * when the config sets one, except /healthz and the page's HTML (the page
  * asks for the token and sends it on its own requests). */
 static const route routes[] = {
-    {"POST", "/v1/transactions", 0, 1, "post_txn", ts_intake_post},
-    {"POST", "/v1/transactions:batch", 0, 1, "post_batch", ts_intake_post_batch},
-    {"GET", "/v1/transactions/", 1, 0, "get_txn", ts_intake_get},
-    {"GET", "/v1/items", 0, 0, "items", ts_items_handle},
-    {"GET", "/v1/items/", 1, 0, "items", ts_items_handle},
-    {"GET", "/v1/status", 0, 0, "status", ts_status_handle_json},
-    {"GET", "/v1/status/history", 0, 0, "history", ts_history_handle},
-    {"GET", "/metrics", 0, 0, "metrics", ts_metrics_handle},
-    {"GET", "/", 0, 1, "page", ts_status_handle_page},
-    {"GET", "/healthz", 0, 1, "healthz", healthz},
+    {"POST", "/v1/transactions", 0, 1, "post_txn", ts_intake_post, 1},
+    {"POST", "/v1/transactions:batch", 0, 1, "post_batch", ts_intake_post_batch, 1},
+    {"GET", "/v1/transactions/", 1, 0, "get_txn", ts_intake_get, 1},
+    {"GET", "/v1/items", 0, 0, "items", ts_items_handle, 1},
+    {"GET", "/v1/items/", 1, 0, "items", ts_items_handle, 1},
+    {"GET", "/v1/status", 0, 0, "status", ts_status_handle_json, 0},
+    {"GET", "/v1/status/history", 0, 0, "history", ts_history_handle, 0},
+    {"GET", "/metrics", 0, 0, "metrics", ts_metrics_handle, 0},
+    {"GET", "/", 0, 1, "page", ts_status_handle_page, 0},
+    {"GET", "/healthz", 0, 1, "healthz", healthz, 0},
 };
 
 static void dispatch(void *user, ts_http_exchange *ex, const ts_http_request *req)
@@ -85,6 +92,12 @@ static void dispatch(void *user, ts_http_exchange *ex, const ts_http_request *re
             !ts_bearer_matches(req, a->cfg->status_token_sha256)) {
             ts_reply_error(ex, 401, "unauthorized", "this page needs the store's status token",
                            NULL, "WWW-Authenticate: Bearer\r\n");
+            return;
+        }
+        if (r->store && !a->txnlog) {
+            ts_reply_error(ex, 503, "storage_unavailable",
+                           "the agent cannot open its store; keep the txn and retry", NULL,
+                           "Retry-After: 30\r\n");
             return;
         }
         r->handler(a, ex, req);
@@ -122,6 +135,8 @@ int ts_router_start(ts_agent *a)
         .port = a->cfg->listen_port,
         .max_conns = a->cfg->http_max_conns,
         .idle_timeout_ms = (uint64_t)a->cfg->http_idle_timeout_ms,
+        .max_conns_per_addr = a->cfg->http_max_conns_per_addr,
+        .header_timeout_ms = (uint64_t)a->cfg->http_header_timeout_ms,
         .body_limit = TS_HTTP_MAX_BODY_BYTES,
         .on_answer = on_answer,
         .inherit_fd = inherited_listen_fd(),

@@ -114,6 +114,10 @@ static const key_spec keys[] = {
     {.name = "http.max_conns", .type = K_INT, FIELD(http_max_conns), .min = 1, .max = 65536},
     {.name = "http.idle_timeout_ms", .type = K_I64, FIELD(http_idle_timeout_ms),
      .min = 50, .max = 3600 * 1000},
+    {.name = "http.max_conns_per_addr", .type = K_INT, FIELD(http_max_conns_per_addr),
+     .min = 1, .max = 65536},
+    {.name = "http.header_timeout_ms", .type = K_I64, FIELD(http_header_timeout_ms),
+     .min = 50, .max = 3600 * 1000},
     {.name = "http", .type = K_SPECIAL},
 };
 /* clang-format on */
@@ -149,6 +153,8 @@ void ts_config_defaults(ts_config *cfg)
     cfg->update.max_wait_s = 3600;
     cfg->http_max_conns = 256;
     cfg->http_idle_timeout_ms = 30000;
+    cfg->http_max_conns_per_addr = 32;
+    cfg->http_header_timeout_ms = 10000;
     cfg->log_level = TS_LOG_INFO;
 }
 

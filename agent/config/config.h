@@ -92,9 +92,11 @@ typedef struct ts_config {
     ts_update_config update;
     int log_level; /* ts_log_level */
     /* Local-API limits (not in the spec; defaults suit a store). */
-    int http_max_conns;           /* 256 */
-    int64_t http_idle_timeout_ms; /* 30000: read time-out per connection */
-    char remote_version[128];     /* version of the remote settings applied */
+    int http_max_conns;             /* 256 */
+    int64_t http_idle_timeout_ms;   /* 30000: read time-out per connection */
+    int http_max_conns_per_addr;    /* 32: per client address (docs/decisions.md) */
+    int64_t http_header_timeout_ms; /* 10000: first byte to whole headers */
+    char remote_version[128];       /* version of the remote settings applied */
 } ts_config;
 
 /* Fills every default. */

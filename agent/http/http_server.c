@@ -32,11 +32,13 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "http/peer_count.h"
 
 #define INITIAL_BUFFER_BYTES 8192
 #define LISTEN_BACKLOG 128
 #define LINGER_MAX_MS 2000           /* discard the client's leftovers at most this long */
 #define REJECT_LOG_INTERVAL_MS 10000 /* one warning per interval when over the bound */
+#define RECLAIM_FRESH_AFTER_MS 1000  /* a new connection silent this long may be reclaimed */
 
 typedef enum { CONN_READING, CONN_IN_HAND, CONN_WRITING, CONN_LINGER, CONN_CLOSED } conn_phase;
 
@@ -65,8 +67,11 @@ typedef struct conn {
     int continue_sent;
     int close_after_write;
     int handles_open;
-    int in_hand;     /* the exchange awaits ts_http_respond() */
-    unsigned served; /* requests handed to the handler on this connection */
+    int in_hand; /* the exchange awaits ts_http_respond() */
+    int counted; /* peer is counted in srv->peers */
+    ts_peer_key peer;
+    uint64_t wait_since_ms; /* uv_now() when it began waiting for a request */
+    uint64_t served;        /* requests handed to the handler */
     ts_http_exchange ex;
 } conn;
 
@@ -76,8 +81,11 @@ struct ts_http_server {
     ts_http_handler handler;
     void *user;
     int max_conns;
+    int max_per_addr; /* 0: no per-address bound */
     uint64_t idle_timeout_ms;
+    uint64_t header_timeout_ms;
     size_t body_limit;
+    ts_peer_count *peers; /* open connections per client address */
     void (*on_answer)(void *user, const char *label, int status, uint64_t latency_us);
     int port;
     conn *conns; /* the open connections */
@@ -86,7 +94,10 @@ struct ts_http_server {
     int closing;
     void (*close_cb)(void *);
     void *close_arg;
-    uint64_t rejected;
+    uint64_t rejected;          /* over max_conns */
+    uint64_t rejected_per_addr; /* over max_per_addr */
+    uint64_t reclaimed_idle;    /* idle keep-alive closed to make room */
+    uint64_t timed_out;         /* 408 answers */
     uint64_t last_reject_log_ms;
     int draining; /* stopped accepting for a restart: answers close */
 };
@@ -132,6 +143,7 @@ static void server_maybe_finish(ts_http_server *srv)
 
     if (!srv->closing || srv->handles_closing > 0 || srv->n_conns > 0)
         return;
+    ts_peer_count_free(srv->peers);
     free(srv);
     if (cb != NULL)
         cb(arg);
@@ -162,6 +174,9 @@ static void conn_unlink(conn *c)
         c->next->prev = c->prev;
     c->prev = c->next = NULL;
     srv->n_conns--;
+    if (c->counted)
+        ts_peer_count_remove(srv->peers, &c->peer);
+    c->counted = 0;
 }
 
 /* Closes the socket now; an exchange in hand stays valid until answered. */
@@ -226,6 +241,16 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *out)
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *b);
+static void arm_deadline(conn *c, uint64_t ms);
+
+/* Headers must be whole this long after their first byte (never longer than
+ * the idle time-out: a short idle time-out keeps its old meaning). */
+static uint64_t header_deadline_ms(const conn *c)
+{
+    const ts_http_server *srv = c->srv;
+    return srv->header_timeout_ms < srv->idle_timeout_ms ? srv->header_timeout_ms
+                                                         : srv->idle_timeout_ms;
+}
 
 static void start_reading(conn *c)
 {
@@ -273,6 +298,8 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *b)
         conn_close(c);
         return;
     }
+    if (c->phase == CONN_READING && c->len == 0)
+        arm_deadline(c, header_deadline_ms(c)); /* the first byte of a request */
     c->len += (size_t)nread;
     if (c->phase == CONN_READING)
         process_buffer(c);
@@ -289,12 +316,14 @@ static void arm_deadline(conn *c, uint64_t ms)
     uv_timer_start(&c->timer, on_deadline, ms, 0);
 }
 
-/* Waiting for the next request: the clock starts now. */
+/* Waiting for the next request: the clock starts now (the header clock, if
+ * pipelined bytes of it are here already). */
 static void start_waiting(conn *c)
 {
     c->phase = CONN_READING;
     c->continue_sent = 0;
-    arm_deadline(c, c->srv->idle_timeout_ms);
+    c->wait_since_ms = uv_now(c->srv->loop);
+    arm_deadline(c, c->len > 0 ? header_deadline_ms(c) : c->srv->idle_timeout_ms);
     start_reading(c);
 }
 
@@ -513,6 +542,8 @@ static void process_buffer(conn *c)
         break;
     case TS_HTTP_PARSE_AGAIN:
         if (req->head_len > 0) {
+            if (c->need == 0) /* headers just whole: the body's clock starts */
+                arm_deadline(c, c->srv->idle_timeout_ms);
             c->need = req->head_len + req->content_length;
             maybe_send_continue(c);
         }
@@ -527,9 +558,10 @@ static void on_deadline(uv_timer_t *t)
 {
     conn *c = t->data;
 
-    if (c->phase == CONN_READING && c->len > 0)
+    if (c->phase == CONN_READING && c->len > 0) {
+        c->srv->timed_out++;
         answer_error(c, 408, "request not complete in time");
-    else if (c->phase != CONN_IN_HAND)
+    } else if (c->phase != CONN_IN_HAND)
         conn_close(c); /* an idle keep-alive connection ends without a word */
 }
 
@@ -596,16 +628,113 @@ static void on_rejected_closed(uv_handle_t *h)
     server_maybe_finish(srv);
 }
 
-static void note_rejected(ts_http_server *srv)
+/* One warning per interval, whichever bound refused. */
+static void note_rejected(ts_http_server *srv, const char *bound)
 {
     uint64_t now = uv_now(srv->loop);
+    uint64_t total = srv->rejected + srv->rejected_per_addr;
 
-    srv->rejected++;
-    if (srv->rejected == 1 || now - srv->last_reject_log_ms >= REJECT_LOG_INTERVAL_MS) {
+    if (total == 1 || now - srv->last_reject_log_ms >= REJECT_LOG_INTERVAL_MS) {
         srv->last_reject_log_ms = now;
-        ts_warn("http.conn_rejected", "max_conns=%d rejected_total=%llu", srv->max_conns,
-                (unsigned long long)srv->rejected);
+        ts_warn("http.conn_rejected",
+                "bound=%s max_conns=%d max_conns_per_addr=%d rejected_total=%llu "
+                "rejected_per_addr_total=%llu",
+                bound, srv->max_conns, srv->max_per_addr, (unsigned long long)srv->rejected,
+                (unsigned long long)srv->rejected_per_addr);
     }
+}
+
+/* Closes at once, reading nothing: no answer, since writing one would need
+ * the very resources the bounds protect. */
+static void refuse(ts_http_server *srv, conn *c)
+{
+    srv->handles_closing++;
+    uv_close((uv_handle_t *)&c->tcp, on_rejected_closed);
+}
+
+static ts_peer_key peer_of(const conn *c)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+
+    memset(&ss, 0, sizeof ss);
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) != 0)
+        ss.ss_family = AF_UNSPEC;
+    return ts_peer_key_of((const struct sockaddr *)&ss);
+}
+
+/* Idle: waiting for a request with no byte of it here, after an answer
+ * (keep-alive), or for a while since it was accepted (a new connection's
+ * first bytes may simply not have been read yet). */
+static int reclaimable(const conn *c, uint64_t now)
+{
+    return c->phase == CONN_READING && c->len == 0 && !c->in_hand &&
+           (c->served > 0 || now - c->wait_since_ms >= RECLAIM_FRESH_AFTER_MS);
+}
+
+/* Near the total bound, the connection idle the longest makes room: it
+ * costs its till one reconnect, a refusal would cost a sale. */
+static void reclaim_idle(ts_http_server *srv)
+{
+    int reserve = srv->max_conns / 16;
+    uint64_t now = uv_now(srv->loop);
+    conn *oldest = NULL;
+
+    if (srv->n_conns < srv->max_conns - reserve)
+        return;
+    for (conn *c = srv->conns; c != NULL; c = c->next)
+        if (reclaimable(c, now) && (oldest == NULL || c->wait_since_ms < oldest->wait_since_ms))
+            oldest = c;
+    if (oldest == NULL)
+        return;
+    srv->reclaimed_idle++;
+    conn_close(oldest);
+}
+
+/* Still full: the address holding the most connections gives up its oldest
+ * one still being read (no request in hand, so no sale is lost), if it holds
+ * at least two more than the newcomer's address: many addresses flooding at
+ * once cannot lock out one that holds few. */
+static void reclaim_from_hog(ts_http_server *srv, const ts_peer_key *newcomer)
+{
+    uint32_t own = ts_peer_count_get(srv->peers, newcomer), most = 0;
+    conn *victim = NULL;
+
+    for (conn *c = srv->conns; c != NULL; c = c->next) {
+        uint32_t n = c->counted ? ts_peer_count_get(srv->peers, &c->peer) : 0;
+        if (c->phase != CONN_READING || c->in_hand || n < own + 2 || n < most)
+            continue;
+        if (n > most || c->wait_since_ms < victim->wait_since_ms) {
+            most = n;
+            victim = c;
+        }
+    }
+    if (victim == NULL)
+        return;
+    srv->reclaimed_idle++;
+    conn_close(victim);
+}
+
+/* The bounds, per address first: one address never takes every slot. */
+static int admit(ts_http_server *srv, conn *c)
+{
+    c->peer = peer_of(c);
+    if (srv->max_per_addr > 0 &&
+        ts_peer_count_get(srv->peers, &c->peer) >= (uint32_t)srv->max_per_addr) {
+        srv->rejected_per_addr++;
+        note_rejected(srv, "per_addr");
+        return 0;
+    }
+    reclaim_idle(srv);
+    if (srv->n_conns >= srv->max_conns)
+        reclaim_from_hog(srv, &c->peer);
+    if (srv->n_conns >= srv->max_conns) {
+        srv->rejected++;
+        note_rejected(srv, "total");
+        return 0;
+    }
+    c->counted = ts_peer_count_add(srv->peers, &c->peer) > 0;
+    return 1;
 }
 
 static void on_connection(uv_stream_t *listener, int status)
@@ -623,13 +752,8 @@ static void on_connection(uv_stream_t *listener, int status)
     c->srv = srv;
     uv_tcp_init(srv->loop, &c->tcp);
     c->tcp.data = c;
-    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0 || srv->n_conns >= srv->max_conns) {
-        /* Over the bound: accepted only to be closed at once (no answer:
-         * writing one would need the very resources the bound protects). */
-        if (srv->n_conns >= srv->max_conns)
-            note_rejected(srv);
-        srv->handles_closing++;
-        uv_close((uv_handle_t *)&c->tcp, on_rejected_closed);
+    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0 || !admit(srv, c)) {
+        refuse(srv, c);
         return;
     }
     uv_timer_init(srv->loop, &c->timer);
@@ -701,7 +825,7 @@ static int adopt_listener(ts_http_server *srv, const ts_http_server_options *opt
 static int check_options(const ts_http_server_options *opt)
 {
     if (opt == NULL || opt->host == NULL || opt->port < 0 || opt->port > 65535 ||
-        opt->max_conns <= 0 || opt->idle_timeout_ms == 0 ||
+        opt->max_conns <= 0 || opt->max_conns_per_addr < 0 || opt->idle_timeout_ms == 0 ||
         opt->body_limit > TS_HTTP_MAX_BODY_BYTES)
         return TS_EINVAL;
     return 0;
@@ -729,7 +853,14 @@ int ts_http_server_start(ts_http_server **out, uv_loop_t *loop, const ts_http_se
     srv->handler = handler;
     srv->user = user;
     srv->max_conns = opt->max_conns;
+    srv->max_per_addr = opt->max_conns_per_addr;
     srv->idle_timeout_ms = opt->idle_timeout_ms;
+    srv->header_timeout_ms = opt->header_timeout_ms ? opt->header_timeout_ms : opt->idle_timeout_ms;
+    srv->peers = ts_peer_count_new((size_t)opt->max_conns);
+    if (srv->peers == NULL) {
+        free(srv);
+        return TS_ENOMEM;
+    }
     srv->body_limit = opt->body_limit == 0 ? TS_HTTP_MAX_BODY_BYTES : opt->body_limit;
     srv->on_answer = opt->on_answer;
     uv_tcp_init(loop, &srv->listener);
@@ -747,8 +878,8 @@ int ts_http_server_start(ts_http_server **out, uv_loop_t *loop, const ts_http_se
         return TS_EIO;
     }
     srv->port = bound_port(&srv->listener);
-    ts_info("http.listening", "host=\"%s\" port=%d max_conns=%d", opt->host, srv->port,
-            srv->max_conns);
+    ts_info("http.listening", "host=\"%s\" port=%d max_conns=%d max_conns_per_addr=%d", opt->host,
+            srv->port, srv->max_conns, srv->max_per_addr);
     *out = srv;
     return 0;
 }
@@ -799,6 +930,19 @@ int ts_http_server_open_conns(const ts_http_server *srv)
 uint64_t ts_http_server_rejected_total(const ts_http_server *srv)
 {
     return srv->rejected;
+}
+
+void ts_http_server_get_stats(const ts_http_server *srv, ts_http_server_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (srv == NULL)
+        return;
+    out->open_conns = (uint64_t)srv->n_conns;
+    out->peer_addresses = ts_peer_count_addresses(srv->peers);
+    out->rejected_total = srv->rejected;
+    out->rejected_per_addr_total = srv->rejected_per_addr;
+    out->reclaimed_idle_total = srv->reclaimed_idle;
+    out->request_timeouts_total = srv->timed_out;
 }
 
 void ts_http_server_close(ts_http_server *srv, void (*cb)(void *), void *arg)

@@ -10,16 +10,24 @@
  * hand at a time; pipelined bytes wait in the buffer.
  *
  * Choices made here:
- * - The time-out runs from the moment a connection starts waiting for a
- *   request (accepted, or its last answer sent) until the request is whole;
- *   bytes that trickle in do not extend it (a slowloris is cut at
- *   idle_timeout_ms). A request cut short gets 408 and is closed; an idle
- *   keep-alive connection is closed without a word. While the handler holds
- *   a request no time-out runs; an answer the client does not take within
- *   idle_timeout_ms closes the connection.
- * - Above max_conns a new connection is accepted and closed at once, with no
- *   answer (an answer would cost the memory and time the bound protects);
- *   a warning is logged at most every 10 s.
+ * - Three deadlines, each measured from when its wait began, so bytes that
+ *   trickle in never extend one (a slowloris is cut): idle_timeout_ms from
+ *   the moment a connection starts waiting for a request (accepted, or its
+ *   last answer sent) until the first byte; header_timeout_ms from the
+ *   first byte until the headers are whole; idle_timeout_ms again from then
+ *   until the body is whole. A request cut short gets 408 and is closed; an
+ *   idle keep-alive connection is closed without a word. While the handler
+ *   holds a request no time-out runs; an answer the client does not take
+ *   within idle_timeout_ms closes the connection.
+ * - Bounds like nginx's: at most max_conns_per_addr connections from one
+ *   client address, and max_conns in all. Near max_conns (within 1/16) the
+ *   connection idle the longest is closed to make room (idle: a keep-alive
+ *   connection between requests, or a new one silent for 1 s); when none
+ *   is idle, the address holding the most connections (two more than the
+ *   newcomer's at least) gives up its oldest one still being read. A
+ *   connection over a bound is accepted and closed at once, unread and with
+ *   no answer (an answer would cost the memory and time the bound
+ *   protects); a warning is logged at most every 10 s.
  * - Malformed requests get the server's own JSON error and the connection
  *   is closed: 400 bad_request, 413 too_large (from the Content-Length,
  *   before the body is read), 431 headers_too_large, 501 not_implemented
@@ -60,6 +68,12 @@ typedef struct ts_http_server_options {
     /* > 0: adopt this listening socket instead of binding (handed over
      * through exec on a self-update restart); 0: bind host:port. */
     int inherit_fd;
+    /* At most this many connections from one client address; more are
+     * closed at once without a word. 0: no per-address bound. */
+    int max_conns_per_addr;
+    /* A request's headers must be whole this long after its first byte
+     * (capped at idle_timeout_ms). 0: idle_timeout_ms. */
+    uint64_t header_timeout_ms;
 } ts_http_server_options;
 
 /* Listens on host:port. 0, TS_EINVAL (bad options or address) or TS_EIO
@@ -84,6 +98,17 @@ int ts_http_server_busy(const ts_http_server *srv);
 int ts_http_server_open_conns(const ts_http_server *srv);
 /* Connections closed at once because max_conns were open (for /metrics). */
 uint64_t ts_http_server_rejected_total(const ts_http_server *srv);
+
+/* The server's figures for the report layer (NULL srv: all zero). */
+typedef struct ts_http_server_stats {
+    uint64_t open_conns;
+    uint64_t peer_addresses;          /* client addresses with a connection open */
+    uint64_t rejected_total;          /* closed at once: max_conns were open */
+    uint64_t rejected_per_addr_total; /* closed at once: its address had its share */
+    uint64_t reclaimed_idle_total;    /* idle keep-alive closed to make room */
+    uint64_t request_timeouts_total;  /* 408: request not whole in time */
+} ts_http_server_stats;
+void ts_http_server_get_stats(const ts_http_server *srv, ts_http_server_stats *out);
 
 /*
  * Answers the exchange and frees it. extra_headers: "" or full lines each

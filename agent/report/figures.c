@@ -84,9 +84,9 @@ static void module_figures(ts_agent *a, const ts_report_providers *p, ts_report_
         f->has_update = 1;
         p->update(a, &f->update);
     }
-    if (p->http_open_conns) {
+    if (p->http) {
         f->has_http = 1;
-        f->http_open_conns = p->http_open_conns(a);
+        p->http(a, &f->http);
     }
 }
 

@@ -180,12 +180,27 @@ static void update_issues(ts_headline *h, const ts_report_figures *f)
 
 static void storage_issues(ts_headline *h, const ts_report_figures *f)
 {
-    if (f->refusing) /* never "All good" while sales bounce */
+    /* never "All good" while sales bounce; a store that cannot be opened
+     * says why below instead */
+    if (f->refusing && !f->storage.not_open)
         add_issue(h, TS_LEVEL_ATTENTION, "sales_refused",
                   "The tills keep the sales and retry. Call store IT if this lasts: the agent "
                   "needs room (disk, database) or a working disk.",
                   "The agent is turning new sales away (%s)", f->refusing);
-    if (!f->storage.healthy)
+    if (f->storage.not_open && strstr(f->storage.last_error, "Read-only file system"))
+        add_issue(h, TS_LEVEL_ATTENTION, "storage_read_only",
+                  "Call store IT now: the gateway's disk is read-only (often after a disk "
+                  "error) and must be checked and made writable again. The tills keep their "
+                  "sales; the agent tries again by itself every 5-30 s.",
+                  "The agent cannot take sales: its disk is read-only (%s)", f->storage.last_error);
+    else if (f->storage.not_open)
+        add_issue(h, TS_LEVEL_ATTENTION, "storage_unavailable",
+                  "Call store IT now: the agent's data directory (data_dir) cannot be written "
+                  "(disk, mount or permissions). The tills keep their sales; the agent tries "
+                  "again by itself every 5-30 s.",
+                  "The agent cannot take sales: it cannot open its store (%s)",
+                  f->storage.last_error);
+    else if (!f->storage.healthy)
         add_issue(h, TS_LEVEL_ATTENTION, "storage_failed",
                   "Call store IT now: the agent cannot write to its disk. The tills keep the "
                   "sales they could not hand over.",

@@ -241,8 +241,25 @@ static void write_build_and_uptime(ts_agent *a, const ts_report_figures *f, ts_b
     ts_prom_metric_i64(out, "tillsync_uptime_seconds", "gauge",
                        "Seconds since the agent started (monotonic clock).", f->uptime_s);
     if (f->has_http) {
+        const ts_http_server_stats *h = &f->http;
         ts_prom_metric_u64(out, "tillsync_http_open_connections", "gauge",
-                           "Local API connections open now.", f->http_open_conns);
+                           "Local API connections open now.", h->open_conns);
+        ts_prom_metric_u64(out, "tillsync_http_client_addresses", "gauge",
+                           "Client addresses with a local API connection open now.",
+                           h->peer_addresses);
+        ts_prom_family(out, "tillsync_http_connections_refused_total", "counter",
+                       "Connections closed at once, unread: over http.max_conns_per_addr "
+                       "(bound=\"per_addr\") or http.max_conns (bound=\"total\").");
+        ts_buf_printf(out,
+                      "tillsync_http_connections_refused_total{bound=\"per_addr\"} %" PRIu64
+                      "\ntillsync_http_connections_refused_total{bound=\"total\"} %" PRIu64 "\n",
+                      h->rejected_per_addr_total, h->rejected_total);
+        ts_prom_metric_u64(out, "tillsync_http_idle_reclaimed_total", "counter",
+                           "Idle keep-alive connections closed to make room near http.max_conns.",
+                           h->reclaimed_idle_total);
+        ts_prom_metric_u64(out, "tillsync_http_request_timeouts_total", "counter",
+                           "Requests not whole before their deadline (408).",
+                           h->request_timeouts_total);
     }
 }
 

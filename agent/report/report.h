@@ -18,6 +18,7 @@
 #include "central/uplink.h"
 #include "core/agent.h"
 #include "central/update.h"
+#include "http/http_server.h"
 #include "odoo/odoo.h"
 #include "pos/items.h"
 #include "store/store.h"
@@ -35,7 +36,7 @@ typedef struct ts_report_providers {
     void (*uplink)(ts_agent *a, ts_uplink_snapshot *out);
     void (*odoo)(ts_agent *a, ts_odoo_snapshot *out);
     void (*items)(ts_agent *a, ts_items_counters *out);
-    uint64_t (*http_open_conns)(ts_agent *a);
+    void (*http)(ts_agent *a, ts_http_server_stats *out);
     /* Why new sales are refused right now, or NULL (pos/intake.h). */
     const char *(*intake_refusal)(ts_agent *a);
     void (*update)(ts_agent *a, ts_update_snapshot *out);
@@ -67,7 +68,7 @@ typedef struct ts_report_figures {
     int has_items;
     ts_items_counters items;
     int has_http;
-    uint64_t http_open_conns;
+    ts_http_server_stats http;
     const char *refusing; /* why new sales are refused right now, or NULL */
     int has_update;
     ts_update_snapshot update;

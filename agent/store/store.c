@@ -16,6 +16,7 @@
  * it again from what the file holds (tests/integration/test_disk_faults.py).
  */
 #include "store/store.h"
+#include "core/backoff.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/fifo.h"
@@ -35,6 +36,8 @@
 /* Slots of killed readers pin old pages until someone clears them; the
  * writer does so this often (and at once when the map looks full). */
 #define READER_CHECK_MS 10000
+#define REOPEN_RETRY_MIN_MS 1000 /* a failed reopen is tried again after 1-30 s */
+#define REOPEN_RETRY_MAX_MS 30000
 
 typedef struct store_op {
     ts_store_apply_fn apply;
@@ -67,6 +70,9 @@ struct ts_store {
     op_list queued;   /* submitted, not yet taken by the writer */
     op_list finished; /* committed or failed, waiting for the loop */
     uv_async_t async; /* the writer pokes the loop through it */
+    uv_timer_t retry; /* the next reopen, while the last one failed */
+    ts_backoff retry_backoff;
+    int handles_open; /* async and retry: st is freed when both are closed */
     size_t in_flight; /* loop thread only: ops submitted, not yet delivered */
     int stopping;
     int reopen; /* the writer waits for the loop to reopen the environment */
@@ -448,7 +454,8 @@ static int open_env(ts_store *st, char *err, size_t errlen);
 static int dbi_open(ts_store *st, const char *name, unsigned flags, MDB_dbi *out);
 
 /* On the loop, with the writer parked and (between callbacks) no read
- * transaction open: the environment again, from what the file holds. */
+ * transaction open: the environment again, from what the file holds.
+ * On failure st->env stays NULL. */
 static void reopen_env(ts_store *st)
 {
     char err[256] = "";
@@ -475,21 +482,74 @@ static void reopen_env(ts_store *st)
     uv_mutex_unlock(&st->mu);
 }
 
+static void on_retry(uv_timer_t *t);
+
+/* Appends what was queued to ops, failed: nothing can be written while the
+ * environment is closed (the tills get 503 now, not after the disk is
+ * back). Called with st->mu held and the writer parked. */
+static store_op *fail_queued(ts_store *st, store_op *ops)
+{
+    store_op *queued, **tail = &ops;
+    TS_FIFO_TAKE_ALL(&st->queued, queued);
+    for (store_op *op = queued; op; op = op->next)
+        op->err = TS_EIO;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = queued;
+    return ops;
+}
+
+/* With the writer parked: reopen; on failure keep it parked and try again
+ * with back-off (a disk remounted read-only may take a while to come back:
+ * once per commit would be a storm, once and never would be forever). */
+static store_op *try_reopen(ts_store *st, store_op *ops)
+{
+    reopen_env(st);
+    uv_mutex_lock(&st->mu);
+    if (st->env) {
+        if (st->retry_backoff.failures > 0)
+            st->healthy = 1; /* writable again; the next commit confirms it */
+        ts_backoff_reset(&st->retry_backoff);
+        st->reopen = 0;
+        uv_cond_signal(&st->wake);
+    } else {
+        ops = fail_queued(st, ops);
+        uint64_t ms = ts_backoff_next(&st->retry_backoff, -1);
+        ts_warn("store.reopen_retry", "in_ms=%llu failures=%u", (unsigned long long)ms,
+                st->retry_backoff.failures);
+        uv_timer_start(&st->retry, on_retry, ms, 0);
+    }
+    uv_mutex_unlock(&st->mu);
+    return ops;
+}
+
+static void deliver_ops(ts_store *st, store_op *ops);
+
+static void on_retry(uv_timer_t *t)
+{
+    ts_store *st = t->data;
+    uv_mutex_lock(&st->mu);
+    int again = st->reopen && !st->stopping && !st->env;
+    uv_mutex_unlock(&st->mu);
+    if (again)
+        deliver_ops(st, try_reopen(st, NULL));
+}
+
 /* On the loop: hand each finished op its result, in commit order. */
 static void deliver_finished(ts_store *st)
 {
     uv_mutex_lock(&st->mu);
     store_op *ops;
     TS_FIFO_TAKE_ALL(&st->finished, ops);
-    int reopen = st->reopen && !st->stopping;
+    int reopen = st->reopen && !st->stopping && !uv_is_active((uv_handle_t *)&st->retry);
     uv_mutex_unlock(&st->mu);
-    if (reopen) {
-        reopen_env(st);
-        uv_mutex_lock(&st->mu);
-        st->reopen = 0; /* a failed reopen is tried again after the next commit */
-        uv_cond_signal(&st->wake);
-        uv_mutex_unlock(&st->mu);
-    }
+    if (reopen)
+        ops = try_reopen(st, ops);
+    deliver_ops(st, ops);
+}
+
+static void deliver_ops(ts_store *st, store_op *ops)
+{
     for (store_op *op = ops, *next; op; op = next) {
         next = op->next;
         if (--st->in_flight == 0)
@@ -630,6 +690,11 @@ static int store_open(ts_store **out, uv_loop_t *loop, const char *data_dir, uin
     uv_cond_init(&st->wake);
     uv_async_init(loop, &st->async, on_async);
     st->async.data = st;
+    uv_timer_init(loop, &st->retry);
+    st->retry.data = st;
+    uv_unref((uv_handle_t *)&st->retry); /* a retry alone does not keep the loop */
+    st->handles_open = 2;
+    ts_backoff_init(&st->retry_backoff, REOPEN_RETRY_MIN_MS, REOPEN_RETRY_MAX_MS, ts_mono_ms());
     /* The store keeps the loop running only while ops are in flight. */
     uv_unref((uv_handle_t *)&st->async);
     uint64_t hw = 0;
@@ -711,10 +776,11 @@ static int submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done, 
     op->done = done;
     op->arg = arg;
     uv_mutex_lock(&st->mu);
-    if (st->stopping || st->readonly) {
+    if (st->stopping || st->readonly || (st->reopen && !st->env)) {
+        int rc = st->readonly ? TS_EINVAL : st->stopping ? TS_ECANCELED : TS_EIO;
         uv_mutex_unlock(&st->mu);
         free(op);
-        return st->readonly ? TS_EINVAL : TS_ECANCELED;
+        return rc; /* TS_EIO: the environment is closed until a reopen works */
     }
     if (start_writer_locked(st) != 0) {
         uv_mutex_unlock(&st->mu);
@@ -845,6 +911,8 @@ int ts_store_healthy(ts_store *st)
 static void on_async_closed(uv_handle_t *h)
 {
     ts_store *st = h->data;
+    if (--st->handles_open > 0)
+        return;
     if (st->env)
         mdb_env_close(st->env);
     ts_journal_close(st->journal);
@@ -863,5 +931,6 @@ void ts_store_close(ts_store *st)
     if (started)
         uv_thread_join(&st->writer); /* it writes what was queued, then returns */
     deliver_finished(st);
+    uv_close((uv_handle_t *)&st->retry, on_async_closed);
     uv_close((uv_handle_t *)&st->async, on_async_closed);
 }

@@ -52,10 +52,11 @@ typedef struct ts_store_stats {
     uint64_t stale_readers_cleared; /* reader slots of dead processes freed */
     int healthy;                    /* ts_store_healthy() */
     int disk_known;                 /* statvfs of data_dir worked */
+    int not_open;                   /* could not be opened at all: last_error says why */
     uint64_t disk_avail_bytes, disk_total_bytes;
-    char last_error[96]; /* LMDB's words for the last failed commit */
-    uint64_t fsyncs;     /* flushes: 2 per LMDB commit (data, meta), 1 per journal group */
-    int journal;         /* the intake journal is on */
+    char last_error[160]; /* LMDB's words for the last failed commit or open */
+    uint64_t fsyncs;      /* flushes: 2 per LMDB commit (data, meta), 1 per journal group */
+    int journal;          /* the intake journal is on */
     uint64_t journal_groups, journal_records, journal_bytes, checkpoints;
 } ts_store_stats;
 

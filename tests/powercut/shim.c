@@ -12,7 +12,9 @@
  *
  * Faults: the file $TS_PC_STATE/fault, read on every watched call, holds
  * e.g. "write=EIO fsync=ENOSPC" ("dsync_write=EIO": only writes through
- * O_DSYNC fds, LMDB's meta page). A failed write writes nothing; a failed
+ * O_DSYNC fds, LMDB's meta page; "open=EROFS": opening a file under the
+ * directory for writing, as after a read-only remount; EIO, ENOSPC and
+ * EROFS are known). A failed write writes nothing; a failed
  * fsync loses, for good, every write to that file not yet durable (Linux
  * marks the pages clean: PostgreSQL's "fsyncgate").
  *
@@ -376,6 +378,8 @@ static int fault_for(const char *what)
         return EIO;
     if (strncmp(at, "ENOSPC", 6) == 0)
         return ENOSPC;
+    if (strncmp(at, "EROFS", 5) == 0)
+        return EROFS;
     return 0;
 }
 
@@ -449,9 +453,24 @@ static int do_sync(int fd, int (*real)(int))
 
 /* ---- the interposed functions ---- */
 
+/* "open=EROFS": opening for writing anything under the watched directory
+ * fails, as on a file system remounted read-only (ext4 errors=remount-ro). */
+static int open_fault(const char *path, int flags)
+{
+    if (!g.active || (flags & O_ACCMODE) == O_RDONLY || path[0] != '/' ||
+        strncmp(path, g.dir, g.dir_len) != 0 || path[g.dir_len] != '/')
+        return 0;
+    return fault_for("open");
+}
+
 static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
     int existed = 1;
+    int fault = open_fault(path, flags);
+    if (fault) {
+        errno = fault;
+        return -1;
+    }
     if (g.active && (flags & O_CREAT))
         existed = faccessat(dirfd, path, F_OK, 0) == 0;
     int fd = REAL(openat)(dirfd, path, flags, mode);
