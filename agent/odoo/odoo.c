@@ -98,6 +98,13 @@ typedef struct page_reader {
     step_fn on_end;
 } page_reader;
 
+/* A product's quants summed exactly (rounded only once whole). */
+typedef struct stock_sum {
+    int64_t product_id;
+    int64_t uom_id;
+    int64_t scaled; /* ts_decimal scale */
+} stock_sum;
+
 typedef struct uom {
     int64_t id;
     double rounding;
@@ -152,7 +159,9 @@ struct ts_odoo {
     char wm_product[TS_ODOO_DATETIME_LEN], wm_template[TS_ODOO_DATETIME_LEN];
     char wm_item[TS_ODOO_DATETIME_LEN], wm_quant[TS_ODOO_DATETIME_LEN];
     id_set tmpl_ids, product_ids, quant_products;
-    ts_catalog_stock *reread_sums; /* one per quant_products id */
+    stock_sum *sums; /* quants summed per product (full: all; delta: re-read) */
+    size_t n_sums, cap_sums, sums_written;
+    step_fn after_sums;
     int delta_needs_full;
 
     /* Counters. */
@@ -898,64 +907,119 @@ static void full_products(ts_odoo *o)
     read_page(o);
 }
 
-static int cmp_stock(const void *x, const void *y)
+static int cmp_sum(const void *x, const void *y)
 {
-    const ts_catalog_stock *a = x, *b = y;
+    const stock_sum *a = x, *b = y;
     return (a->product_id > b->product_id) - (a->product_id < b->product_id);
 }
 
-/* Sums the page's quants per product, sorted so the store writes in key
- * order. Returns the number of products, or -1 for a malformed quant. */
-static long sum_quants(const cJSON *records, ts_catalog_stock *out, char *wm)
+/* Sorts the sums by product and merges each product's into one. */
+static void sums_compact(ts_odoo *o)
 {
-    size_t n = 0;
+    if (o->n_sums < 2)
+        return;
+    qsort(o->sums, o->n_sums, sizeof(*o->sums), cmp_sum);
+    size_t k = 0;
+    for (size_t i = 1; i < o->n_sums; i++) {
+        stock_sum *t = &o->sums[k], *s = &o->sums[i];
+        if (s->product_id == t->product_id) {
+            t->scaled += s->scaled;
+            if (!t->uom_id)
+                t->uom_id = s->uom_id;
+        } else {
+            o->sums[++k] = *s;
+        }
+    }
+    o->n_sums = k + 1;
+}
+
+/* Memory stays about one entry per product: merged whenever it fills up. */
+static int sums_add(ts_odoo *o, int64_t product_id, int64_t uom_id, int64_t scaled)
+{
+    if (o->n_sums == o->cap_sums) {
+        sums_compact(o);
+        if (o->cap_sums == 0 || o->n_sums > o->cap_sums / 2) {
+            size_t cap = o->cap_sums ? o->cap_sums * 2 : 1024;
+            stock_sum *p = realloc(o->sums, cap * sizeof(*p));
+            if (!p)
+                return TS_ENOMEM;
+            o->sums = p;
+            o->cap_sums = cap;
+        }
+    }
+    o->sums[o->n_sums++] = (stock_sum){product_id, uom_id, scaled};
+    return 0;
+}
+
+static void sums_clear(ts_odoo *o)
+{
+    free(o->sums);
+    o->sums = NULL;
+    o->n_sums = o->cap_sums = o->sums_written = 0;
+}
+
+/* Writes the sums, rounded to each product's unit, WRITE_CHUNK at a time:
+ * added into the new version (full) or replacing the live on-hand (delta);
+ * then runs o->after_sums. */
+static void write_sums(ts_odoo *o)
+{
+    if (o->sums_written == 0)
+        sums_compact(o);
+    size_t n = o->n_sums - o->sums_written;
+    if (n == 0) {
+        step_fn next = o->after_sums;
+        sums_clear(o);
+        after_writes(o, 0, next);
+        return;
+    }
+    if (n > WRITE_CHUNK)
+        n = WRITE_CHUNK;
+    ts_catalog_stock chunk[WRITE_CHUNK];
+    for (size_t i = 0; i < n; i++) {
+        const stock_sum *s = &o->sums[o->sums_written + i];
+        const uom *u = find_uom(o, s->uom_id);
+        chunk[i].product_id = s->product_id;
+        chunk[i].qty_milli = ts_odoo_stock_milli((ts_decimal){s->scaled}, u ? u->rounding : 0);
+    }
+    o->sums_written += n;
+    int rc = o->job == JOB_FULL
+                 ? ts_catalog_build_add_stock(o->build, chunk, n, on_write_done, o->a)
+                 : ts_catalog_set_stock(o->a, chunk, n, on_write_done, o->a);
+    if (rc != 0) {
+        job_failed(o, rc, 0, "the local copy could not be written");
+        return;
+    }
+    after_writes(o, MAX_OPS_AHEAD, write_sums);
+}
+
+static int on_full_quants(ts_odoo *o, const cJSON *records)
+{
     const cJSON *rec;
     cJSON_ArrayForEach(rec, records)
     {
         ts_odoo_quant q;
         if (ts_odoo_parse_quant(rec, &q) != 0)
-            return -1;
-        watermark(wm, q.write_date);
-        out[n].product_id = q.product_id;
-        out[n++].qty_milli = q.qty_milli;
+            return fail_page(o, "a stock quant in an unexpected shape");
+        watermark(o->wm_quant, q.write_date);
+        if (sums_add(o, q.product_id, q.uom_id, q.qty.scaled) != 0)
+            return fail_page(o, "out of memory for the stock sums");
     }
-    if (n == 0)
-        return 0;
-    qsort(out, n, sizeof(*out), cmp_stock);
-    size_t k = 0;
-    for (size_t i = 1; i < n; i++) {
-        if (out[i].product_id == out[k].product_id)
-            out[k].qty_milli += out[i].qty_milli;
-        else
-            out[++k] = out[i];
-    }
-    return (long)(k + 1);
+    return 0;
 }
 
-static int on_full_quants(ts_odoo *o, const cJSON *records)
+static void full_quants_end(ts_odoo *o)
 {
-    int n = cJSON_GetArraySize(records);
-    ts_catalog_stock *s = malloc((size_t)(n ? n : 1) * sizeof(*s));
-    if (!s)
-        return fail_page(o, "out of memory for a page of quants");
-    long k = sum_quants(records, s, o->wm_quant);
-    int rc = 0;
-    if (k < 0) {
-        rc = fail_page(o, "a stock quant in an unexpected shape");
-    } else if (k > 0) {
-        rc = ts_catalog_build_add_stock(o->build, s, (size_t)k, on_write_done, o->a);
-        if (rc != 0)
-            job_failed(o, rc, 0, "the local copy could not be written");
-    }
-    free(s);
-    return rc;
+    o->after_sums = full_template_mark;
+    write_sums(o);
 }
+
+#define QUANT_FIELDS "[\"id\",\"product_id\",\"product_uom_id\",\"quantity\",\"write_date\"]"
 
 static void full_quants(ts_odoo *o)
 {
-    setup_read(o, "stock.quant", "[\"id\",\"product_id\",\"quantity\",\"write_date\"]", 1,
-               on_full_quants, full_template_mark, 0, "[\"location_id\",\"child_of\",%lld]",
-               (long long)o->cfg->location_id);
+    sums_clear(o);
+    setup_read(o, "stock.quant", QUANT_FIELDS, 1, on_full_quants, full_quants_end, 0,
+               "[\"location_id\",\"child_of\",%lld]", (long long)o->cfg->location_id);
     read_page(o);
 }
 
@@ -1180,24 +1244,18 @@ static int on_quant_reread(ts_odoo *o, const cJSON *records)
         ts_odoo_quant q;
         if (ts_odoo_parse_quant(rec, &q) != 0)
             return fail_page(o, "a stock quant in an unexpected shape");
-        int64_t *hit = bsearch(&q.product_id, o->quant_products.ids, o->quant_products.n,
-                               sizeof(int64_t), cmp_i64);
-        if (hit)
-            o->reread_sums[hit - o->quant_products.ids].qty_milli += q.qty_milli;
+        if (bsearch(&q.product_id, o->quant_products.ids, o->quant_products.n, sizeof(int64_t),
+                    cmp_i64) &&
+            sums_add(o, q.product_id, q.uom_id, q.qty.scaled) != 0)
+            return fail_page(o, "out of memory for the stock sums");
     }
     return 0;
 }
 
 static void delta_write_stock(ts_odoo *o)
 {
-    int rc = ts_catalog_set_stock(o->a, o->reread_sums, o->quant_products.n, on_write_done, o->a);
-    free(o->reread_sums);
-    o->reread_sums = NULL;
-    if (rc != 0) {
-        job_failed(o, rc, 0, "the local copy could not be written");
-        return;
-    }
-    after_writes(o, 0, delta_mark);
+    o->after_sums = delta_mark;
+    write_sums(o);
 }
 
 /* Each product whose quants changed gets its quants read again whole, so a
@@ -1214,15 +1272,14 @@ static void delta_quants_reread(ts_odoo *o)
         return;
     }
     set_sort_unique(&o->quant_products);
-    free(o->reread_sums);
-    o->reread_sums = calloc(o->quant_products.n, sizeof(*o->reread_sums));
-    if (!o->reread_sums) {
-        job_failed(o, TS_ENOMEM, 0, "out of memory for the changed quants");
-        return;
-    }
+    sums_clear(o);
+    /* a product whose quants are all gone gets 0 */
     for (size_t i = 0; i < o->quant_products.n; i++)
-        o->reread_sums[i].product_id = o->quant_products.ids[i];
-    setup_read(o, "stock.quant", "[\"id\",\"product_id\",\"quantity\"]", 1, on_quant_reread,
+        if (sums_add(o, o->quant_products.ids[i], 0, 0) != 0) {
+            job_failed(o, TS_ENOMEM, 0, "out of memory for the changed quants");
+            return;
+        }
+    setup_read(o, "stock.quant", QUANT_FIELDS, 1, on_quant_reread,
                delta_write_stock, 0, "[\"location_id\",\"child_of\",%lld]",
                (long long)o->cfg->location_id);
     o->rd.in_ids = &o->quant_products;
@@ -1288,8 +1345,7 @@ static void job_end(ts_odoo *o)
     set_clear(&o->tmpl_ids);
     set_clear(&o->product_ids);
     set_clear(&o->quant_products);
-    free(o->reread_sums);
-    o->reread_sums = NULL;
+    sums_clear(o);
 }
 
 /* The next job after a success: a full one when due, else a delta. */

@@ -951,7 +951,7 @@ static int price_in(walk *w, size_t li, double *out, const pitem **used)
 {
     const pitem *pi =
         w->p->has_pricelist ? find_item(&w->p->lists[li], w->prod, w->chain, w->qty) : NULL;
-    double base;
+    double base = 0;
     int rc;
 
     *used = pi;

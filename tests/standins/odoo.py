@@ -15,7 +15,7 @@ being fixed ones the tests know by name (one per pricelist rule kind).
 
 A control port takes JSON commands (POST /, {"cmd": ...}):
   set_list_price {sku, price}      on the template, as the product form does
-  set_product {sku, default_code?, barcode?, name?, price_extra?, active?}
+  set_product {sku, default_code?, barcode?, name?, price_extra?, active?, uom_id?}
   set_quant {sku, location_id=8, quantity}   (creates the quant if needed)
   delete_quants {sku, location_id?}
   archive {sku}
@@ -94,7 +94,8 @@ class Catalogue:
                         "write_date": stamp},
                     12: {"id": 12, "name": "kg", "rounding": 0.001, "active": True,
                          "write_date": stamp},
-                    5: {"id": 5, "name": "m", "rounding": 0.01, "active": True,
+                    # set to millimetres by the store's Odoo administrator
+                    5: {"id": 5, "name": "m", "rounding": 0.001, "active": True,
                         "write_date": stamp}}
         self.precision = {1: {"id": 1, "name": "Product Price", "digits": 2,
                               "write_date": stamp}}
@@ -158,6 +159,7 @@ class Catalogue:
         prod(10, 10, "GIFT-WRAP", False)
         tmpl(11, "Rope (per metre)", 2.75, 9)
         prod(11, 11, "ROPE-M", "2000000000114")
+        self.product[11]["uom_id"] = 5
         for pid in range(12, n_products + 1):
             price = round(rnd.uniform(1, 500), rnd.choice([0, 1, 2]))
             tmpl(pid, "Product %d" % pid, price, rnd.choice([7, 8, 9, 11]))
@@ -235,7 +237,7 @@ class Catalogue:
            "parent_id": "product.category", "product_tmpl_id": "product.template",
            "product_id": "product.product", "location_id": "stock.location",
            "pricelist_id": "product.pricelist", "base_pricelist_id": "product.pricelist",
-           "uom_id": "uom.uom"}
+           "uom_id": "uom.uom", "product_uom_id": "uom.uom"}
 
     def table(self, model):
         return {"product.product": self.product, "product.template": self.template,
@@ -257,6 +259,8 @@ class Catalogue:
                 return 1
             if field == "display_name":
                 return rec["name"]  # display_default_code false: attributes, no code
+        if model == "stock.quant" and field == "product_uom_id":
+            return self.product[rec["product_id"]]["uom_id"]  # related product_id.uom_id
         if model == "product.template" and field in ("default_code", "barcode"):
             return False
         if model == "product.pricelist.item" and field == "name":
@@ -697,7 +701,7 @@ class Standin:
                 t["write_date"] = stamp
             elif c == "set_product":  # fields of the variant itself
                 p = cat.product_by(cmd)
-                for k in ("default_code", "barcode", "name", "price_extra", "active"):
+                for k in ("default_code", "barcode", "name", "price_extra", "active", "uom_id"):
                     if k in cmd:
                         p[k] = cmd[k]
                 p["write_date"] = stamp
