@@ -1279,9 +1279,8 @@ static void delta_quants_reread(ts_odoo *o)
             job_failed(o, TS_ENOMEM, 0, "out of memory for the changed quants");
             return;
         }
-    setup_read(o, "stock.quant", QUANT_FIELDS, 1, on_quant_reread,
-               delta_write_stock, 0, "[\"location_id\",\"child_of\",%lld]",
-               (long long)o->cfg->location_id);
+    setup_read(o, "stock.quant", QUANT_FIELDS, 1, on_quant_reread, delta_write_stock, 0,
+               "[\"location_id\",\"child_of\",%lld]", (long long)o->cfg->location_id);
     o->rd.in_ids = &o->quant_products;
     o->rd.in_field = "product_id";
     read_page(o);

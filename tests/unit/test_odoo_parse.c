@@ -343,7 +343,7 @@ static void test_stock_rounding(void **state)
         sum.scaled += d.scaled;
         one_by_one += m;
     }
-    assert_int_equal(one_by_one, 3000);                    /* the old, wrong figure */
+    assert_int_equal(one_by_one, 3000);                      /* the old, wrong figure */
     assert_int_equal(ts_odoo_stock_milli(sum, 0.001), 3002); /* 3.0015 -> 3.002 (HALF-UP) */
     assert_int_equal(ts_odoo_stock_milli(sum, 0.01), 3000);
     assert_int_equal(ts_odoo_stock_milli(sum, 1.0), 3000);
@@ -389,7 +389,7 @@ int main(void)
         cmocka_unit_test(test_envelopes), cmocka_unit_test(test_list),
         cmocka_unit_test(test_products),  cmocka_unit_test(test_quants_items_categories),
         cmocka_unit_test(test_hostile),   cmocka_unit_test(test_values),
-        cmocka_unit_test(test_key_file), cmocka_unit_test(test_stock_rounding),
+        cmocka_unit_test(test_key_file),  cmocka_unit_test(test_stock_rounding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
