@@ -164,6 +164,10 @@ struct ts_odoo {
     step_fn after_sums;
     int delta_needs_full;
 
+    /* Duplicated codes in the live copy, read after each sync. */
+    size_t n_problems;
+    ts_odoo_problem problems[TS_ODOO_PROBLEM_KINDS];
+
     /* Counters. */
     uint64_t fulls_ok, fulls_failed, deltas_ok, deltas_failed;
     int64_t last_full_duration_ms;
@@ -1365,9 +1369,33 @@ static void schedule_next(ts_odoo *o)
         schedule(o, JOB_DELTA, delta_due - now);
 }
 
+/* The codes several products share, from the live copy (one short read
+ * after each sync, so the status itself never waits for the disk). */
+static void refresh_problems(ts_odoo *o)
+{
+    ts_catalog_reader r;
+    o->n_problems = 0;
+    if (ts_catalog_read_begin(o->a, &r) != 0)
+        return;
+    for (int k = 0; k < TS_ODOO_PROBLEM_KINDS; k++) {
+        ts_odoo_problem *p = &o->problems[o->n_problems];
+        p->kind = (ts_odoo_problem_kind)k;
+        if (ts_catalog_duplicates(&r, k == TS_ODOO_DUPLICATE_BARCODE, p->codes,
+                                  TS_ODOO_PROBLEM_CODES_MAX, &p->n_codes, &p->count) == 0 &&
+            p->count > 0)
+            o->n_problems++;
+    }
+    ts_catalog_read_end(&r);
+    for (size_t i = 0; i < o->n_problems; i++)
+        ts_info("odoo.duplicates", "kind=%s count=%lld first=\"%s\"",
+                ts_odoo_problem_name(o->problems[i].kind), (long long)o->problems[i].count,
+                o->problems[i].codes[0].code);
+}
+
 static void job_succeeded(ts_odoo *o)
 {
     job_end(o);
+    refresh_problems(o);
     o->outage_since_mono = 0;
     ts_backoff_reset(&o->backoff);
     o->last_error[0] = '\0';
@@ -1511,6 +1539,7 @@ int ts_odoo_start(ts_agent *a, char *err, size_t errlen)
     uint64_t period = (uint64_t)o->cfg->full_resync_s * 1000;
     o->full_period_ms = period - period / 10 + random_below(o, period / 5 + 1);
     o->state = has_copy(a) ? TS_ODOO_OK : TS_ODOO_NEVER;
+    refresh_problems(o);
     uv_timer_init(a->loop, &o->timer);
     o->timer.data = o;
     a->odoo = o;
@@ -1541,6 +1570,11 @@ void ts_odoo_stop(ts_agent *a)
 }
 
 /* ---- figures ----------------------------------------------------------- */
+
+const char *ts_odoo_problem_name(ts_odoo_problem_kind k)
+{
+    return k == TS_ODOO_DUPLICATE_BARCODE ? "duplicate_barcode" : "duplicate_code";
+}
 
 const char *ts_odoo_state_name(ts_odoo_state s)
 {
@@ -1581,6 +1615,8 @@ static void running_figures(ts_odoo *o, ts_odoo_snapshot *out)
     out->requests = rs.requests;
     out->bytes_received = rs.bytes_received;
     out->last_full_duration_ms = o->last_full_duration_ms;
+    out->n_problems = o->n_problems;
+    memcpy(out->problems, o->problems, o->n_problems * sizeof(o->problems[0]));
 }
 
 void ts_odoo_get_snapshot(ts_agent *a, ts_odoo_snapshot *out)
