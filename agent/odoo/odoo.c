@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/backoff.h"
 #include "core/buf.h"
@@ -45,7 +46,10 @@
 #define READ_SLICE 250
 #define WRITE_CHUNK 250
 #define MAX_OPS_AHEAD 8
-#define DELTA_SET_MAX 10000 /* ids a delta follows up; more: a full snapshot instead */
+/* Ids a delta follows up: any real change fits (a catalogue is smaller);
+ * beyond, the input is not a catalogue's and a full snapshot follows. */
+#define ID_SET_MAX (1u << 22)
+#define IN_CHUNK 1000 /* ids per ["...", "in", [...]] request */
 #define DOMAIN_MAX (512u * 1024u)
 
 #define PRODUCT_FIELDS                                                                             \
@@ -85,7 +89,8 @@ typedef struct page_reader {
     const char *fields;
     const char *order;
     char leaves[1024];    /* domain leaves before paging, JSON, "" for none */
-    const id_set *in_ids; /* adds [in_field, "in", ids] */
+    const id_set *in_ids; /* adds [in_field, "in", ids], IN_CHUNK of them a time */
+    size_t in_off;
     const char *in_field;
     int by_id;
     int64_t last_id;
@@ -158,8 +163,13 @@ struct ts_odoo {
     /* Delta bookkeeping. */
     char wm_product[TS_ODOO_DATETIME_LEN], wm_template[TS_ODOO_DATETIME_LEN];
     char wm_item[TS_ODOO_DATETIME_LEN], wm_quant[TS_ODOO_DATETIME_LEN];
-    id_set tmpl_ids, product_ids, quant_products;
-    stock_sum *sums; /* quants summed per product (full: all; delta: re-read) */
+    id_set tmpl_ids, product_ids, quant_products, categ_ids;
+    id_set reading;  /* the ids delta_reread reads now */
+    int reprice_all; /* a rate or a global rule changed: every product */
+    int rates_changed;
+    int64_t job_odoo_ms;    /* Odoo's clock (HTTP Date) at the job's first answer */
+    int64_t window_from_ms; /* Odoo's clock when the last successful job began */
+    stock_sum *sums;        /* quants summed per product (full: all; delta: re-read) */
     size_t n_sums, cap_sums, sums_written;
     step_fn after_sums;
     int delta_needs_full;
@@ -188,7 +198,7 @@ static void set_add(id_set *s, int64_t id)
         return; /* runs of the same id are common (quants of one product) */
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 256;
-        int64_t *p = cap <= DELTA_SET_MAX ? realloc(s->ids, cap * sizeof(*p)) : NULL;
+        int64_t *p = cap <= ID_SET_MAX ? realloc(s->ids, cap * sizeof(*p)) : NULL;
         if (!p) {
             s->overflow = 1;
             return;
@@ -230,13 +240,16 @@ static void watermark(char wm[TS_ODOO_DATETIME_LEN], const char *write_date)
         memcpy(wm, write_date, TS_ODOO_DATETIME_LEN);
 }
 
-/* The watermark minus odoo.delta_overlap_s, as an Odoo datetime. */
+/*
+ * Where a delta's write_date window starts: when the last successful job
+ * began, in Odoo's time (its HTTP Date), minus odoo.delta_overlap_s. Not the
+ * newest write_date seen: that stops moving when Odoo goes quiet, and a
+ * bulk change would stay in the window for ever (odoo-sync.md "Delta").
+ */
 static void since(const ts_odoo *o, const char *wm, char out[TS_ODOO_DATETIME_LEN])
 {
-    int64_t ms = 0;
-    if (!wm[0] || ts_parse_odoo_datetime(wm, &ms) != 0)
-        ms = 0;
-    ms -= o->cfg->delta_overlap_s * 1000;
+    (void)wm;
+    int64_t ms = o->window_from_ms - o->cfg->delta_overlap_s * 1000;
     ts_odoo_format_datetime(ms < 0 ? 0 : ms, out);
 }
 
@@ -361,6 +374,8 @@ static void on_page(void *arg, const ts_odoo_answer *ans)
             job_failed(o, ans->err, ans->auth_failed, ans->message);
         return;
     }
+    if (!o->job_odoo_ms)
+        o->job_odoo_ms = ans->date_ms ? ans->date_ms : o->read_started_ms;
     size_t n;
     cJSON *last;
     if (ts_odoo_list_last(ans->records, ans->records_len, &n, &last) != 0) {
@@ -374,6 +389,12 @@ static void on_page(void *arg, const ts_odoo_answer *ans)
     o->rd.offset += (int)n;
     size_t limit = (size_t)(o->rd.limit ? o->rd.limit : o->cfg->page_size);
     int more = n >= limit && !o->rd.one_page;
+    if (!more && o->rd.in_ids && o->rd.in_off + IN_CHUNK < o->rd.in_ids->n) {
+        o->rd.in_off += IN_CHUNK; /* the next chunk of ids, from its start */
+        o->rd.last_id = 0;
+        o->rd.offset = 0;
+        more = 1;
+    }
     int asked = 0;
     if (more && ts_catalog_ops_in_flight(o->a) <= MAX_OPS_AHEAD) {
         read_page(o);
@@ -389,11 +410,11 @@ static void on_page(void *arg, const ts_odoo_answer *ans)
         after_writes(o, MAX_OPS_AHEAD, read_page);
 }
 
-static void put_id_list(ts_buf *b, const id_set *s)
+static void put_id_list(ts_buf *b, const id_set *s, size_t off)
 {
     ts_buf_puts(b, "[");
-    for (size_t i = 0; i < s->n; i++)
-        ts_buf_printf(b, "%s%lld", i ? "," : "", (long long)s->ids[i]);
+    for (size_t i = off; i < s->n && i < off + IN_CHUNK; i++)
+        ts_buf_printf(b, "%s%lld", i > off ? "," : "", (long long)s->ids[i]);
     ts_buf_puts(b, "]");
 }
 
@@ -406,7 +427,7 @@ static void read_page(ts_odoo *o)
     ts_buf_puts(&dom, rd->leaves);
     if (rd->in_ids) {
         ts_buf_printf(&dom, "%s[\"%s\",\"in\",", rd->leaves[0] ? "," : "", rd->in_field);
-        put_id_list(&dom, rd->in_ids);
+        put_id_list(&dom, rd->in_ids, rd->in_off);
         ts_buf_puts(&dom, "]");
     }
     if (rd->by_id)
@@ -551,16 +572,20 @@ static int on_currencies(ts_odoo *o, const cJSON *records)
 }
 
 /* Currencies may be archived (EUR is, in a fresh Odoo): active_test false. */
-static void full_currencies(ts_odoo *o)
+static void read_currencies(ts_odoo *o, step_fn next)
 {
     setup_read(
         o, "res.currency", "[\"id\",\"name\",\"decimal_places\",\"rounding\",\"rate\"]", 0,
-        on_currencies, full_precision, 1, "[\"id\",\"in\",[%lld,%lld]]",
-        (long long)o->company_currency_id,
+        on_currencies, next, 1, "[\"id\",\"in\",[%lld,%lld]]", (long long)o->company_currency_id,
         (long long)(o->pricelist_currency_id ? o->pricelist_currency_id : o->company_currency_id));
     o->rd.order = "id";
     o->rd.one_page = 1;
     read_page(o);
+}
+
+static void full_currencies(ts_odoo *o)
+{
+    read_currencies(o, full_precision);
 }
 
 /* decimal.precision "Product Price": the digits Odoo keeps unit prices at
@@ -713,6 +738,19 @@ static int upsert_item(ts_odoo *o, const ts_price_item *it)
     return 0;
 }
 
+/* The products a rule prices, to be priced again. */
+static void item_scope(ts_odoo *o, const ts_price_item *it)
+{
+    if (it->applied_on == TS_APPLIED_VARIANT)
+        set_add(&o->product_ids, it->product_id);
+    else if (it->applied_on == TS_APPLIED_TEMPLATE)
+        set_add(&o->tmpl_ids, it->product_tmpl_id);
+    else if (it->applied_on == TS_APPLIED_CATEGORY)
+        set_add(&o->categ_ids, it->categ_id); /* its subtree: see delta_categ_subtrees */
+    else
+        o->reprice_all = 1;
+}
+
 static int on_items(ts_odoo *o, const cJSON *records)
 {
     const cJSON *rec;
@@ -726,17 +764,13 @@ static int on_items(ts_odoo *o, const cJSON *records)
         const ts_price_item *had = find_item(o, it.id);
         if (had && memcmp(had, &it, sizeof(it)) == 0)
             continue; /* seen again in the overlap window, unchanged */
+        if (o->job == JOB_DELTA && had)
+            item_scope(o, had); /* a rule moved: where it was ... */
+        if (o->job == JOB_DELTA)
+            item_scope(o, &it); /* ... and where it is */
         if (upsert_item(o, &it) != 0)
             return fail_page(o, "out of memory for the pricelist items");
         o->items_changed = 1;
-        if (o->job == JOB_DELTA) {
-            if (it.applied_on == TS_APPLIED_VARIANT)
-                set_add(&o->product_ids, it.product_id);
-            else if (it.applied_on == TS_APPLIED_TEMPLATE)
-                set_add(&o->tmpl_ids, it.product_tmpl_id);
-            else
-                o->delta_needs_full = 1; /* a category or global rule: every price may move */
-        }
     }
     return 0;
 }
@@ -1112,55 +1146,181 @@ static void start_full(ts_odoo *o)
 
 /* ---- delta ------------------------------------------------------------ */
 
+static void delta_categories(ts_odoo *o);
+static void delta_items(ts_odoo *o);
+static void delta_ptav(ts_odoo *o);
 static void delta_templates(ts_odoo *o);
 static void delta_products(ts_odoo *o);
-static void delta_template_variants(ts_odoo *o);
-static void delta_item_variants(ts_odoo *o);
+static void delta_reread(ts_odoo *o);
 static void delta_quants(ts_odoo *o);
 static void delta_quants_reread(ts_odoo *o);
 static void delta_mark(ts_odoo *o);
+
+/* Any res.currency.rate of our two currencies written in the window: the
+ * currencies are read again and every price recomputed. */
+static int on_rates(ts_odoo *o, const cJSON *records)
+{
+    if (cJSON_GetArraySize(records) > 0)
+        o->rates_changed = 1;
+    return 0;
+}
+
+static void delta_rates_end(ts_odoo *o)
+{
+    if (!o->rates_changed) {
+        delta_categories(o);
+        return;
+    }
+    o->items_changed = 1; /* the pricer is made again with the new rates */
+    o->reprice_all = 1;
+    read_currencies(o, delta_categories);
+}
+
+static void delta_rates(ts_odoo *o)
+{
+    char from[TS_ODOO_DATETIME_LEN];
+    since(o, "", from);
+    int64_t pl = o->pricelist_currency_id ? o->pricelist_currency_id : o->company_currency_id;
+    setup_read(o, "res.currency.rate", "[\"id\",\"currency_id\",\"write_date\"]", 0, on_rates,
+               delta_rates_end, 0,
+               "[\"currency_id\",\"in\",[%lld,%lld]],[\"write_date\",\">=\",\"%s\"]",
+               (long long)o->company_currency_id, (long long)pl, from);
+    o->rd.limit = 1;
+    o->rd.one_page = 1;
+    read_page(o);
+}
+
+static int cmp_categ(const void *x, const void *y)
+{
+    const category *a = x, *b = y;
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+/*
+ * A category re-parented: Odoo rewrites its descendants' parent_path in SQL
+ * without touching their write_date, so the subtree is moved here the same
+ * way, and every category in it is marked for re-pricing.
+ */
+static int move_category(ts_odoo *o, int64_t id, const char *path)
+{
+    const char *had = category_path(o, id);
+    if (had && strcmp(had, path) == 0)
+        return 0;
+    if (!had) {
+        if (o->n_categs == o->cap_categs) {
+            size_t cap = o->cap_categs ? o->cap_categs * 2 : 64;
+            category *p = realloc(o->categs, cap * sizeof(*p));
+            if (!p)
+                return TS_ENOMEM;
+            o->categs = p;
+            o->cap_categs = cap;
+        }
+        char *dup = strdup(path);
+        if (!dup)
+            return TS_ENOMEM;
+        o->categs[o->n_categs++] = (category){id, dup};
+        qsort(o->categs, o->n_categs, sizeof(*o->categs), cmp_categ);
+        set_add(&o->categ_ids, id);
+        return 0;
+    }
+    char old[TS_PARENT_PATH_MAX];
+    snprintf(old, sizeof(old), "%s", had);
+    size_t ol = strlen(old);
+    for (size_t i = 0; i < o->n_categs; i++) {
+        category *c = &o->categs[i];
+        if (strncmp(c->parent_path, old, ol) != 0)
+            continue;
+        char moved[TS_PARENT_PATH_MAX];
+        int n = snprintf(moved, sizeof(moved), "%s%s", path, c->parent_path + ol);
+        char *dup = n > 0 && (size_t)n < sizeof(moved) ? strdup(moved) : NULL;
+        if (!dup)
+            return TS_ENOMEM;
+        free(c->parent_path);
+        c->parent_path = dup;
+        set_add(&o->categ_ids, c->id);
+    }
+    return 0;
+}
+
+static int on_categ_changes(ts_odoo *o, const cJSON *records)
+{
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records)
+    {
+        ts_odoo_category c;
+        if (ts_odoo_parse_category(rec, &c) != 0)
+            return fail_page(o, "a product category without a readable parent_path");
+        if (move_category(o, c.id, c.parent_path) != 0)
+            return fail_page(o, "out of memory for the categories");
+    }
+    return 0;
+}
+
+static void delta_categories(ts_odoo *o)
+{
+    char from[TS_ODOO_DATETIME_LEN];
+    since(o, "", from);
+    setup_read(o, "product.category", "[\"id\",\"parent_path\",\"write_date\"]", 0,
+               on_categ_changes, delta_items, 0, "[\"write_date\",\">=\",\"%s\"]", from);
+    read_page(o);
+}
 
 static void delta_items(ts_odoo *o)
 {
     char from[TS_ODOO_DATETIME_LEN];
     if (!o->cfg->pricelist_id) {
-        delta_templates(o);
+        delta_ptav(o);
         return;
     }
-    since(o, o->wm_item, from);
-    setup_read(o, "product.pricelist.item", ITEM_FIELDS, 0, on_items, delta_templates, 0,
+    since(o, "", from);
+    setup_read(o, "product.pricelist.item", ITEM_FIELDS, 0, on_items, delta_ptav, 0,
                "[\"pricelist_id\",\"=\",%lld],[\"write_date\",\">=\",\"%s\"]",
                (long long)o->cfg->pricelist_id, from);
     read_page(o);
 }
 
-static int on_templates(ts_odoo *o, const cJSON *records)
+/* Templates whose variants must be read again (a price or a price extra). */
+static int on_template_ids(ts_odoo *o, const cJSON *records, const char *field)
 {
     const cJSON *rec;
     cJSON_ArrayForEach(rec, records)
     {
         int64_t id;
-        char wd[TS_ODOO_DATETIME_LEN];
-        if (ts_odoo_parse_stamp(rec, &id, wd) != 0)
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, field);
+        if ((field[0] == 'i' ? ts_odoo_int(v, &id) : ts_odoo_many2one_id(v, &id)) != 0)
             return fail_page(o, "a product template in an unexpected shape");
-        watermark(o->wm_template, wd);
-        set_add(&o->tmpl_ids, id);
+        if (id)
+            set_add(&o->tmpl_ids, id);
     }
     return 0;
 }
 
+static int on_ptav(ts_odoo *o, const cJSON *records)
+{
+    return on_template_ids(o, records, "product_tmpl_id");
+}
+
+static int on_templates(ts_odoo *o, const cJSON *records)
+{
+    return on_template_ids(o, records, "id");
+}
+
+/* An attribute value's price_extra moves the variants' list-price base
+ * without touching product.product's write_date. */
+static void delta_ptav(ts_odoo *o)
+{
+    char from[TS_ODOO_DATETIME_LEN];
+    since(o, "", from);
+    setup_read(o, "product.template.attribute.value",
+               "[\"id\",\"product_tmpl_id\",\"price_extra\",\"write_date\"]", 0, on_ptav,
+               delta_templates, 1, "[\"write_date\",\">=\",\"%s\"]", from);
+    read_page(o);
+}
+
 static void delta_templates(ts_odoo *o)
 {
-    if (o->delta_needs_full) {
-        delta_mark(o);
-        return;
-    }
-    if (o->items_changed && make_pricer(o) != 0) {
-        job_failed(o, TS_EINVAL, 0, "the pricelist's currencies cannot be used");
-        return;
-    }
     char from[TS_ODOO_DATETIME_LEN];
-    since(o, o->wm_template, from);
+    since(o, "", from);
     setup_read(o, "product.template", "[\"id\",\"write_date\"]", 0, on_templates, delta_products, 1,
                "[\"write_date\",\">=\",\"%s\"]", from);
     read_page(o);
@@ -1168,47 +1328,92 @@ static void delta_templates(ts_odoo *o)
 
 static void delta_products(ts_odoo *o)
 {
+    if (o->items_changed && make_pricer(o) != 0) {
+        job_failed(o, TS_EINVAL, 0, "the pricelist's currencies cannot be used");
+        return;
+    }
+    if (o->tmpl_ids.overflow || o->product_ids.overflow || o->categ_ids.overflow) {
+        o->delta_needs_full = 1; /* millions of ids: not a catalogue's change */
+        delta_mark(o);
+        return;
+    }
     char from[TS_ODOO_DATETIME_LEN];
-    since(o, o->wm_product, from);
-    setup_read(o, "product.product", PRODUCT_FIELDS, 0, on_products, delta_template_variants, 1,
+    since(o, "", from);
+    setup_read(o, "product.product", PRODUCT_FIELDS, 0, on_products, delta_reread, 1,
                "[\"write_date\",\">=\",\"%s\"]", from);
     product_context(o);
     read_page(o);
 }
 
-/* Variants of templates whose write_date moved (a price set on the form). */
-static void delta_template_variants(ts_odoo *o)
+/* The categories under those marked (a rule on a category prices its
+ * subtree), so products are read by categ_id in that set. */
+static void delta_categ_subtrees(ts_odoo *o)
 {
-    if (o->tmpl_ids.overflow || o->product_ids.overflow) {
-        o->delta_needs_full = 1;
-        delta_mark(o);
-        return;
+    set_sort_unique(&o->categ_ids);
+    id_set roots = o->categ_ids;
+    memset(&o->categ_ids, 0, sizeof(o->categ_ids));
+    for (size_t i = 0; i < o->n_categs; i++) {
+        for (size_t r = 0; r < roots.n; r++) {
+            char mark[32];
+            snprintf(mark, sizeof(mark), "/%lld/", (long long)roots.ids[r]);
+            char path[TS_PARENT_PATH_MAX + 1];
+            snprintf(path, sizeof(path), "/%s", o->categs[i].parent_path);
+            if (strstr(path, mark)) {
+                set_add(&o->categ_ids, o->categs[i].id);
+                break;
+            }
+        }
     }
-    if (o->tmpl_ids.n == 0) {
-        delta_item_variants(o);
-        return;
-    }
-    set_sort_unique(&o->tmpl_ids);
-    setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_item_variants, 1, "%s",
-               "");
-    product_context(o);
-    o->rd.in_ids = &o->tmpl_ids;
-    o->rd.in_field = "product_tmpl_id";
-    read_page(o);
+    set_clear(&roots);
+    set_sort_unique(&o->categ_ids);
 }
 
-/* Variants named by changed pricelist items. */
-static void delta_item_variants(ts_odoo *o)
+/*
+ * The products whose price inputs changed elsewhere than on the product
+ * itself, read again and priced: all of them (a rate, a global rule), or
+ * those of changed templates, variants named by rules, and categories.
+ * Each step reads one id set, IN_CHUNK ids a request, then comes back here.
+ */
+static void delta_reread(ts_odoo *o)
 {
-    if (o->product_ids.n == 0) {
+    id_set *set = NULL;
+    const char *field = NULL;
+    if (o->reprice_all) {
+        o->reprice_all = 0;
+        set_clear(&o->tmpl_ids);
+        set_clear(&o->product_ids);
+        set_clear(&o->categ_ids);
+        setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_reread, 0, "%s",
+                   "[\"sale_ok\",\"=\",true]");
+        product_context(o);
+        read_page(o);
+        return;
+    }
+    if (o->tmpl_ids.n) {
+        set = &o->tmpl_ids;
+        field = "product_tmpl_id";
+    } else if (o->product_ids.n) {
+        set = &o->product_ids;
+        field = "id";
+    } else if (o->categ_ids.n) {
+        delta_categ_subtrees(o);
+        set = &o->categ_ids;
+        field = "categ_id";
+    }
+    if (!set || set->n == 0) {
         delta_quants(o);
         return;
     }
-    set_sort_unique(&o->product_ids);
-    setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_quants, 1, "%s", "");
+    /* the set read now is handed over, so this step is not done twice */
+    id_set *reading = &o->reading;
+    set_clear(reading);
+    set_sort_unique(set);
+    *reading = *set;
+    memset(set, 0, sizeof(*set));
+    setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_reread, 1, "%s", "");
     product_context(o);
-    o->rd.in_ids = &o->product_ids;
-    o->rd.in_field = "id";
+    o->rd.in_ids = reading;
+    o->rd.in_field = field;
     read_page(o);
 }
 
@@ -1323,12 +1528,11 @@ static void delta_mark(ts_odoo *o)
 
 static void start_delta(ts_odoo *o)
 {
-    set_clear(&o->tmpl_ids);
-    set_clear(&o->product_ids);
-    set_clear(&o->quant_products);
     o->delta_needs_full = 0;
     o->items_changed = 0;
-    delta_items(o);
+    o->reprice_all = 0;
+    o->rates_changed = 0;
+    delta_rates(o);
 }
 
 /* ---- scheduling and state --------------------------------------------- */
@@ -1348,6 +1552,8 @@ static void job_end(ts_odoo *o)
     set_clear(&o->tmpl_ids);
     set_clear(&o->product_ids);
     set_clear(&o->quant_products);
+    set_clear(&o->categ_ids);
+    set_clear(&o->reading);
     sums_clear(o);
 }
 
@@ -1394,6 +1600,8 @@ static void refresh_problems(ts_odoo *o)
 
 static void job_succeeded(ts_odoo *o)
 {
+    /* the next delta's window starts where this job began, in Odoo's time */
+    o->window_from_ms = o->job_odoo_ms ? o->job_odoo_ms : o->read_started_ms;
     job_end(o);
     refresh_problems(o);
     o->outage_since_mono = 0;
@@ -1494,6 +1702,7 @@ static void on_timer(uv_timer_t *t)
         job = JOB_FULL;
     o->job = job;
     o->read_started_ms = ts_wall_ms();
+    o->job_odoo_ms = 0;
     o->job_started_mono = ts_mono_ms();
     o->full_wanted = 0;
     ts_debug("odoo.sync_start", "job=%s", job == JOB_FULL ? "full" : "delta");
@@ -1532,7 +1741,8 @@ int ts_odoo_start(ts_agent *a, char *err, size_t errlen)
     if (retry_max > RETRY_MAX_MS)
         retry_max = RETRY_MAX_MS;
     ts_backoff_init(&o->backoff, RETRY_INITIAL_MS, retry_max,
-                    (uint64_t)ts_wall_ms() ^ ((uint64_t)(uintptr_t)o << 16));
+                    (uint64_t)ts_wall_ms() ^ ((uint64_t)(uintptr_t)o << 16) ^
+                        ((uint64_t)getpid() << 40));
     o->next_price_change_ms = INT64_MAX;
     /* Each store draws its period within ±10 %, so a fleet started
      * together spreads its full snapshots out. */
@@ -1543,7 +1753,9 @@ int ts_odoo_start(ts_agent *a, char *err, size_t errlen)
     uv_timer_init(a->loop, &o->timer);
     o->timer.data = o;
     a->odoo = o;
-    schedule(o, JOB_FULL, 0);
+    /* Stores restarted together (a power cut, a fleet update) must not all
+     * read Odoo in the same second: the first read waits 0-resync_jitter_s. */
+    schedule(o, JOB_FULL, random_below(o, (uint64_t)o->cfg->resync_jitter_s * 1000 + 1));
     return 0;
 }
 
