@@ -51,8 +51,10 @@ def test(workdir):
                          "deltas that no longer read the bulk change")
         reads = template_reads(odoo)
         print("template rows per delta:", reads)
-        assert max(reads) == BULK, reads  # the bulk read whole, as deltas
-        first_empty = reads.index(0, reads.index(BULK))
+        # the bulk read whole, as deltas (the first may also hold the catalogue
+        # as generated, when the full snapshot was still in its window)
+        assert max(reads) >= BULK, reads
+        first_empty = reads.index(0, reads.index(max(reads)))
         assert all(r == 0 for r in reads[first_empty:]), reads  # and not again
         assert oc.item(agent, last)[0] == 200
         s = oc.odoo_status(agent)
