@@ -21,7 +21,7 @@
 #include "store/store.h"
 
 #define RECORD_FORMAT 2
-#define STATE_FORMAT 2
+#define STATE_FORMAT 3
 #define GC_CHUNK 20000 /* entries deleted per op while dropping a version */
 #define KEY_MAX (4 + 511)
 
@@ -74,6 +74,11 @@ static void put_be32(unsigned char *p, uint32_t v)
 static uint32_t get_be32(const unsigned char *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t get_be64(const unsigned char *p)
+{
+    return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
 }
 
 static void put_be64(unsigned char *p, uint64_t v)
@@ -275,23 +280,22 @@ static MDB_val state_key(void)
 
 /* ---- writer side: index upkeep ---------------------------------------- */
 
-/* Deletes ver+text -> product_id when it still points at this product (two
- * products may share a SKU for a while; the newer owner keeps the entry). */
+/*
+ * The code and barcode indexes hold every product that has the code (LMDB
+ * duplicates, ids big-endian so they sort by number): Odoo lets two products
+ * share one, the lowest id wins a look-up and the others stay listed, so a
+ * duplicate that goes away in Odoo leaves the right product in place.
+ */
 static int unindex(MDB_txn *txn, MDB_dbi dbi, uint32_t version, const char *s, size_t len,
                    int64_t product_id)
 {
     if (len == 0)
         return 0;
-    unsigned char kb[KEY_MAX];
-    MDB_val k = text_key(kb, version, s, len), v;
-    int rc = mdb_get(txn, dbi, &k, &v);
-    if (rc == MDB_NOTFOUND)
-        return 0;
-    if (rc != 0)
-        return rc;
-    if (v.mv_size == 8 && memcmp(v.mv_data, &product_id, 8) == 0)
-        return mdb_del(txn, dbi, &k, NULL);
-    return 0;
+    unsigned char kb[KEY_MAX], vb[8];
+    put_be64(vb, (uint64_t)product_id);
+    MDB_val k = text_key(kb, version, s, len), v = {8, vb};
+    int rc = mdb_del(txn, dbi, &k, &v);
+    return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 static int index_put(MDB_txn *txn, MDB_dbi dbi, uint32_t version, const char *s, size_t len,
@@ -299,10 +303,12 @@ static int index_put(MDB_txn *txn, MDB_dbi dbi, uint32_t version, const char *s,
 {
     if (len == 0)
         return 0;
-    unsigned char kb[KEY_MAX];
+    unsigned char kb[KEY_MAX], vb[8];
+    put_be64(vb, (uint64_t)product_id);
     MDB_val k = text_key(kb, version, s, len);
-    MDB_val v = {8, &product_id};
-    return mdb_put(txn, dbi, &k, &v, 0);
+    MDB_val v = {8, vb};
+    int rc = mdb_put(txn, dbi, &k, &v, MDB_NODUPDATA);
+    return rc == MDB_KEYEXIST ? 0 : rc;
 }
 
 /* Removes the product's record and its index entries; *existed says
@@ -687,10 +693,13 @@ int ts_catalog_open(ts_agent *a)
     if (!cat)
         return TS_ENOMEM;
     cat->a = a;
-    const char *names[5] = {"cat_items", "cat_sku", "cat_barcode", "cat_stock", "cat_meta"};
+    /* cat_sku2/cat_barcode2 (duplicates allowed) replaced cat_sku/cat_barcode
+     * with STATE_FORMAT 3: a copy of format 2 is replaced by a snapshot. */
+    const char *names[5] = {"cat_items", "cat_sku2", "cat_barcode2", "cat_stock", "cat_meta"};
     MDB_dbi *dbis[5] = {&cat->items, &cat->sku, &cat->barcode, &cat->stock, &cat->meta};
     for (int i = 0; i < 5; i++) {
-        int rc = ts_store_dbi(a->store, names[i], MDB_CREATE, dbis[i]);
+        unsigned flags = MDB_CREATE | (i == 1 || i == 2 ? MDB_DUPSORT | MDB_DUPFIXED : 0);
+        int rc = ts_store_dbi(a->store, names[i], flags, dbis[i]);
         if (rc != 0) {
             free(cat);
             return rc;
@@ -764,25 +773,42 @@ int ts_catalog_read_begin(ts_agent *a, ts_catalog_reader *r)
     return 0;
 }
 
+/* How many products hold this code (0 when none). */
+static size_t holders(ts_catalog_reader *r, MDB_dbi index, const char *key, size_t len,
+                      int64_t *first)
+{
+    unsigned char kb[KEY_MAX];
+    MDB_val k = text_key(kb, r->version, key, len), v;
+    MDB_cursor *cur;
+    size_t n = 0;
+    if (len == 0 || len > KEY_MAX - 4 || mdb_cursor_open(r->txn, index, &cur) != 0)
+        return 0;
+    if (mdb_cursor_get(cur, &k, &v, MDB_SET_KEY) == 0 && v.mv_size == 8 &&
+        mdb_cursor_count(cur, &n) == 0 && first)
+        *first = (int64_t)get_be64(v.mv_data);
+    mdb_cursor_close(cur);
+    return n;
+}
+
 static int find_by(ts_catalog_reader *r, MDB_dbi index, const char *key, ts_catalog_item *out)
 {
     ts_catalog *cat = r->a->catalog;
     size_t len = strlen(key);
-    if (len == 0 || len > KEY_MAX - 4)
-        return TS_ENOTFOUND;
-    unsigned char kb[KEY_MAX], ib[12];
-    MDB_val k = text_key(kb, r->version, key, len), v;
-    int rc = mdb_get(r->txn, index, &k, &v);
-    if (rc != 0 || v.mv_size != 8)
-        return rc == MDB_NOTFOUND || rc == 0 ? TS_ENOTFOUND : ts_store_err(rc);
-    int64_t id;
-    memcpy(&id, v.mv_data, 8);
-    k = id_key(ib, r->version, id);
+    int64_t id = 0;
+    if (holders(r, index, key, len, &id) == 0)
+        return TS_ENOTFOUND; /* (a read error reads as not found, as a miss would) */
+    unsigned char ib[12];
+    MDB_val k = id_key(ib, r->version, id), v;
+    int rc;
     rc = mdb_get(r->txn, cat->items, &k, &v);
     if (rc != 0)
         return rc == MDB_NOTFOUND ? TS_ENOTFOUND : ts_store_err(rc);
     if (decode_record(v.mv_data, v.mv_size, out) != 0)
         return TS_EFORMAT;
+    /* the lowest id wins; the till is told another product shares the code
+     * or the barcode (odoo-sync.md "Duplicates") */
+    out->ambiguous = holders(r, cat->sku, out->sku, strlen(out->sku), NULL) > 1 ||
+                     holders(r, cat->barcode, out->barcode, strlen(out->barcode), NULL) > 1;
     out->on_hand_milli = 0;
     if (mdb_get(r->txn, cat->stock, &k, &v) == 0 && v.mv_size == 8)
         memcpy(&out->on_hand_milli, v.mv_data, 8);
@@ -797,6 +823,39 @@ int ts_catalog_find_sku(ts_catalog_reader *r, const char *sku, ts_catalog_item *
 int ts_catalog_find_barcode(ts_catalog_reader *r, const char *barcode, ts_catalog_item *out)
 {
     return find_by(r, r->a->catalog->barcode, barcode, out);
+}
+
+int ts_catalog_duplicates(ts_catalog_reader *r, int by_barcode, ts_catalog_code *codes, size_t max,
+                          size_t *n, int64_t *total)
+{
+    MDB_dbi dbi = by_barcode ? r->a->catalog->barcode : r->a->catalog->sku;
+    unsigned char kb[4];
+    put_be32(kb, r->version);
+    MDB_val k = {4, kb}, v;
+    MDB_cursor *cur;
+    *n = 0;
+    *total = 0;
+    int rc = mdb_cursor_open(r->txn, dbi, &cur);
+    if (rc != 0)
+        return ts_store_err(rc);
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP)) {
+        size_t count = 0;
+        if (k.mv_size < 4 || get_be32(k.mv_data) != r->version)
+            break;
+        if (mdb_cursor_count(cur, &count) != 0 || count < 2)
+            continue;
+        if (*n < max) {
+            size_t len = k.mv_size - 4 < TS_SKU_MAX ? k.mv_size - 4 : TS_SKU_MAX;
+            memcpy(codes[*n].code, (const char *)k.mv_data + 4, len);
+            codes[*n].code[len] = '\0';
+            codes[*n].holders = (uint32_t)count;
+            (*n)++;
+        }
+        (*total)++;
+    }
+    mdb_cursor_close(cur);
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : ts_store_err(rc);
 }
 
 void ts_catalog_read_end(ts_catalog_reader *r)

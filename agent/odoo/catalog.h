@@ -99,6 +99,15 @@ typedef struct ts_catalog_reader {
 int ts_catalog_read_begin(ts_agent *a, ts_catalog_reader *r);
 int ts_catalog_find_sku(ts_catalog_reader *r, const char *sku, ts_catalog_item *out);
 int ts_catalog_find_barcode(ts_catalog_reader *r, const char *barcode, ts_catalog_item *out);
+/* A code or barcode two products or more share in Odoo. */
+typedef struct ts_catalog_code {
+    char code[TS_SKU_MAX + 1]; /* a SKU or a barcode (the longer of the two) */
+    uint32_t holders;          /* products that share it */
+} ts_catalog_code;
+/* The codes (by_barcode 0) or barcodes (1) shared by several products, in
+ * order, the first max of them in codes; *total counts them all. */
+int ts_catalog_duplicates(ts_catalog_reader *r, int by_barcode, ts_catalog_code *codes, size_t max,
+                          size_t *n, int64_t *total);
 void ts_catalog_read_end(ts_catalog_reader *r);
 
 /* ---- a full snapshot -------------------------------------------------- */

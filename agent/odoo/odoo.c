@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/backoff.h"
 #include "core/buf.h"
@@ -45,7 +46,10 @@
 #define READ_SLICE 250
 #define WRITE_CHUNK 250
 #define MAX_OPS_AHEAD 8
-#define DELTA_SET_MAX 10000 /* ids a delta follows up; more: a full snapshot instead */
+/* Ids a delta follows up: any real change fits (a catalogue is smaller);
+ * beyond, the input is not a catalogue's and a full snapshot follows. */
+#define ID_SET_MAX (1u << 22)
+#define IN_CHUNK 1000 /* ids per ["...", "in", [...]] request */
 #define DOMAIN_MAX (512u * 1024u)
 
 #define PRODUCT_FIELDS                                                                             \
@@ -85,7 +89,8 @@ typedef struct page_reader {
     const char *fields;
     const char *order;
     char leaves[1024];    /* domain leaves before paging, JSON, "" for none */
-    const id_set *in_ids; /* adds [in_field, "in", ids] */
+    const id_set *in_ids; /* adds [in_field, "in", ids], IN_CHUNK of them a time */
+    size_t in_off;
     const char *in_field;
     int by_id;
     int64_t last_id;
@@ -97,6 +102,13 @@ typedef struct page_reader {
     page_fn on_page;
     step_fn on_end;
 } page_reader;
+
+/* A product's quants summed exactly (rounded only once whole). */
+typedef struct stock_sum {
+    int64_t product_id;
+    int64_t uom_id;
+    int64_t scaled; /* ts_decimal scale */
+} stock_sum;
 
 typedef struct uom {
     int64_t id;
@@ -151,9 +163,20 @@ struct ts_odoo {
     /* Delta bookkeeping. */
     char wm_product[TS_ODOO_DATETIME_LEN], wm_template[TS_ODOO_DATETIME_LEN];
     char wm_item[TS_ODOO_DATETIME_LEN], wm_quant[TS_ODOO_DATETIME_LEN];
-    id_set tmpl_ids, product_ids, quant_products;
-    ts_catalog_stock *reread_sums; /* one per quant_products id */
+    id_set tmpl_ids, product_ids, quant_products, categ_ids;
+    id_set reading;  /* the ids delta_reread reads now */
+    int reprice_all; /* a rate or a global rule changed: every product */
+    int rates_changed;
+    int64_t job_odoo_ms;    /* Odoo's clock (HTTP Date) at the job's first answer */
+    int64_t window_from_ms; /* Odoo's clock when the last successful job began */
+    stock_sum *sums;        /* quants summed per product (full: all; delta: re-read) */
+    size_t n_sums, cap_sums, sums_written;
+    step_fn after_sums;
     int delta_needs_full;
+
+    /* Duplicated codes in the live copy, read after each sync. */
+    size_t n_problems;
+    ts_odoo_problem problems[TS_ODOO_PROBLEM_KINDS];
 
     /* Counters. */
     uint64_t fulls_ok, fulls_failed, deltas_ok, deltas_failed;
@@ -175,7 +198,7 @@ static void set_add(id_set *s, int64_t id)
         return; /* runs of the same id are common (quants of one product) */
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 256;
-        int64_t *p = cap <= DELTA_SET_MAX ? realloc(s->ids, cap * sizeof(*p)) : NULL;
+        int64_t *p = cap <= ID_SET_MAX ? realloc(s->ids, cap * sizeof(*p)) : NULL;
         if (!p) {
             s->overflow = 1;
             return;
@@ -217,13 +240,16 @@ static void watermark(char wm[TS_ODOO_DATETIME_LEN], const char *write_date)
         memcpy(wm, write_date, TS_ODOO_DATETIME_LEN);
 }
 
-/* The watermark minus odoo.delta_overlap_s, as an Odoo datetime. */
+/*
+ * Where a delta's write_date window starts: when the last successful job
+ * began, in Odoo's time (its HTTP Date), minus odoo.delta_overlap_s. Not the
+ * newest write_date seen: that stops moving when Odoo goes quiet, and a
+ * bulk change would stay in the window for ever (odoo-sync.md "Delta").
+ */
 static void since(const ts_odoo *o, const char *wm, char out[TS_ODOO_DATETIME_LEN])
 {
-    int64_t ms = 0;
-    if (!wm[0] || ts_parse_odoo_datetime(wm, &ms) != 0)
-        ms = 0;
-    ms -= o->cfg->delta_overlap_s * 1000;
+    (void)wm;
+    int64_t ms = o->window_from_ms - o->cfg->delta_overlap_s * 1000;
     ts_odoo_format_datetime(ms < 0 ? 0 : ms, out);
 }
 
@@ -348,6 +374,8 @@ static void on_page(void *arg, const ts_odoo_answer *ans)
             job_failed(o, ans->err, ans->auth_failed, ans->message);
         return;
     }
+    if (!o->job_odoo_ms)
+        o->job_odoo_ms = ans->date_ms ? ans->date_ms : o->read_started_ms;
     size_t n;
     cJSON *last;
     if (ts_odoo_list_last(ans->records, ans->records_len, &n, &last) != 0) {
@@ -361,6 +389,12 @@ static void on_page(void *arg, const ts_odoo_answer *ans)
     o->rd.offset += (int)n;
     size_t limit = (size_t)(o->rd.limit ? o->rd.limit : o->cfg->page_size);
     int more = n >= limit && !o->rd.one_page;
+    if (!more && o->rd.in_ids && o->rd.in_off + IN_CHUNK < o->rd.in_ids->n) {
+        o->rd.in_off += IN_CHUNK; /* the next chunk of ids, from its start */
+        o->rd.last_id = 0;
+        o->rd.offset = 0;
+        more = 1;
+    }
     int asked = 0;
     if (more && ts_catalog_ops_in_flight(o->a) <= MAX_OPS_AHEAD) {
         read_page(o);
@@ -376,11 +410,11 @@ static void on_page(void *arg, const ts_odoo_answer *ans)
         after_writes(o, MAX_OPS_AHEAD, read_page);
 }
 
-static void put_id_list(ts_buf *b, const id_set *s)
+static void put_id_list(ts_buf *b, const id_set *s, size_t off)
 {
     ts_buf_puts(b, "[");
-    for (size_t i = 0; i < s->n; i++)
-        ts_buf_printf(b, "%s%lld", i ? "," : "", (long long)s->ids[i]);
+    for (size_t i = off; i < s->n && i < off + IN_CHUNK; i++)
+        ts_buf_printf(b, "%s%lld", i > off ? "," : "", (long long)s->ids[i]);
     ts_buf_puts(b, "]");
 }
 
@@ -393,7 +427,7 @@ static void read_page(ts_odoo *o)
     ts_buf_puts(&dom, rd->leaves);
     if (rd->in_ids) {
         ts_buf_printf(&dom, "%s[\"%s\",\"in\",", rd->leaves[0] ? "," : "", rd->in_field);
-        put_id_list(&dom, rd->in_ids);
+        put_id_list(&dom, rd->in_ids, rd->in_off);
         ts_buf_puts(&dom, "]");
     }
     if (rd->by_id)
@@ -538,16 +572,20 @@ static int on_currencies(ts_odoo *o, const cJSON *records)
 }
 
 /* Currencies may be archived (EUR is, in a fresh Odoo): active_test false. */
-static void full_currencies(ts_odoo *o)
+static void read_currencies(ts_odoo *o, step_fn next)
 {
     setup_read(
         o, "res.currency", "[\"id\",\"name\",\"decimal_places\",\"rounding\",\"rate\"]", 0,
-        on_currencies, full_precision, 1, "[\"id\",\"in\",[%lld,%lld]]",
-        (long long)o->company_currency_id,
+        on_currencies, next, 1, "[\"id\",\"in\",[%lld,%lld]]", (long long)o->company_currency_id,
         (long long)(o->pricelist_currency_id ? o->pricelist_currency_id : o->company_currency_id));
     o->rd.order = "id";
     o->rd.one_page = 1;
     read_page(o);
+}
+
+static void full_currencies(ts_odoo *o)
+{
+    read_currencies(o, full_precision);
 }
 
 /* decimal.precision "Product Price": the digits Odoo keeps unit prices at
@@ -700,6 +738,19 @@ static int upsert_item(ts_odoo *o, const ts_price_item *it)
     return 0;
 }
 
+/* The products a rule prices, to be priced again. */
+static void item_scope(ts_odoo *o, const ts_price_item *it)
+{
+    if (it->applied_on == TS_APPLIED_VARIANT)
+        set_add(&o->product_ids, it->product_id);
+    else if (it->applied_on == TS_APPLIED_TEMPLATE)
+        set_add(&o->tmpl_ids, it->product_tmpl_id);
+    else if (it->applied_on == TS_APPLIED_CATEGORY)
+        set_add(&o->categ_ids, it->categ_id); /* its subtree: see delta_categ_subtrees */
+    else
+        o->reprice_all = 1;
+}
+
 static int on_items(ts_odoo *o, const cJSON *records)
 {
     const cJSON *rec;
@@ -713,17 +764,13 @@ static int on_items(ts_odoo *o, const cJSON *records)
         const ts_price_item *had = find_item(o, it.id);
         if (had && memcmp(had, &it, sizeof(it)) == 0)
             continue; /* seen again in the overlap window, unchanged */
+        if (o->job == JOB_DELTA && had)
+            item_scope(o, had); /* a rule moved: where it was ... */
+        if (o->job == JOB_DELTA)
+            item_scope(o, &it); /* ... and where it is */
         if (upsert_item(o, &it) != 0)
             return fail_page(o, "out of memory for the pricelist items");
         o->items_changed = 1;
-        if (o->job == JOB_DELTA) {
-            if (it.applied_on == TS_APPLIED_VARIANT)
-                set_add(&o->product_ids, it.product_id);
-            else if (it.applied_on == TS_APPLIED_TEMPLATE)
-                set_add(&o->tmpl_ids, it.product_tmpl_id);
-            else
-                o->delta_needs_full = 1; /* a category or global rule: every price may move */
-        }
     }
     return 0;
 }
@@ -898,64 +945,119 @@ static void full_products(ts_odoo *o)
     read_page(o);
 }
 
-static int cmp_stock(const void *x, const void *y)
+static int cmp_sum(const void *x, const void *y)
 {
-    const ts_catalog_stock *a = x, *b = y;
+    const stock_sum *a = x, *b = y;
     return (a->product_id > b->product_id) - (a->product_id < b->product_id);
 }
 
-/* Sums the page's quants per product, sorted so the store writes in key
- * order. Returns the number of products, or -1 for a malformed quant. */
-static long sum_quants(const cJSON *records, ts_catalog_stock *out, char *wm)
+/* Sorts the sums by product and merges each product's into one. */
+static void sums_compact(ts_odoo *o)
 {
-    size_t n = 0;
+    if (o->n_sums < 2)
+        return;
+    qsort(o->sums, o->n_sums, sizeof(*o->sums), cmp_sum);
+    size_t k = 0;
+    for (size_t i = 1; i < o->n_sums; i++) {
+        stock_sum *t = &o->sums[k], *s = &o->sums[i];
+        if (s->product_id == t->product_id) {
+            t->scaled += s->scaled;
+            if (!t->uom_id)
+                t->uom_id = s->uom_id;
+        } else {
+            o->sums[++k] = *s;
+        }
+    }
+    o->n_sums = k + 1;
+}
+
+/* Memory stays about one entry per product: merged whenever it fills up. */
+static int sums_add(ts_odoo *o, int64_t product_id, int64_t uom_id, int64_t scaled)
+{
+    if (o->n_sums == o->cap_sums) {
+        sums_compact(o);
+        if (o->cap_sums == 0 || o->n_sums > o->cap_sums / 2) {
+            size_t cap = o->cap_sums ? o->cap_sums * 2 : 1024;
+            stock_sum *p = realloc(o->sums, cap * sizeof(*p));
+            if (!p)
+                return TS_ENOMEM;
+            o->sums = p;
+            o->cap_sums = cap;
+        }
+    }
+    o->sums[o->n_sums++] = (stock_sum){product_id, uom_id, scaled};
+    return 0;
+}
+
+static void sums_clear(ts_odoo *o)
+{
+    free(o->sums);
+    o->sums = NULL;
+    o->n_sums = o->cap_sums = o->sums_written = 0;
+}
+
+/* Writes the sums, rounded to each product's unit, WRITE_CHUNK at a time:
+ * added into the new version (full) or replacing the live on-hand (delta);
+ * then runs o->after_sums. */
+static void write_sums(ts_odoo *o)
+{
+    if (o->sums_written == 0)
+        sums_compact(o);
+    size_t n = o->n_sums - o->sums_written;
+    if (n == 0) {
+        step_fn next = o->after_sums;
+        sums_clear(o);
+        after_writes(o, 0, next);
+        return;
+    }
+    if (n > WRITE_CHUNK)
+        n = WRITE_CHUNK;
+    ts_catalog_stock chunk[WRITE_CHUNK];
+    for (size_t i = 0; i < n; i++) {
+        const stock_sum *s = &o->sums[o->sums_written + i];
+        const uom *u = find_uom(o, s->uom_id);
+        chunk[i].product_id = s->product_id;
+        chunk[i].qty_milli = ts_odoo_stock_milli((ts_decimal){s->scaled}, u ? u->rounding : 0);
+    }
+    o->sums_written += n;
+    int rc = o->job == JOB_FULL
+                 ? ts_catalog_build_add_stock(o->build, chunk, n, on_write_done, o->a)
+                 : ts_catalog_set_stock(o->a, chunk, n, on_write_done, o->a);
+    if (rc != 0) {
+        job_failed(o, rc, 0, "the local copy could not be written");
+        return;
+    }
+    after_writes(o, MAX_OPS_AHEAD, write_sums);
+}
+
+static int on_full_quants(ts_odoo *o, const cJSON *records)
+{
     const cJSON *rec;
     cJSON_ArrayForEach(rec, records)
     {
         ts_odoo_quant q;
         if (ts_odoo_parse_quant(rec, &q) != 0)
-            return -1;
-        watermark(wm, q.write_date);
-        out[n].product_id = q.product_id;
-        out[n++].qty_milli = q.qty_milli;
+            return fail_page(o, "a stock quant in an unexpected shape");
+        watermark(o->wm_quant, q.write_date);
+        if (sums_add(o, q.product_id, q.uom_id, q.qty.scaled) != 0)
+            return fail_page(o, "out of memory for the stock sums");
     }
-    if (n == 0)
-        return 0;
-    qsort(out, n, sizeof(*out), cmp_stock);
-    size_t k = 0;
-    for (size_t i = 1; i < n; i++) {
-        if (out[i].product_id == out[k].product_id)
-            out[k].qty_milli += out[i].qty_milli;
-        else
-            out[++k] = out[i];
-    }
-    return (long)(k + 1);
+    return 0;
 }
 
-static int on_full_quants(ts_odoo *o, const cJSON *records)
+static void full_quants_end(ts_odoo *o)
 {
-    int n = cJSON_GetArraySize(records);
-    ts_catalog_stock *s = malloc((size_t)(n ? n : 1) * sizeof(*s));
-    if (!s)
-        return fail_page(o, "out of memory for a page of quants");
-    long k = sum_quants(records, s, o->wm_quant);
-    int rc = 0;
-    if (k < 0) {
-        rc = fail_page(o, "a stock quant in an unexpected shape");
-    } else if (k > 0) {
-        rc = ts_catalog_build_add_stock(o->build, s, (size_t)k, on_write_done, o->a);
-        if (rc != 0)
-            job_failed(o, rc, 0, "the local copy could not be written");
-    }
-    free(s);
-    return rc;
+    o->after_sums = full_template_mark;
+    write_sums(o);
 }
+
+#define QUANT_FIELDS "[\"id\",\"product_id\",\"product_uom_id\",\"quantity\",\"write_date\"]"
 
 static void full_quants(ts_odoo *o)
 {
-    setup_read(o, "stock.quant", "[\"id\",\"product_id\",\"quantity\",\"write_date\"]", 1,
-               on_full_quants, full_template_mark, 0, "[\"location_id\",\"child_of\",%lld]",
-               (long long)o->cfg->location_id);
+    sums_clear(o);
+    setup_read(o, "stock.quant", QUANT_FIELDS, 1, on_full_quants, full_quants_end, 0,
+               "[\"location_id\",\"child_of\",%lld]", (long long)o->cfg->location_id);
     read_page(o);
 }
 
@@ -1044,55 +1146,181 @@ static void start_full(ts_odoo *o)
 
 /* ---- delta ------------------------------------------------------------ */
 
+static void delta_categories(ts_odoo *o);
+static void delta_items(ts_odoo *o);
+static void delta_ptav(ts_odoo *o);
 static void delta_templates(ts_odoo *o);
 static void delta_products(ts_odoo *o);
-static void delta_template_variants(ts_odoo *o);
-static void delta_item_variants(ts_odoo *o);
+static void delta_reread(ts_odoo *o);
 static void delta_quants(ts_odoo *o);
 static void delta_quants_reread(ts_odoo *o);
 static void delta_mark(ts_odoo *o);
+
+/* Any res.currency.rate of our two currencies written in the window: the
+ * currencies are read again and every price recomputed. */
+static int on_rates(ts_odoo *o, const cJSON *records)
+{
+    if (cJSON_GetArraySize(records) > 0)
+        o->rates_changed = 1;
+    return 0;
+}
+
+static void delta_rates_end(ts_odoo *o)
+{
+    if (!o->rates_changed) {
+        delta_categories(o);
+        return;
+    }
+    o->items_changed = 1; /* the pricer is made again with the new rates */
+    o->reprice_all = 1;
+    read_currencies(o, delta_categories);
+}
+
+static void delta_rates(ts_odoo *o)
+{
+    char from[TS_ODOO_DATETIME_LEN];
+    since(o, "", from);
+    int64_t pl = o->pricelist_currency_id ? o->pricelist_currency_id : o->company_currency_id;
+    setup_read(o, "res.currency.rate", "[\"id\",\"currency_id\",\"write_date\"]", 0, on_rates,
+               delta_rates_end, 0,
+               "[\"currency_id\",\"in\",[%lld,%lld]],[\"write_date\",\">=\",\"%s\"]",
+               (long long)o->company_currency_id, (long long)pl, from);
+    o->rd.limit = 1;
+    o->rd.one_page = 1;
+    read_page(o);
+}
+
+static int cmp_categ(const void *x, const void *y)
+{
+    const category *a = x, *b = y;
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+/*
+ * A category re-parented: Odoo rewrites its descendants' parent_path in SQL
+ * without touching their write_date, so the subtree is moved here the same
+ * way, and every category in it is marked for re-pricing.
+ */
+static int move_category(ts_odoo *o, int64_t id, const char *path)
+{
+    const char *had = category_path(o, id);
+    if (had && strcmp(had, path) == 0)
+        return 0;
+    if (!had) {
+        if (o->n_categs == o->cap_categs) {
+            size_t cap = o->cap_categs ? o->cap_categs * 2 : 64;
+            category *p = realloc(o->categs, cap * sizeof(*p));
+            if (!p)
+                return TS_ENOMEM;
+            o->categs = p;
+            o->cap_categs = cap;
+        }
+        char *dup = strdup(path);
+        if (!dup)
+            return TS_ENOMEM;
+        o->categs[o->n_categs++] = (category){id, dup};
+        qsort(o->categs, o->n_categs, sizeof(*o->categs), cmp_categ);
+        set_add(&o->categ_ids, id);
+        return 0;
+    }
+    char old[TS_PARENT_PATH_MAX];
+    snprintf(old, sizeof(old), "%s", had);
+    size_t ol = strlen(old);
+    for (size_t i = 0; i < o->n_categs; i++) {
+        category *c = &o->categs[i];
+        if (strncmp(c->parent_path, old, ol) != 0)
+            continue;
+        char moved[TS_PARENT_PATH_MAX];
+        int n = snprintf(moved, sizeof(moved), "%s%s", path, c->parent_path + ol);
+        char *dup = n > 0 && (size_t)n < sizeof(moved) ? strdup(moved) : NULL;
+        if (!dup)
+            return TS_ENOMEM;
+        free(c->parent_path);
+        c->parent_path = dup;
+        set_add(&o->categ_ids, c->id);
+    }
+    return 0;
+}
+
+static int on_categ_changes(ts_odoo *o, const cJSON *records)
+{
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records)
+    {
+        ts_odoo_category c;
+        if (ts_odoo_parse_category(rec, &c) != 0)
+            return fail_page(o, "a product category without a readable parent_path");
+        if (move_category(o, c.id, c.parent_path) != 0)
+            return fail_page(o, "out of memory for the categories");
+    }
+    return 0;
+}
+
+static void delta_categories(ts_odoo *o)
+{
+    char from[TS_ODOO_DATETIME_LEN];
+    since(o, "", from);
+    setup_read(o, "product.category", "[\"id\",\"parent_path\",\"write_date\"]", 0,
+               on_categ_changes, delta_items, 0, "[\"write_date\",\">=\",\"%s\"]", from);
+    read_page(o);
+}
 
 static void delta_items(ts_odoo *o)
 {
     char from[TS_ODOO_DATETIME_LEN];
     if (!o->cfg->pricelist_id) {
-        delta_templates(o);
+        delta_ptav(o);
         return;
     }
-    since(o, o->wm_item, from);
-    setup_read(o, "product.pricelist.item", ITEM_FIELDS, 0, on_items, delta_templates, 0,
+    since(o, "", from);
+    setup_read(o, "product.pricelist.item", ITEM_FIELDS, 0, on_items, delta_ptav, 0,
                "[\"pricelist_id\",\"=\",%lld],[\"write_date\",\">=\",\"%s\"]",
                (long long)o->cfg->pricelist_id, from);
     read_page(o);
 }
 
-static int on_templates(ts_odoo *o, const cJSON *records)
+/* Templates whose variants must be read again (a price or a price extra). */
+static int on_template_ids(ts_odoo *o, const cJSON *records, const char *field)
 {
     const cJSON *rec;
     cJSON_ArrayForEach(rec, records)
     {
         int64_t id;
-        char wd[TS_ODOO_DATETIME_LEN];
-        if (ts_odoo_parse_stamp(rec, &id, wd) != 0)
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, field);
+        if ((field[0] == 'i' ? ts_odoo_int(v, &id) : ts_odoo_many2one_id(v, &id)) != 0)
             return fail_page(o, "a product template in an unexpected shape");
-        watermark(o->wm_template, wd);
-        set_add(&o->tmpl_ids, id);
+        if (id)
+            set_add(&o->tmpl_ids, id);
     }
     return 0;
 }
 
+static int on_ptav(ts_odoo *o, const cJSON *records)
+{
+    return on_template_ids(o, records, "product_tmpl_id");
+}
+
+static int on_templates(ts_odoo *o, const cJSON *records)
+{
+    return on_template_ids(o, records, "id");
+}
+
+/* An attribute value's price_extra moves the variants' list-price base
+ * without touching product.product's write_date. */
+static void delta_ptav(ts_odoo *o)
+{
+    char from[TS_ODOO_DATETIME_LEN];
+    since(o, "", from);
+    setup_read(o, "product.template.attribute.value",
+               "[\"id\",\"product_tmpl_id\",\"price_extra\",\"write_date\"]", 0, on_ptav,
+               delta_templates, 1, "[\"write_date\",\">=\",\"%s\"]", from);
+    read_page(o);
+}
+
 static void delta_templates(ts_odoo *o)
 {
-    if (o->delta_needs_full) {
-        delta_mark(o);
-        return;
-    }
-    if (o->items_changed && make_pricer(o) != 0) {
-        job_failed(o, TS_EINVAL, 0, "the pricelist's currencies cannot be used");
-        return;
-    }
     char from[TS_ODOO_DATETIME_LEN];
-    since(o, o->wm_template, from);
+    since(o, "", from);
     setup_read(o, "product.template", "[\"id\",\"write_date\"]", 0, on_templates, delta_products, 1,
                "[\"write_date\",\">=\",\"%s\"]", from);
     read_page(o);
@@ -1100,47 +1328,92 @@ static void delta_templates(ts_odoo *o)
 
 static void delta_products(ts_odoo *o)
 {
+    if (o->items_changed && make_pricer(o) != 0) {
+        job_failed(o, TS_EINVAL, 0, "the pricelist's currencies cannot be used");
+        return;
+    }
+    if (o->tmpl_ids.overflow || o->product_ids.overflow || o->categ_ids.overflow) {
+        o->delta_needs_full = 1; /* millions of ids: not a catalogue's change */
+        delta_mark(o);
+        return;
+    }
     char from[TS_ODOO_DATETIME_LEN];
-    since(o, o->wm_product, from);
-    setup_read(o, "product.product", PRODUCT_FIELDS, 0, on_products, delta_template_variants, 1,
+    since(o, "", from);
+    setup_read(o, "product.product", PRODUCT_FIELDS, 0, on_products, delta_reread, 1,
                "[\"write_date\",\">=\",\"%s\"]", from);
     product_context(o);
     read_page(o);
 }
 
-/* Variants of templates whose write_date moved (a price set on the form). */
-static void delta_template_variants(ts_odoo *o)
+/* The categories under those marked (a rule on a category prices its
+ * subtree), so products are read by categ_id in that set. */
+static void delta_categ_subtrees(ts_odoo *o)
 {
-    if (o->tmpl_ids.overflow || o->product_ids.overflow) {
-        o->delta_needs_full = 1;
-        delta_mark(o);
-        return;
+    set_sort_unique(&o->categ_ids);
+    id_set roots = o->categ_ids;
+    memset(&o->categ_ids, 0, sizeof(o->categ_ids));
+    for (size_t i = 0; i < o->n_categs; i++) {
+        for (size_t r = 0; r < roots.n; r++) {
+            char mark[32];
+            snprintf(mark, sizeof(mark), "/%lld/", (long long)roots.ids[r]);
+            char path[TS_PARENT_PATH_MAX + 1];
+            snprintf(path, sizeof(path), "/%s", o->categs[i].parent_path);
+            if (strstr(path, mark)) {
+                set_add(&o->categ_ids, o->categs[i].id);
+                break;
+            }
+        }
     }
-    if (o->tmpl_ids.n == 0) {
-        delta_item_variants(o);
-        return;
-    }
-    set_sort_unique(&o->tmpl_ids);
-    setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_item_variants, 1, "%s",
-               "");
-    product_context(o);
-    o->rd.in_ids = &o->tmpl_ids;
-    o->rd.in_field = "product_tmpl_id";
-    read_page(o);
+    set_clear(&roots);
+    set_sort_unique(&o->categ_ids);
 }
 
-/* Variants named by changed pricelist items. */
-static void delta_item_variants(ts_odoo *o)
+/*
+ * The products whose price inputs changed elsewhere than on the product
+ * itself, read again and priced: all of them (a rate, a global rule), or
+ * those of changed templates, variants named by rules, and categories.
+ * Each step reads one id set, IN_CHUNK ids a request, then comes back here.
+ */
+static void delta_reread(ts_odoo *o)
 {
-    if (o->product_ids.n == 0) {
+    id_set *set = NULL;
+    const char *field = NULL;
+    if (o->reprice_all) {
+        o->reprice_all = 0;
+        set_clear(&o->tmpl_ids);
+        set_clear(&o->product_ids);
+        set_clear(&o->categ_ids);
+        setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_reread, 0, "%s",
+                   "[\"sale_ok\",\"=\",true]");
+        product_context(o);
+        read_page(o);
+        return;
+    }
+    if (o->tmpl_ids.n) {
+        set = &o->tmpl_ids;
+        field = "product_tmpl_id";
+    } else if (o->product_ids.n) {
+        set = &o->product_ids;
+        field = "id";
+    } else if (o->categ_ids.n) {
+        delta_categ_subtrees(o);
+        set = &o->categ_ids;
+        field = "categ_id";
+    }
+    if (!set || set->n == 0) {
         delta_quants(o);
         return;
     }
-    set_sort_unique(&o->product_ids);
-    setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_quants, 1, "%s", "");
+    /* the set read now is handed over, so this step is not done twice */
+    id_set *reading = &o->reading;
+    set_clear(reading);
+    set_sort_unique(set);
+    *reading = *set;
+    memset(set, 0, sizeof(*set));
+    setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_reread, 1, "%s", "");
     product_context(o);
-    o->rd.in_ids = &o->product_ids;
-    o->rd.in_field = "id";
+    o->rd.in_ids = reading;
+    o->rd.in_field = field;
     read_page(o);
 }
 
@@ -1180,24 +1453,18 @@ static int on_quant_reread(ts_odoo *o, const cJSON *records)
         ts_odoo_quant q;
         if (ts_odoo_parse_quant(rec, &q) != 0)
             return fail_page(o, "a stock quant in an unexpected shape");
-        int64_t *hit = bsearch(&q.product_id, o->quant_products.ids, o->quant_products.n,
-                               sizeof(int64_t), cmp_i64);
-        if (hit)
-            o->reread_sums[hit - o->quant_products.ids].qty_milli += q.qty_milli;
+        if (bsearch(&q.product_id, o->quant_products.ids, o->quant_products.n, sizeof(int64_t),
+                    cmp_i64) &&
+            sums_add(o, q.product_id, q.uom_id, q.qty.scaled) != 0)
+            return fail_page(o, "out of memory for the stock sums");
     }
     return 0;
 }
 
 static void delta_write_stock(ts_odoo *o)
 {
-    int rc = ts_catalog_set_stock(o->a, o->reread_sums, o->quant_products.n, on_write_done, o->a);
-    free(o->reread_sums);
-    o->reread_sums = NULL;
-    if (rc != 0) {
-        job_failed(o, rc, 0, "the local copy could not be written");
-        return;
-    }
-    after_writes(o, 0, delta_mark);
+    o->after_sums = delta_mark;
+    write_sums(o);
 }
 
 /* Each product whose quants changed gets its quants read again whole, so a
@@ -1214,17 +1481,15 @@ static void delta_quants_reread(ts_odoo *o)
         return;
     }
     set_sort_unique(&o->quant_products);
-    free(o->reread_sums);
-    o->reread_sums = calloc(o->quant_products.n, sizeof(*o->reread_sums));
-    if (!o->reread_sums) {
-        job_failed(o, TS_ENOMEM, 0, "out of memory for the changed quants");
-        return;
-    }
+    sums_clear(o);
+    /* a product whose quants are all gone gets 0 */
     for (size_t i = 0; i < o->quant_products.n; i++)
-        o->reread_sums[i].product_id = o->quant_products.ids[i];
-    setup_read(o, "stock.quant", "[\"id\",\"product_id\",\"quantity\"]", 1, on_quant_reread,
-               delta_write_stock, 0, "[\"location_id\",\"child_of\",%lld]",
-               (long long)o->cfg->location_id);
+        if (sums_add(o, o->quant_products.ids[i], 0, 0) != 0) {
+            job_failed(o, TS_ENOMEM, 0, "out of memory for the changed quants");
+            return;
+        }
+    setup_read(o, "stock.quant", QUANT_FIELDS, 1, on_quant_reread, delta_write_stock, 0,
+               "[\"location_id\",\"child_of\",%lld]", (long long)o->cfg->location_id);
     o->rd.in_ids = &o->quant_products;
     o->rd.in_field = "product_id";
     read_page(o);
@@ -1263,12 +1528,11 @@ static void delta_mark(ts_odoo *o)
 
 static void start_delta(ts_odoo *o)
 {
-    set_clear(&o->tmpl_ids);
-    set_clear(&o->product_ids);
-    set_clear(&o->quant_products);
     o->delta_needs_full = 0;
     o->items_changed = 0;
-    delta_items(o);
+    o->reprice_all = 0;
+    o->rates_changed = 0;
+    delta_rates(o);
 }
 
 /* ---- scheduling and state --------------------------------------------- */
@@ -1288,8 +1552,9 @@ static void job_end(ts_odoo *o)
     set_clear(&o->tmpl_ids);
     set_clear(&o->product_ids);
     set_clear(&o->quant_products);
-    free(o->reread_sums);
-    o->reread_sums = NULL;
+    set_clear(&o->categ_ids);
+    set_clear(&o->reading);
+    sums_clear(o);
 }
 
 /* The next job after a success: a full one when due, else a delta. */
@@ -1310,9 +1575,35 @@ static void schedule_next(ts_odoo *o)
         schedule(o, JOB_DELTA, delta_due - now);
 }
 
+/* The codes several products share, from the live copy (one short read
+ * after each sync, so the status itself never waits for the disk). */
+static void refresh_problems(ts_odoo *o)
+{
+    ts_catalog_reader r;
+    o->n_problems = 0;
+    if (ts_catalog_read_begin(o->a, &r) != 0)
+        return;
+    for (int k = 0; k < TS_ODOO_PROBLEM_KINDS; k++) {
+        ts_odoo_problem *p = &o->problems[o->n_problems];
+        p->kind = (ts_odoo_problem_kind)k;
+        if (ts_catalog_duplicates(&r, k == TS_ODOO_DUPLICATE_BARCODE, p->codes,
+                                  TS_ODOO_PROBLEM_CODES_MAX, &p->n_codes, &p->count) == 0 &&
+            p->count > 0)
+            o->n_problems++;
+    }
+    ts_catalog_read_end(&r);
+    for (size_t i = 0; i < o->n_problems; i++)
+        ts_info("odoo.duplicates", "kind=%s count=%lld first=\"%s\"",
+                ts_odoo_problem_name(o->problems[i].kind), (long long)o->problems[i].count,
+                o->problems[i].codes[0].code);
+}
+
 static void job_succeeded(ts_odoo *o)
 {
+    /* the next delta's window starts where this job began, in Odoo's time */
+    o->window_from_ms = o->job_odoo_ms ? o->job_odoo_ms : o->read_started_ms;
     job_end(o);
+    refresh_problems(o);
     o->outage_since_mono = 0;
     ts_backoff_reset(&o->backoff);
     o->last_error[0] = '\0';
@@ -1411,6 +1702,7 @@ static void on_timer(uv_timer_t *t)
         job = JOB_FULL;
     o->job = job;
     o->read_started_ms = ts_wall_ms();
+    o->job_odoo_ms = 0;
     o->job_started_mono = ts_mono_ms();
     o->full_wanted = 0;
     ts_debug("odoo.sync_start", "job=%s", job == JOB_FULL ? "full" : "delta");
@@ -1449,17 +1741,21 @@ int ts_odoo_start(ts_agent *a, char *err, size_t errlen)
     if (retry_max > RETRY_MAX_MS)
         retry_max = RETRY_MAX_MS;
     ts_backoff_init(&o->backoff, RETRY_INITIAL_MS, retry_max,
-                    (uint64_t)ts_wall_ms() ^ ((uint64_t)(uintptr_t)o << 16));
+                    (uint64_t)ts_wall_ms() ^ ((uint64_t)(uintptr_t)o << 16) ^
+                        ((uint64_t)getpid() << 40));
     o->next_price_change_ms = INT64_MAX;
     /* Each store draws its period within ±10 %, so a fleet started
      * together spreads its full snapshots out. */
     uint64_t period = (uint64_t)o->cfg->full_resync_s * 1000;
     o->full_period_ms = period - period / 10 + random_below(o, period / 5 + 1);
     o->state = has_copy(a) ? TS_ODOO_OK : TS_ODOO_NEVER;
+    refresh_problems(o);
     uv_timer_init(a->loop, &o->timer);
     o->timer.data = o;
     a->odoo = o;
-    schedule(o, JOB_FULL, 0);
+    /* Stores restarted together (a power cut, a fleet update) must not all
+     * read Odoo in the same second: the first read waits 0-resync_jitter_s. */
+    schedule(o, JOB_FULL, random_below(o, (uint64_t)o->cfg->resync_jitter_s * 1000 + 1));
     return 0;
 }
 
@@ -1486,6 +1782,11 @@ void ts_odoo_stop(ts_agent *a)
 }
 
 /* ---- figures ----------------------------------------------------------- */
+
+const char *ts_odoo_problem_name(ts_odoo_problem_kind k)
+{
+    return k == TS_ODOO_DUPLICATE_BARCODE ? "duplicate_barcode" : "duplicate_code";
+}
 
 const char *ts_odoo_state_name(ts_odoo_state s)
 {
@@ -1526,6 +1827,8 @@ static void running_figures(ts_odoo *o, ts_odoo_snapshot *out)
     out->requests = rs.requests;
     out->bytes_received = rs.bytes_received;
     out->last_full_duration_ms = o->last_full_duration_ms;
+    out->n_problems = o->n_problems;
+    memcpy(out->problems, o->problems, o->n_problems * sizeof(o->problems[0]));
 }
 
 void ts_odoo_get_snapshot(ts_agent *a, ts_odoo_snapshot *out)

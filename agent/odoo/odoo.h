@@ -41,6 +41,24 @@ typedef enum { TS_ODOO_IDLE = 0, TS_ODOO_SYNC_FULL, TS_ODOO_SYNC_DELTA } ts_odoo
 
 const char *ts_odoo_state_name(ts_odoo_state s);
 
+/* Problems store IT should fix in Odoo (odoo-sync.md, status odoo.problems). */
+typedef enum {
+    TS_ODOO_DUPLICATE_CODE = 0, /* two products or more share a default_code */
+    TS_ODOO_DUPLICATE_BARCODE,
+    TS_ODOO_PROBLEM_KINDS
+} ts_odoo_problem_kind;
+
+#define TS_ODOO_PROBLEM_CODES_MAX 50
+
+typedef struct ts_odoo_problem {
+    ts_odoo_problem_kind kind;
+    int64_t count;  /* codes in all */
+    size_t n_codes; /* the first ones (by code), at most TS_ODOO_PROBLEM_CODES_MAX */
+    ts_catalog_code codes[TS_ODOO_PROBLEM_CODES_MAX];
+} ts_odoo_problem;
+
+const char *ts_odoo_problem_name(ts_odoo_problem_kind k);
+
 /* The sync's and the copy's figures at one moment: what the "odoo" part of
  * /v1/status, its headline and /metrics are written from (report/). */
 typedef struct ts_odoo_snapshot {
@@ -63,6 +81,8 @@ typedef struct ts_odoo_snapshot {
     uint64_t fulls_ok, fulls_failed, deltas_ok, deltas_failed; /* (run) */
     uint64_t requests, bytes_received;                         /* (run) */
     int64_t last_full_duration_ms;                             /* (run) */
+    size_t n_problems; /* kinds with at least one code, in problems[] */
+    ts_odoo_problem problems[TS_ODOO_PROBLEM_KINDS];
 } ts_odoo_snapshot;
 
 /* Fills out whether or not odoo is configured. */

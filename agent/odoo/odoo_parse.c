@@ -474,9 +474,36 @@ int ts_odoo_parse_quant(const cJSON *rec, ts_odoo_quant *out)
     memset(out, 0, sizeof(*out));
     if (ts_odoo_parse_stamp(rec, &out->id, out->write_date) != 0 ||
         ts_odoo_many2one_id(field(rec, "product_id"), &out->product_id) != 0 ||
-        out->product_id == 0 || ts_odoo_qty_milli(field(rec, "quantity"), &out->qty_milli) != 0)
+        out->product_id == 0 || decimal_of(field(rec, "quantity"), &out->qty) != 0 ||
+        ts_odoo_qty_milli(field(rec, "quantity"), &out->qty_milli) != 0)
+        return TS_EINVAL;
+    const cJSON *uom = field(rec, "product_uom_id");
+    if (uom && ts_odoo_many2one_id(uom, &out->uom_id) != 0)
         return TS_EINVAL;
     return 0;
+}
+
+/* Rounds v to a multiple of step, half away from zero (exact integers). */
+static int64_t round_to_step(int64_t v, int64_t step)
+{
+    int64_t q = v / step, r = v % step;
+    if (r >= step - r && r > 0)
+        q++;
+    else if (r < 0 && -r >= step + r)
+        q--;
+    return q * step;
+}
+
+int64_t ts_odoo_stock_milli(ts_decimal sum, double uom_rounding)
+{
+    const int64_t per_milli = TS_DECIMAL_SCALE / 1000;
+    ts_decimal step;
+    int64_t v = sum.scaled;
+    /* Odoo's float_round on the SQL sum (exact): HALF-UP, ties away from
+     * zero, on the exact decimal value. */
+    if (uom_rounding > 0 && ts_decimal_from_double(uom_rounding, &step) == 0 && step.scaled > 0)
+        v = round_to_step(v, step.scaled);
+    return round_to_step(v, per_milli) / per_milli;
 }
 
 static int selection(const cJSON *rec, const char *name, char *out, size_t outlen)

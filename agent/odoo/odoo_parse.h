@@ -99,11 +99,21 @@ int ts_odoo_parse_product(const cJSON *rec, ts_odoo_product *out);
 typedef struct ts_odoo_quant {
     int64_t id;
     int64_t product_id;
-    int64_t qty_milli;
+    int64_t uom_id;    /* product_uom_id, 0 when not read */
+    ts_decimal qty;    /* exact: quants are summed before any rounding */
+    int64_t qty_milli; /* qty in thousandths (one quant alone) */
     char write_date[TS_ODOO_DATETIME_LEN];
 } ts_odoo_quant;
 
 int ts_odoo_parse_quant(const cJSON *rec, ts_odoo_quant *out);
+
+/*
+ * A product's on-hand as Odoo shows it: the exact sum of its quants rounded
+ * to its unit's rounding step (uom.uom rounding, e.g. 0.01 Units, 0.001 kg)
+ * with float_round's HALF-UP, then in the copy's thousandths. rounding <= 0
+ * or not a usable step: thousandths only.
+ */
+int64_t ts_odoo_stock_milli(ts_decimal sum, double uom_rounding);
 
 /* product.pricelist.item (dates parsed as UTC). */
 int ts_odoo_parse_price_item(const cJSON *rec, ts_price_item *out,

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/buf.h"
 #include "crypto/crypto.h"
@@ -57,6 +58,7 @@ struct ts_odoo_rpc {
     ts_buf request;
     ts_buf answer;
     char curl_error[CURL_ERROR_SIZE];
+    int64_t date_ms; /* the answer's HTTP Date, 0: none */
 };
 
 /* ---- the key file ----------------------------------------------------- */
@@ -177,6 +179,24 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
     return ts_buf_ok(&c->answer) ? n : 0; /* 0 aborts: CURLE_WRITE_ERROR */
 }
 
+/* Odoo's clock: the Date header of its answer (second resolution). Lines
+ * are bounded by curl (CURL_MAX_HTTP_HEADER); a copy of at most 63 bytes
+ * is parsed. */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+    ts_odoo_rpc *c = arg;
+    size_t n = size * nmemb;
+    if (n > 5 && n < 64 && strncasecmp(data, "date:", 5) == 0) {
+        char line[64];
+        memcpy(line, data + 5, n - 5);
+        line[n - 5] = '\0';
+        time_t t = curl_getdate(line, NULL);
+        if (t > 0)
+            c->date_ms = (int64_t)t * 1000;
+    }
+    return n;
+}
+
 static void on_transfer_done(void *arg, CURL *easy, CURLcode rc);
 
 static void forget_transfer(ts_odoo_rpc *c)
@@ -250,6 +270,9 @@ static int send_step(ts_odoo_rpc *c)
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
+    c->date_ms = 0;
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->curl_error);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, TOTAL_TIMEOUT_MS);
@@ -371,6 +394,7 @@ static void succeed(ts_odoo_rpc *c, int http_status, const char *records, size_t
     ts_odoo_answer ans;
     memset(&ans, 0, sizeof(ans));
     ans.http_status = 200;
+    ans.date_ms = c->date_ms;
     ans.records = records;
     ans.records_len = len;
     finish(c, &ans);

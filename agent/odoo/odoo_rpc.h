@@ -42,6 +42,7 @@ typedef struct ts_odoo_answer {
     int auth_failed;  /* Odoo refused the credentials */
     int config_error; /* a setting is wrong (message names it): store IT must fix it */
     int http_status;  /* last HTTP status (0: none) */
+    int64_t date_ms;  /* Odoo's clock: the answer's HTTP Date (0: none) */
     char message[TS_ODOO_MESSAGE_MAX]; /* plain words when err != 0 */
     const char *records;               /* JSON text of the result list (read it with ts_odoo_list,
                                           odoo_parse.h); valid during the callback only */

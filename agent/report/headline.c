@@ -124,6 +124,14 @@ static void odoo_issues(ts_headline *h, const ts_odoo_snapshot *o)
 {
     const char *err = o->last_error[0] ? o->last_error : NULL;
     const char *sep = err ? ": " : "", *why = err ? err : "";
+    int64_t dups = 0;
+    for (size_t i = 0; i < o->n_problems; i++)
+        dups += o->problems[i].count;
+    if (dups > 0)
+        add_issue(h, TS_LEVEL_ATTENTION, "odoo_duplicates",
+                  "Call store IT: in Odoo, give each product its own internal reference and "
+                  "barcode. Until then a till gets the product with the lowest id.",
+                  "%" PRId64 " code(s) or barcode(s) are shared by several products in Odoo", dups);
     switch (o->state) {
     case TS_ODOO_AUTH_FAILED:
         add_issue(h, TS_LEVEL_ATTENTION, "odoo_auth_failed",

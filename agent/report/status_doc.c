@@ -135,6 +135,32 @@ static void write_odoo_running(const ts_odoo_snapshot *o, ts_buf *out)
                          "than once every 5 minutes, so it picks up a fix made in Odoo\"");
 }
 
+/* odoo.problems: what store IT should fix in Odoo (pos-api.md). */
+static void write_odoo_problems(const ts_odoo_snapshot *o, ts_buf *out)
+{
+    ts_buf_puts(out, ",\"problems\":[");
+    for (size_t i = 0; i < o->n_problems; i++) {
+        const ts_odoo_problem *p = &o->problems[i];
+        int bc = p->kind == TS_ODOO_DUPLICATE_BARCODE;
+        ts_buf_printf(
+            out,
+            "%s{\"kind\":\"%s\",\"message\":\"%" PRId64
+            " %s shared by several products in Odoo: a till gets the one with the "
+            "lowest id. Give each product its own %s in Odoo.\",\"count\":%" PRId64 ",\"codes\":[",
+            i ? "," : "", ts_odoo_problem_name(p->kind), p->count,
+            bc ? (p->count == 1 ? "barcode is" : "barcodes are")
+               : (p->count == 1 ? "internal reference (SKU) is" : "internal references (SKUs) are"),
+            bc ? "barcode" : "internal reference", p->count);
+        for (size_t j = 0; j < p->n_codes; j++) {
+            if (j)
+                ts_buf_puts(out, ",");
+            ts_buf_json_string(out, p->codes[j].code, strlen(p->codes[j].code));
+        }
+        ts_buf_puts(out, "]}");
+    }
+    ts_buf_puts(out, "]");
+}
+
 static void write_odoo_part(const ts_odoo_snapshot *o, ts_buf *out)
 {
     const ts_catalog_info *c = &o->copy;
@@ -164,6 +190,8 @@ static void write_odoo_part(const ts_odoo_snapshot *o, ts_buf *out)
     }
     if (o->running)
         write_odoo_running(o, out);
+    if (o->configured)
+        write_odoo_problems(o, out);
     ts_buf_printf(out, ",\"skipped_products\":%" PRId64 ",\"list_price_fallback\":%" PRId64,
                   c->skipped, c->fallback);
     if (c->has_copy) {

@@ -126,7 +126,8 @@ class Scenario:
         os.chmod(key_file, 0o600)
         return {"url": "http://127.0.0.1:%d" % ports["port"], "db": "retail",
                 "login": "store-s042-bot", "api_key_file": key_file, "location_id": 8,
-                "pricelist_id": 3}
+                "pricelist_id": 3,
+                "resync_jitter_s": 0}  # the first read at once (no fleet here)
 
     def odoo_command(self, cmd):
         import http.client

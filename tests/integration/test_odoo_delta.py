@@ -29,6 +29,11 @@ def test(workdir):
         # Archived: leaves the copy. No longer a SKU: gone by SKU, kept by barcode.
         odoo.cmd("archive", sku="FURN_7800")
         odoo.cmd("set_product", sku="E-COM12", default_code=False, barcode="5901234123457")
+        # 4-decimal quants in kg: summed exactly (3.0012), then rounded to the
+        # unit's 0.001 as Odoo shows it; rounded one by one they made 3.000.
+        odoo.cmd("set_product", sku="SKU-000013", uom_id=12)
+        for loc, q in ((8, 1.0004), (17, 2.0004), (18, 0.0004)):
+            odoo.cmd("set_quant", sku="SKU-000013", location_id=loc, quantity=q)
 
         harness.wait_for(lambda: oc.price(agent, "ROPE-M") == (385, "list_price"), 30,
                          "the new price by delta")
@@ -39,6 +44,8 @@ def test(workdir):
         assert body["stock"]["on_hand"] == 6, body  # 10 -> 6, and the 4 deleted
         _, body = oc.item(agent, "FURN_8888")
         assert body["stock"]["on_hand"] == 2.5, body
+        _, body = oc.item(agent, "SKU-000013")
+        assert body["stock"]["on_hand"] == 3.001 and body["stock"]["uom"] == "kg", body
         assert oc.item(agent, "E-COM12")[0] == 404
         status, _, body = agent.request("GET", "/v1/items?barcode=5901234123457")
         assert status == 200 and body["name"] == "Conference Chair (Steel)", body
@@ -57,6 +64,7 @@ def test(workdir):
         agent.start()
         harness.wait_for(lambda: oc.item(agent, "ROPE-M")[1]["stock"]["on_hand"] == 2.5, 30,
                          "the full snapshot at start")
+        assert oc.item(agent, "SKU-000013")[1]["stock"]["on_hand"] == 3.001
     finally:
         if agent:
             agent.kill()

@@ -15,10 +15,15 @@ being fixed ones the tests know by name (one per pricelist rule kind).
 
 A control port takes JSON commands (POST /, {"cmd": ...}):
   set_list_price {sku, price}      on the template, as the product form does
-  set_product {sku, default_code?, barcode?, name?, price_extra?, active?}
+  set_product {sku, default_code?, barcode?, name?, price_extra?, active?, uom_id?}
   set_quant {sku, location_id=8, quantity}   (creates the quant if needed)
   delete_quants {sku, location_id?}
   archive {sku}
+  set_rate {currency, rate}        writes the currency's res.currency.rate record
+  set_price_extra {sku, price_extra}   on product.template.attribute.value
+  move_category {categ_id, parent_id}  descendants' parent_path moved too
+  set_item {id, fields}            a pricelist item changed (e.g. moved)
+  bulk_list_price {count, factor=1.1, from_id=12}   many templates at once
   add_item {item: {...product.pricelist.item fields}}
   down / up                        no listener and open connections cut / back
   delay {seconds}                  every answer waits this long; a new delay
@@ -28,7 +33,8 @@ A control port takes JSON commands (POST /, {"cmd": ...}):
   fail_next {model?, skip=0, count=1, kind=cut|drop|error}
                                    cut: head and part of the body, then close;
                                    drop: close without a byte; error: an Odoo error
-  stats / reset_stats              calls by name, arrival times, service_s
+  stats / reset_stats              calls by name, arrival times, service_s, and
+                                   log: {t, model, rows, window} per search_read
   product {sku}                    the product as search_read shows it
 Prints one JSON line with its ports on stdout. Python stdlib only.
 """
@@ -89,12 +95,21 @@ class Catalogue:
             93: {"id": 93, "name": "KWD", "decimal_places": 3, "rounding": 0.001,
                  "rate": 0.3071, "active": False, "write_date": stamp},
         }
+        # res.currency.rate: one rate record per currency (today's); changing
+        # a rate writes this record, not the currency (whose rate is computed).
+        self.rate = {}
+        for cid, cur in self.currency.items():
+            self.rate[cid] = {"id": cid, "currency_id": cid, "rate": cur["rate"],
+                              "name": stamp[:10], "company_id": 1, "write_date": stamp}
+        # product.template.attribute.value: the price extras of variants.
+        self.ptav = {}
         # Odoo 17's default units (uom.uom) and the "Product Price" precision.
         self.uom = {1: {"id": 1, "name": "Units", "rounding": 0.01, "active": True,
                         "write_date": stamp},
                     12: {"id": 12, "name": "kg", "rounding": 0.001, "active": True,
                          "write_date": stamp},
-                    5: {"id": 5, "name": "m", "rounding": 0.01, "active": True,
+                    # set to millimetres by the store's Odoo administrator
+                    5: {"id": 5, "name": "m", "rounding": 0.001, "active": True,
                         "write_date": stamp}}
         self.precision = {1: {"id": 1, "name": "Product Price", "digits": 2,
                               "write_date": stamp}}
@@ -158,6 +173,10 @@ class Catalogue:
         prod(10, 10, "GIFT-WRAP", False)
         tmpl(11, "Rope (per metre)", 2.75, 9)
         prod(11, 11, "ROPE-M", "2000000000114")
+        # E-COM13's attribute value "Aluminium" carries its 6.4 price extra
+        self.ptav[1] = {"id": 1, "product_tmpl_id": 7, "price_extra": 6.4,
+                        "ptav_product_variant_ids": [8], "write_date": stamp}
+        self.product[11]["uom_id"] = 5
         for pid in range(12, n_products + 1):
             price = round(rnd.uniform(1, 500), rnd.choice([0, 1, 2]))
             tmpl(pid, "Product %d" % pid, price, rnd.choice([7, 8, 9, 11]))
@@ -235,7 +254,19 @@ class Catalogue:
            "parent_id": "product.category", "product_tmpl_id": "product.template",
            "product_id": "product.product", "location_id": "stock.location",
            "pricelist_id": "product.pricelist", "base_pricelist_id": "product.pricelist",
-           "uom_id": "uom.uom"}
+           "uom_id": "uom.uom", "product_uom_id": "uom.uom"}
+
+    def move_category(self, cid, parent):
+        """Re-parents a category as Odoo does: the descendants' parent_path
+        is rewritten in SQL, only the moved category's write_date moves."""
+        c = self.category[cid]
+        old = c["parent_path"]
+        new = self.category[parent]["parent_path"] + "%d/" % cid
+        for other in self.category.values():
+            if other["parent_path"].startswith(old):
+                other["parent_path"] = new + other["parent_path"][len(old):]
+        c["parent_id"] = parent
+        c["write_date"] = now_text()
 
     def table(self, model):
         return {"product.product": self.product, "product.template": self.template,
@@ -243,7 +274,8 @@ class Catalogue:
                 "product.pricelist.item": self.item, "res.company": self.company,
                 "res.currency": self.currency, "stock.quant": self.quant,
                 "stock.location": self.location, "uom.uom": self.uom,
-                "decimal.precision": self.precision}.get(model)
+                "decimal.precision": self.precision, "res.currency.rate": self.rate,
+                "product.template.attribute.value": self.ptav}.get(model)
 
     def value(self, model, rec, field):
         """The field's value in Python terms (many2one as id or None)."""
@@ -257,6 +289,8 @@ class Catalogue:
                 return 1
             if field == "display_name":
                 return rec["name"]  # display_default_code false: attributes, no code
+        if model == "stock.quant" and field == "product_uom_id":
+            return self.product[rec["product_id"]]["uom_id"]  # related product_id.uom_id
         if model == "product.template" and field in ("default_code", "barcode"):
             return False
         if model == "product.pricelist.item" and field == "name":
@@ -437,6 +471,7 @@ class Standin:
         self.fail_rules = []  # {"model", "skip", "count", "kind"}
         self.calls = {}
         self.request_times = []
+        self.log = []  # one {"t", "model", "rows", "window"} per search_read
         self.service_s = 0.0  # time spent answering, summed over requests
         self.stats_lock = threading.Lock()
         self.server = None
@@ -635,9 +670,14 @@ class Standin:
             raise OdooError("psycopg2.errors.SerializationFailure",
                             "could not serialize access due to concurrent update")
         if meth == "search_read":
-            return self.cat.search_read(model, domain, kw.get("fields"), kw.get("order"),
+            rows = self.cat.search_read(model, domain, kw.get("fields"), kw.get("order"),
                                         kw.get("limit") or 0, kw.get("offset") or 0,
                                         kw.get("context"))
+            with self.stats_lock:
+                self.log.append({"t": time.time(), "model": model, "rows": len(rows),
+                                 "window": any(isinstance(l, list) and l and
+                                               l[0] == "write_date" for l in domain)})
+            return rows
         if meth == "read":
             # Odoo 17: read of an id that does not exist (or was deleted)
             table = self.cat.table(model)
@@ -697,7 +737,7 @@ class Standin:
                 t["write_date"] = stamp
             elif c == "set_product":  # fields of the variant itself
                 p = cat.product_by(cmd)
-                for k in ("default_code", "barcode", "name", "price_extra", "active"):
+                for k in ("default_code", "barcode", "name", "price_extra", "active", "uom_id"):
                     if k in cmd:
                         p[k] = cmd[k]
                 p["write_date"] = stamp
@@ -721,6 +761,39 @@ class Standin:
                 for qid in [q["id"] for q in cat.quant.values() if q["product_id"] == pid and
                             (loc is None or q["location_id"] == loc)]:
                     del cat.quant[qid]
+            elif c == "set_rate":  # a new rate: the rate record moves
+                cid = [k for k, v in cat.currency.items() if v["name"] == cmd["currency"]][0]
+                cat.currency[cid]["rate"] = cmd["rate"]
+                cat.rate[cid]["rate"] = cmd["rate"]
+                cat.rate[cid]["write_date"] = stamp
+            elif c == "set_price_extra":  # on the attribute value, not the variant
+                p = cat.product_by(cmd)
+                p["price_extra"] = cmd["price_extra"]
+                for v in cat.ptav.values():
+                    if p["id"] in v["ptav_product_variant_ids"]:
+                        v["price_extra"] = cmd["price_extra"]
+                        v["write_date"] = stamp
+                        break
+                else:
+                    vid = max(cat.ptav or [0]) + 1
+                    cat.ptav[vid] = {"id": vid, "product_tmpl_id": p["product_tmpl_id"],
+                                     "price_extra": cmd["price_extra"],
+                                     "ptav_product_variant_ids": [p["id"]], "write_date": stamp}
+            elif c == "move_category":
+                cat.move_category(cmd["categ_id"], cmd["parent_id"])
+            elif c == "set_item":  # e.g. a rule moved to another variant
+                it = cat.item[cmd["id"]]
+                it.update(cmd.get("fields", {}))
+                it["write_date"] = stamp
+            elif c == "bulk_list_price":  # list prices of many templates at once
+                n = 0
+                for t in sorted(cat.template.values(), key=lambda t: t["id"]):
+                    if t["id"] < cmd.get("from_id", 12) or n >= cmd["count"]:
+                        continue
+                    t["list_price"] = round(t["list_price"] * cmd.get("factor", 1.1), 2)
+                    t["write_date"] = stamp
+                    n += 1
+                return {"changed": n}
             elif c == "archive":
                 p = cat.product_by(cmd)
                 p["active"] = False
@@ -749,11 +822,12 @@ class Standin:
             elif c == "stats":
                 with self.stats_lock:
                     return {"calls": dict(self.calls), "times": list(self.request_times),
-                            "service_s": self.service_s}
+                            "service_s": self.service_s, "log": list(self.log)}
             elif c == "reset_stats":
                 with self.stats_lock:
                     self.calls = {}
                     self.request_times = []
+                    self.log = []
                     self.service_s = 0.0
             elif c == "product":
                 p = cat.product_by(cmd)

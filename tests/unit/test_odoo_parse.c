@@ -325,6 +325,37 @@ static void test_values(void **state)
     cJSON_Delete(v);
 }
 
+/* Quants summed exactly, then rounded to the unit as Odoo shows it: four
+ * 4-decimal quants rounded one by one would give 0.002 too much. */
+static void test_stock_rounding(void **state)
+{
+    (void)state;
+    const char *quants[] = {"1.0004", "2.0004", "0.0004", "0.0003"};
+    ts_decimal sum = {0};
+    int64_t one_by_one = 0;
+    for (size_t i = 0; i < 4; i++) {
+        ts_decimal d;
+        int64_t m;
+        cJSON *v = cJSON_Parse(quants[i]);
+        assert_int_equal(ts_decimal_parse(quants[i], strlen(quants[i]), &d), 0);
+        assert_int_equal(ts_odoo_qty_milli(v, &m), 0);
+        cJSON_Delete(v);
+        sum.scaled += d.scaled;
+        one_by_one += m;
+    }
+    assert_int_equal(one_by_one, 3000);                      /* the old, wrong figure */
+    assert_int_equal(ts_odoo_stock_milli(sum, 0.001), 3002); /* 3.0015 -> 3.002 (HALF-UP) */
+    assert_int_equal(ts_odoo_stock_milli(sum, 0.01), 3000);
+    assert_int_equal(ts_odoo_stock_milli(sum, 1.0), 3000);
+    assert_int_equal(ts_odoo_stock_milli(sum, 0), 3002);
+    ts_decimal neg = {-2845 * (TS_DECIMAL_SCALE / 1000)};
+    assert_int_equal(ts_odoo_stock_milli(neg, 0.01), -2850); /* away from zero */
+    ts_decimal half = {2845 * (TS_DECIMAL_SCALE / 1000)};
+    assert_int_equal(ts_odoo_stock_milli(half, 0.01), 2850);
+    assert_int_equal(ts_odoo_stock_milli(half, 0.5), 3000);
+    assert_int_equal(ts_odoo_stock_milli(half, 0.0001), 2845);
+}
+
 static void test_key_file(void **state)
 {
     const char *dir = getenv("TS_TEST_TMP");
@@ -358,7 +389,7 @@ int main(void)
         cmocka_unit_test(test_envelopes), cmocka_unit_test(test_list),
         cmocka_unit_test(test_products),  cmocka_unit_test(test_quants_items_categories),
         cmocka_unit_test(test_hostile),   cmocka_unit_test(test_values),
-        cmocka_unit_test(test_key_file),
+        cmocka_unit_test(test_key_file),  cmocka_unit_test(test_stock_rounding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
