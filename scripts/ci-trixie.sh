@@ -7,9 +7,10 @@
 #     directory per package list and mirror, so a change to either makes a
 #     new one;
 #  2. in a private mount namespace, mounts the source read-only at /src,
-#     /proc and a fresh /tmp, builds with warnings as errors and runs the
-#     whole test suite (--quick: only the unit tests and the TLS, uplink and
-#     signature tests; --tests REGEX: those; further arguments go to ctest);
+#     /proc, /dev/pts and a fresh /tmp, builds with warnings as errors and
+#     runs the whole test suite (--quick: only the unit tests and the TLS,
+#     uplink and signature tests; --tests REGEX: those; further arguments go
+#     to ctest);
 #  3. unmounts on exit (trap), whatever happened, and removes the build.
 # Prints the mbedTLS version built against. Exits non-zero on any failure.
 # About 2 minutes on the first run (debootstrap and apt: 1), 70 s cached.
@@ -28,7 +29,7 @@ suite=trixie
 # the browser, the cross builds and the packages need.
 pkgs="build-essential cmake pkg-config ca-certificates
       libmbedtls-dev liblmdb-dev lmdb-utils libuv1-dev libcjson-dev libcurl4-openssl-dev
-      libcmocka-dev openssl python3 python3-prometheus-client"
+      libcmocka-dev openssl python3 python3-prometheus-client python3-yaml"
 # The whole suite by default (about a minute there; the browser test skips
 # itself, the chroot has no Chromium). --quick: the unit tests and every
 # test that does TLS or checks a signature.
@@ -121,17 +122,21 @@ run='
 set -eu
 root=$1; src=$2; shift 2
 cleanup() {
-    for m in "$root/etc/hosts" "$root/tmp" "$root/dev/shm" "$root/src" "$root/proc"; do
+    for m in "$root/etc/hosts" "$root/tmp" "$root/dev/pts" "$root/dev/shm" "$root/src" "$root/proc"; do
         mountpoint -q "$m" && umount "$m" || true
     done
 }
 trap cleanup EXIT
-mkdir -p "$root/src" "$root/dev/shm"
+mkdir -p "$root/src" "$root/dev/shm" "$root/dev/pts"
 mount -t proc proc "$root/proc"
 mount --bind "$src" "$root/src"
 mount -o remount,bind,ro "$root/src"
 mount -t tmpfs -o size=4g tmpfs "$root/tmp"
 mount -t tmpfs tmpfs "$root/dev/shm"
+# Pseudo-terminals (the status CLI colours only a terminal): a private
+# instance, so no terminal of the host is visible; the /dev/ptmx node of the
+# chroot opens the instance mounted beside it.
+mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$root/dev/pts"
 # Names resolve as on the host: the default /etc/hosts of Debian 13 also maps
 # localhost to ::1, where the stand-ins do not listen.
 mount --bind /etc/hosts "$root/etc/hosts"
