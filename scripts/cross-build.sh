@@ -82,6 +82,22 @@ export CFLAGS LDFLAGS
 # TILLSYNC_BIN; for ARM that is a wrapper that execs it under qemu-user
 # (exec: signals sent to the pid reach the agent). They run one by one
 # like ctest would, each in its own process.
+# Under qemu-user the ARM agent runs the tests that exercise its own code
+# paths on that architecture: intake and durability, the txn log, the uplink
+# over mutual TLS, the Odoo copy and pricing, the status. The others run
+# natively on amd64 only, because they cannot see an emulated agent as they
+# need to (the power-cut and disk-fault shim is an LD_PRELOAD library for the
+# host, which qemu-user's syscall emulation bypasses; the update tests build
+# a second agent for the host; store_recovery runs the host's mdb_dump beside
+# the agent on a shared lock file; store_readonly remounts file systems) or
+# would take most of CI's time under emulation (thousands of connections,
+# 50 agents, 10 000-product deltas, a 90 s soak, Chromium).
+QEMU_TESTS="central_standin cli http_robustness intake_api intake_crash intake_space
+    odoo_auth odoo_delta odoo_duplicates odoo_failures odoo_pending odoo_protocol odoo_reprice
+    odoo_snapshot pos_contract status_json status_metrics status_page uplink_config
+    uplink_delivery uplink_kill uplink_reject uplink_tls"
+QEMU_TESTS=$(echo $QEMU_TESTS)
+
 run_integration_tests() {
     agent=$bin
     emulator=$(sed -n 's/^TS_CROSS_EMULATOR:INTERNAL=//p' "$build/CMakeCache.txt")
@@ -93,8 +109,13 @@ run_integration_tests() {
     echo "cross-build: integration tests for $arch${emulator:+ under qemu-user}"
     passed=0
     failed=0
+    skipped=0
     for t in "$src"/tests/integration/test_*.py; do
         name=$(basename "$t" .py)
+        if [ -n "$emulator" ] && ! echo " $QEMU_TESTS " | grep -q " ${name#test_} "; then
+            skipped=$((skipped + 1))
+            continue
+        fi
         started=$(date +%s)
         if TILLSYNC_BIN=$agent TS_SOURCE_DIR=$src TS_TEST_TMP=$build/tests/tmp \
             PYTHONDONTWRITEBYTECODE=1 timeout 900 python3 -u "$t" >"$build/it-$name.log" 2>&1; then
@@ -106,7 +127,8 @@ run_integration_tests() {
             tail -15 "$build/it-$name.log" | sed 's/^/    /'
         fi
     done
-    echo "cross-build: $arch integration tests: $passed passed, $failed failed"
+    echo "cross-build: $arch integration tests: $passed passed, $failed failed" \
+        "(${skipped} left to the native run: see QEMU_TESTS)"
     [ "$failed" = 0 ] || exit 1
 }
 
