@@ -23,6 +23,9 @@ if [ "$mode" = sanitize ]; then
     flags="$flags -DTS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
     # leaks are errors too; abort on the first report so ctest sees it
     export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1"
+    # The plain run makes the 400 power cuts; under the sanitizers 100 keep
+    # the same checks on the instrumented build in a quarter of the time.
+    export TS_PC_CUTS="${TS_PC_CUTS:-100}"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 fi
 # shellcheck disable=SC2086
