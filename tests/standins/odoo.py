@@ -33,8 +33,10 @@ A control port takes JSON commands (POST /, {"cmd": ...}):
   fail_next {model?, skip=0, count=1, kind=cut|drop|error}
                                    cut: head and part of the body, then close;
                                    drop: close without a byte; error: an Odoo error
-  stats / reset_stats              calls by name, arrival times, service_s, and
-                                   log: {t, model, rows, window} per search_read
+  stats / reset_stats              calls by name, arrival times, service_s,
+                                   bytes_in / bytes_out (request and answer
+                                   bodies), and log: {t, model, rows, window,
+                                   bytes} per search_read
   product {sku}                    the product as search_read shows it
 Prints one JSON line with its ports on stdout. Python stdlib only.
 """
@@ -473,6 +475,9 @@ class Standin:
         self.request_times = []
         self.log = []  # one {"t", "model", "rows", "window"} per search_read
         self.service_s = 0.0  # time spent answering, summed over requests
+        self.bytes_in = 0  # request bodies, summed
+        self.bytes_out = 0  # answer bodies, summed
+        self.tl = threading.local()  # the search_read log entry the next answer fills in
         self.stats_lock = threading.Lock()
         self.server = None
         self.conns = set()
@@ -558,6 +563,11 @@ class Standin:
 
     def send(self, h, status, body, ctype="application/json"):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        with self.stats_lock:
+            self.bytes_out += len(data)
+            entry, self.tl.entry = getattr(self.tl, "entry", None), None
+            if entry is not None:
+                entry["bytes"] = len(data)
         h.send_response(status)  # BaseHTTPRequestHandler adds Date, as Odoo's werkzeug does
         h.send_header("Content-Type", ctype)
         h.send_header("Content-Length", str(len(data)))
@@ -591,6 +601,8 @@ class Standin:
     def handle_request(self, h):
         length = int(h.headers.get("Content-Length") or 0)
         raw = h.rfile.read(length)
+        with self.stats_lock:
+            self.bytes_in += len(raw)
         if self.delay_s:
             self.delay_over.wait(self.delay_s)
         path = h.path.split("?")[0]
@@ -673,10 +685,12 @@ class Standin:
             rows = self.cat.search_read(model, domain, kw.get("fields"), kw.get("order"),
                                         kw.get("limit") or 0, kw.get("offset") or 0,
                                         kw.get("context"))
+            entry = {"t": time.time(), "model": model, "rows": len(rows),
+                     "window": any(isinstance(l, list) and l and
+                                   l[0] == "write_date" for l in domain)}
             with self.stats_lock:
-                self.log.append({"t": time.time(), "model": model, "rows": len(rows),
-                                 "window": any(isinstance(l, list) and l and
-                                               l[0] == "write_date" for l in domain)})
+                self.log.append(entry)
+            self.tl.entry = entry  # send() adds the answer's size
             return rows
         if meth == "read":
             # Odoo 17: read of an id that does not exist (or was deleted)
@@ -822,13 +836,15 @@ class Standin:
             elif c == "stats":
                 with self.stats_lock:
                     return {"calls": dict(self.calls), "times": list(self.request_times),
-                            "service_s": self.service_s, "log": list(self.log)}
+                            "service_s": self.service_s, "log": list(self.log),
+                            "bytes_in": self.bytes_in, "bytes_out": self.bytes_out}
             elif c == "reset_stats":
                 with self.stats_lock:
                     self.calls = {}
                     self.request_times = []
                     self.log = []
                     self.service_s = 0.0
+                    self.bytes_in = self.bytes_out = 0
             elif c == "product":
                 p = cat.product_by(cmd)
                 return {k: cat.shape("product.product", p, k) for k in
