@@ -22,7 +22,9 @@ FAULTS = ["fsync=EIO", "fsync=ENOSPC", "write=EIO", "write=ENOSPC", "dsync_write
 class DiskFaultTest(unittest.TestCase):
     def setUp(self):
         self.workdir = harness.make_workdir("diskfault")
-        self.agent = pc.ShimAgent(self.workdir, overrides={"log_level": "info"})
+        self.agent = pc.ShimAgent(self.workdir, overrides={"log_level": "info",
+                                                         # the LMDB-commit path, whatever the default
+                                                         "storage": {"journal": False}})
         self.tills = [pc.Till(r, 0, lambda: self.agent) for r in harness.REGISTERS]
 
     def tearDown(self):
