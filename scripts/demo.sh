@@ -80,7 +80,8 @@ cat >"$demo/tillsync.json" <<CFG
     "location_id": 8,
     "pricelist_id": 3,
     "delta_s": 20,
-    "full_resync_s": 600
+    "full_resync_s": 600,
+    "resync_jitter_s": 0
   }
 }
 CFG
