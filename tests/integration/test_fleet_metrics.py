@@ -1,8 +1,11 @@
 """fleet/: every metric the Grafana dashboard and the Prometheus alert rules
 use is one a running agent exports (with central and Odoo configured, so
 every family appears), with the label values they match on, so the fleet
-views cannot drift from /metrics. The rules also pass `promtool check
-rules` where Debian's prometheus package is installed (CI installs it)."""
+views cannot drift from /metrics. The rules' unit tests
+(fleet/prometheus/*.test.yml) feed series of the same names and labels,
+and give every alert a case where it fires and one where it must not. The
+rules also pass `promtool check rules` and `promtool test rules` where
+Debian's prometheus package is installed (CI installs it)."""
 import glob
 import json
 import os
@@ -18,13 +21,20 @@ from status_scenarios import harness  # noqa: E402
 
 FLEET = os.path.join(harness.SOURCE_DIR, "fleet")
 DASHBOARDS = sorted(glob.glob(os.path.join(FLEET, "grafana", "*.json")))
-RULES = sorted(glob.glob(os.path.join(FLEET, "prometheus", "*.yml")))
+RULE_TESTS = sorted(glob.glob(os.path.join(FLEET, "prometheus", "*.test.yml")))
+RULES = sorted(set(glob.glob(os.path.join(FLEET, "prometheus", "*.yml"))) - set(RULE_TESTS))
 
 # Names the agent does not export yet (none today). A name added here is
 # checked to still be missing, so the list cannot go stale.
 NOT_YET_EXPORTED = set()
 # Prometheus's own series, not the agent's.
 PROMETHEUS_OWN = {"up"}
+# Labels Prometheus adds to every scraped series.
+TARGET_LABELS = {"instance", "job"}
+# Labels whose value differs from store to store: a rule test's input must
+# carry them, with any value.
+FREE_VALUED = {"store_id", "version"}
+SERIES = re.compile(r'^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{(.*)\})?\s*$')
 
 NAME = re.compile(r"\b(tillsync_[a-zA-Z0-9_]+|up)\b(\{[^}]*\})?")
 MATCHER = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"([^"]*)"')  # "=" only: not =~ != !~
@@ -65,6 +75,17 @@ def rule_exprs(path):
     with open(path) as f:
         doc = yaml_module().safe_load(f)
     return [r["expr"] for g in doc["groups"] for r in g["rules"]]
+
+
+def rule_names(path):
+    with open(path) as f:
+        doc = yaml_module().safe_load(f)
+    return [r["alert"] for g in doc["groups"] for r in g["rules"] if "alert" in r]
+
+
+def rule_tests(path):
+    with open(path) as f:
+        return yaml_module().safe_load(f)["tests"]
 
 
 def uses(exprs):
@@ -154,6 +175,59 @@ class FleetMetrics(unittest.TestCase):
             self.assertIn(name, used)
             self.assertFalse(self.exported(name, ()), name + " is exported now: "
                              "remove it from NOT_YET_EXPORTED")
+
+    def test_rule_test_inputs(self):
+        """The unit tests' input series are shaped like the agent's: each is
+        a sample on /metrics with the same label names (less those Prometheus
+        adds) and the same values, but for labels that vary by store."""
+        self.assertTrue(RULE_TESTS)
+        for path in RULE_TESTS:
+            series = [s["series"] for t in rule_tests(path) for s in t["input_series"]]
+            unlike = [s for s in series if not self.shaped_like_agent(s)]
+            self.assertEqual(unlike, [], "%s feeds series unlike /metrics"
+                             % os.path.relpath(path, FLEET))
+            print("%s: %d input series, all shaped like /metrics" % (os.path.basename(path),
+                                                                      len(series)))
+
+    def shaped_like_agent(self, series):
+        m = SERIES.match(series)
+        self.assertIsNotNone(m, series)
+        name = m.group(1)
+        labels = dict(MATCHER.findall(m.group(2) or ""))
+        if name in PROMETHEUS_OWN:
+            return TARGET_LABELS <= set(labels)
+        if not TARGET_LABELS <= set(labels):
+            return False  # a scraped series always has them
+        want = {k: v for k, v in labels.items() if k not in TARGET_LABELS}
+        for (sample, sample_labels) in self.scrape.samples:
+            got = dict(sample_labels)
+            if sample == name and set(got) == set(want) and \
+                    all(got[k] == v for k, v in want.items() if k not in FREE_VALUED):
+                return True
+        return False
+
+    def test_rule_tests_cover_every_alert(self):
+        """Every alert has a case where it fires and one where it does not."""
+        fires, quiet = set(), set()
+        for path in RULE_TESTS:
+            for t in rule_tests(path):
+                for c in t.get("alert_rule_test", []):
+                    (fires if c.get("exp_alerts") else quiet).add(c["alertname"])
+        alerts = {a for p in RULES for a in rule_names(p)}
+        self.assertEqual(sorted(alerts - fires), [], "alerts never seen firing")
+        self.assertEqual(sorted(alerts - quiet), [], "alerts never seen quiet")
+        print("rule tests: %d alerts, each seen firing and quiet" % len(alerts))
+
+    def test_promtool_test_rules(self):
+        promtool = shutil.which("promtool")
+        if not promtool:
+            print("promtool not installed (Debian's prometheus package): rule tests not run")
+            self.skipTest("promtool not installed")
+        self.assertTrue(RULE_TESTS)
+        r = subprocess.run([promtool, "test", "rules", *RULE_TESTS], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+        print(r.stdout.decode())
+        self.assertEqual(r.returncode, 0, r.stdout.decode())
 
     def test_promtool_check_rules(self):
         promtool = shutil.which("promtool")
