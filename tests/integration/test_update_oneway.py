@@ -82,6 +82,7 @@ class OneWayUpdate(unittest.TestCase):
             harness.wait_for(lambda: central.acked_through() >= last, 60, "central to ack all")
             uplink_common.assert_central_holds(self, central, sent)
             self.assertEqual(len(central.txns()), len(sent))
+            self.assertEqual(agent.count_log(r"Sanitizer|runtime error"), 0)
             print("one-way rollback says: " + u["last_result"])
         finally:
             agent.stop()
