@@ -395,8 +395,9 @@ int ts_update_start(ts_agent *a, ts_update_restart_fn restart, void *arg)
     a->update = u;
     if (strcmp(u->files.probation, TS_VERSION) == 0)
         begin_probation(u);
-    else if (u->files.rolled_back)
-        u->state = TS_UPDATE_ROLLED_BACK;
+    else if (u->files.rolled_back) /* running a bad version: a one-way update kept */
+        u->state =
+            ts_update_is_bad(&u->files, TS_VERSION) ? TS_UPDATE_REFUSED : TS_UPDATE_ROLLED_BACK;
     uv_timer_init(a->loop, &u->timer);
     u->timer.data = u;
     uv_timer_start(&u->timer, on_tick, TICK_MS, TICK_MS);
