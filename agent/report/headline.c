@@ -176,14 +176,23 @@ static void odoo_issues(ts_headline *h, const ts_odoo_snapshot *o)
 }
 
 /* A rolled-back update needs store IT (config.md: status exit 2). */
+/* A rolled-back update, or one refused (a bad offer, or a one-way build
+ * kept running after a failed probation), needs store IT; sales go on. */
 static void update_issues(ts_headline *h, const ts_report_figures *f)
 {
-    if (!f->has_update || f->update.state != TS_UPDATE_ROLLED_BACK)
+    const char *why =
+        f->update.last_result && f->update.last_result[0] ? f->update.last_result : NULL;
+    if (!f->has_update)
         return;
-    add_issue(h, TS_LEVEL_ATTENTION, "update_rolled_back",
-              "Tell store IT: the update failed here and was undone; sales go on.", "%s",
-              f->update.last_result && f->update.last_result[0] ? f->update.last_result
-                                                                : "an update was rolled back");
+    if (f->update.state == TS_UPDATE_ROLLED_BACK)
+        add_issue(h, TS_LEVEL_ATTENTION, "update_rolled_back",
+                  "Tell store IT: the update failed here and was undone; sales go on.", "%s",
+                  why ? why : "an update was rolled back");
+    else if (f->update.state == TS_UPDATE_REFUSED)
+        add_issue(h, TS_LEVEL_OFFLINE, "update_refused",
+                  "Tell store IT: the offered update was not installed (or was kept only "
+                  "because the store cannot go back); sales go on.",
+                  "%s", why ? why : "an update was refused");
 }
 
 static void storage_issues(ts_headline *h, const ts_report_figures *f)
