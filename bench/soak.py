@@ -107,7 +107,10 @@ def map_used(agent):
     if status != 200:
         return 0, 0.0
     m = harness.Scrape(text)
-    return (m.value("tillsync_storage_map_used_bytes", 0),
+    # LMDB's own pages: the journal's unfolded sales (counted in
+    # map_used_bytes) come and go with each fold, bounded by the segment
+    return (m.value("tillsync_storage_lmdb_used_bytes",
+                    m.value("tillsync_storage_map_used_bytes", 0)),
             m.value("tillsync_storage_map_used_percent", 0.0))
 
 

@@ -289,8 +289,12 @@ static void write_storage(const ts_report_figures *f, ts_buf *out)
     const ts_store_stats *st = &f->storage;
     ts_prom_metric_u64(out, "tillsync_storage_map_size_bytes", "gauge", "LMDB map size.",
                        st->map_bytes);
-    ts_prom_metric_u64(out, "tillsync_storage_map_used_bytes", "gauge", "LMDB pages in use.",
+    ts_prom_metric_u64(out, "tillsync_storage_map_used_bytes", "gauge",
+                       "LMDB pages in use, with the journal's unfolded sales (estimated).",
                        st->used_bytes);
+    ts_prom_metric_u64(out, "tillsync_storage_lmdb_used_bytes", "gauge",
+                       "LMDB pages in use, without the journal's unfolded sales.",
+                       st->lmdb_used_bytes);
     ts_prom_metric_double(out, "tillsync_storage_map_used_percent", "gauge",
                           "LMDB map in use, percent (new txns are refused at 95).",
                           f->map_used_pct);

@@ -311,8 +311,10 @@ static int start_segment(ts_journal *j, uint64_t no, uint64_t first_seq)
             return TS_EIO;
         rc = zero_fill(fd, j->seg_bytes);
         close(fd);
-        if (rc)
+        if (rc) { /* a short file (ENOSPC) must not pass for a segment */
+            unlink(path);
             return rc;
+        }
         j->st.segments_created++;
     }
     if ((rc = fsync_dir(j)) != 0)
@@ -459,6 +461,12 @@ void ts_journal_fail(ts_journal *j)
     j->broken = 1;
     j->next_seq = j->synced_next_seq;
     j->group_records = 0;
+}
+
+uint64_t ts_journal_disk_need(const ts_journal *j)
+{
+    char first[1100];
+    return count_spares(j, first, sizeof(first)) > 0 ? 0 : j->seg_bytes;
 }
 
 int ts_journal_broken(const ts_journal *j)

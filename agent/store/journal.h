@@ -72,6 +72,9 @@ int ts_journal_sync(ts_journal *j);
 void ts_journal_fail(ts_journal *j);
 /* 1 after a failed sync, until a reset. */
 int ts_journal_broken(const ts_journal *j);
+/* Disk the journal may still have to take: a segment's size when no spare
+ * is ready for the next segment, else 0. */
+uint64_t ts_journal_disk_need(const ts_journal *j);
 /* Seq the next record must carry (0: not known until a reset). */
 uint64_t ts_journal_next_seq(const ts_journal *j);
 

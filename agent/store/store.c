@@ -86,6 +86,7 @@ struct ts_store {
     ts_store_stats stats;
     ts_journal *journal; /* NULL: every op is an LMDB commit */
     ts_store_journal_client jc;
+    uint64_t lmdb_used, file_hw; /* writer's: LMDB's figures at the last commit */
 };
 
 int ts_store_err(int rc)
@@ -114,7 +115,14 @@ int ts_store_err(int rc)
  * its free pages are all the room there is), is it worth walking the free
  * list (pages LMDB will reuse) for the real figure. */
 #define DISK_LOW_BYTES (64ull << 20)
-static uint64_t used_bytes(MDB_env *env, uint64_t *file_bytes, int disk_low)
+/* The journal's hard lines (ts_store_unfolded_room): the intake refuses at
+ * 90 % and at the full disk reserve from the published figures; these stop
+ * a sale the figures were too old to see, and leave the rest to acks and
+ * prunes (which fold first). */
+#define MAP_HARD_PCT 95
+#define DISK_RESERVE_MIN (1ull << 20)
+#define DISK_RESERVE_MAX (64ull << 20)
+static uint64_t used_bytes(MDB_env *env, uint64_t *file_bytes, int disk_low, uint64_t extra)
 {
     MDB_envinfo info;
     MDB_stat st;
@@ -122,7 +130,7 @@ static uint64_t used_bytes(MDB_env *env, uint64_t *file_bytes, int disk_low)
     mdb_env_stat(env, &st);
     uint64_t pages = (uint64_t)info.me_last_pgno + 1, free_pages = 0;
     *file_bytes = pages * st.ms_psize; /* the data file's high-water mark */
-    if (!disk_low && pages * st.ms_psize * 100 < (uint64_t)info.me_mapsize * 90)
+    if (!disk_low && (pages * st.ms_psize + extra) * 100 < (uint64_t)info.me_mapsize * 90)
         return pages * st.ms_psize;
     MDB_txn *txn;
     MDB_cursor *c;
@@ -165,11 +173,16 @@ static int clear_stale_readers(ts_store *st)
 }
 
 /* Free space of data_dir's file system, published for the loop (the loop
- * itself never asks the disk). */
+ * itself never asks the disk). With the journal, less the next segment it
+ * may have to create: that room is not LMDB's. */
 static void publish_disk(ts_store *st)
 {
     ts_fs_space sp;
     int known = ts_fs_space_of(st->data_dir, &sp) == 0;
+    if (known && st->journal) {
+        uint64_t need = ts_journal_disk_need(st->journal);
+        sp.avail_bytes = sp.avail_bytes > need ? sp.avail_bytes - need : 0;
+    }
     uv_mutex_lock(&st->mu);
     st->stats.disk_known = known;
     st->stats.disk_avail_bytes = known ? sp.avail_bytes : 0;
@@ -177,9 +190,33 @@ static void publish_disk(ts_store *st)
     uv_mutex_unlock(&st->mu);
 }
 
+static int disk_low(ts_store *st);
+
+static uint64_t unfolded(const ts_store *st)
+{
+    return st->journal ? st->jc.unfolded_bytes(st->jc.arg) : 0;
+}
+
+/* LMDB's pages in use, and (published) with the unfolded sales' estimate:
+ * the intake's space rules see a sale from its 201 on. */
+static void measure_used(ts_store *st)
+{
+    if (!st->env)
+        return;
+    uint64_t extra = unfolded(st);
+    st->lmdb_used = used_bytes(st->env, &st->file_hw, disk_low(st), extra);
+}
+
+static void publish_used_locked(ts_store *st)
+{
+    st->stats.lmdb_used_bytes = st->lmdb_used;
+    st->stats.used_bytes = st->lmdb_used + unfolded(st);
+    st->stats.file_bytes = st->file_hw;
+}
+
 /* Test-only fault hook (never set in production): with
  * TILLSYNC_TEST_WRITER_FIFO naming a FIFO, the writer reads one byte from
- * it before each commit, so a test can hold the disk "stalled". */
+ * it before each commit or journal group, so a test can hold the disk "stalled". */
 static void test_stall(ts_store *st)
 {
     if (!st->fault_fifo)
@@ -283,7 +320,7 @@ static void commit_group(ts_store *st, store_op *ops)
             op->err = 0;
         rc = apply_group(st, ops);
     }
-    uint64_t hw = 0, used = st->env ? used_bytes(st->env, &hw, disk_low(st)) : 0;
+    measure_used(st);
     size_t n = 0;
     for (store_op *op = ops; op; op = op->next, n++)
         if (rc && !op->err)
@@ -299,8 +336,7 @@ static void commit_group(ts_store *st, store_op *ops)
     st->stats.checkpoints += rc == 0 && st->journal;
     st->stats.commit_failures += rc != 0;
     st->stats.ops_committed += rc == 0 ? n : 0;
-    st->stats.used_bytes = used;
-    st->stats.file_bytes = hw;
+    publish_used_locked(st);
     if (rc)
         snprintf(st->stats.last_error, sizeof(st->stats.last_error), "%s", mdb_strerror(rc));
     st->stats.last_commit_us = (uv_hrtime() - t0) / 1000;
@@ -330,6 +366,7 @@ static void publish_journal(ts_store *st)
 static void journal_group(ts_store *st, store_op *ops, int env_ok)
 {
     uint64_t t0 = uv_hrtime();
+    test_stall(st); /* the journal flush is this group's commit */
     MDB_txn *rtxn = NULL;
     int rc = env_ok && st->env && !ts_journal_broken(st->journal)
                  ? ts_store_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &rtxn))
@@ -348,6 +385,7 @@ static void journal_group(ts_store *st, store_op *ops, int env_ok)
     publish_journal(st);
     uv_mutex_lock(&st->mu);
     st->healthy = jrc == 0;
+    publish_used_locked(st);
     st->stats.ops_committed += jrc == 0 ? n : 0;
     if (jrc)
         snprintf(st->stats.last_error, sizeof(st->stats.last_error), "journal: %s",
@@ -399,11 +437,10 @@ static void writer_tick(ts_store *st)
     if (reopening || !st->env || ts_mono_ms() - st->last_reader_check_ms < READER_CHECK_MS)
         return;
     clear_stale_readers(st);
-    uint64_t hw = 0, used = used_bytes(st->env, &hw, disk_low(st));
+    measure_used(st);
     publish_disk(st);
     uv_mutex_lock(&st->mu);
-    st->stats.used_bytes = used;
-    st->stats.file_bytes = hw;
+    publish_used_locked(st);
     uv_mutex_unlock(&st->mu);
 }
 
@@ -708,10 +745,9 @@ static int store_open(ts_store **out, uv_loop_t *loop, const char *data_dir, uin
     ts_backoff_init(&st->retry_backoff, REOPEN_RETRY_MIN_MS, REOPEN_RETRY_MAX_MS, ts_mono_ms());
     /* The store keeps the loop running only while ops are in flight. */
     uv_unref((uv_handle_t *)&st->async);
-    uint64_t hw = 0;
     publish_disk(st);
-    st->stats.used_bytes = used_bytes(st->env, &hw, disk_low(st));
-    st->stats.file_bytes = hw;
+    measure_used(st);
+    publish_used_locked(st);
     *out = st;
     return 0;
 }
@@ -845,6 +881,27 @@ int ts_store_checkpoint_now(ts_store *st)
     st->stats.checkpoints++;
     uv_mutex_unlock(&st->mu);
     return ts_journal_reset(st->journal, st->jc.next_seq(st->jc.arg));
+}
+
+uint64_t ts_store_unfolded_room(ts_store *st)
+{
+    uv_mutex_lock(&st->mu);
+    uint64_t map = st->stats.map_bytes, avail = st->stats.disk_avail_bytes;
+    uint64_t total = st->stats.disk_total_bytes;
+    int known = st->stats.disk_known;
+    uv_mutex_unlock(&st->mu);
+    uint64_t line = map / 100 * MAP_HARD_PCT;
+    uint64_t room = line > st->lmdb_used ? line - st->lmdb_used : 0;
+    if (known) { /* free pages inside the file first, then the disk */
+        uint64_t reserve = total / 50;
+        reserve = reserve < DISK_RESERVE_MIN   ? DISK_RESERVE_MIN
+                  : reserve > DISK_RESERVE_MAX ? DISK_RESERVE_MAX
+                                               : reserve;
+        uint64_t disk = avail + (st->file_hw > st->lmdb_used ? st->file_hw - st->lmdb_used : 0);
+        disk = disk > reserve / 2 ? disk - reserve / 2 : 0;
+        room = disk < room ? disk : room;
+    }
+    return room;
 }
 
 void ts_store_check_readers_soon(ts_store *st)

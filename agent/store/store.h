@@ -46,7 +46,8 @@ typedef struct ts_store_stats {
     uint64_t commit_failures;
     uint64_t reopens;               /* environment reopened after a disk fault: the map moved */
     uint64_t map_bytes;             /* size of the map */
-    uint64_t used_bytes;            /* pages in use */
+    uint64_t used_bytes;            /* pages in use, with the journal's unfolded sales' estimate */
+    uint64_t lmdb_used_bytes;       /* pages in use in LMDB alone */
     uint64_t file_bytes;            /* pages the data file holds, in use or free */
     uint64_t last_commit_us;        /* duration of the last commit with its fsync */
     uint64_t stale_readers_cleared; /* reader slots of dead processes freed */
@@ -110,11 +111,12 @@ int ts_store_peek_format(const char *data_dir, uint32_t *fmt);
 struct ts_journal;
 typedef struct ts_store_journal_client {
     void *arg;
-    int (*fold)(MDB_txn *txn, void *arg); /* apply everything journaled to txn */
-    void (*folded)(void *arg, int err);   /* the commit holding the fold is done */
-    void (*synced)(void *arg, int err);   /* a group's journal flush is done */
-    int (*due)(void *arg);                /* is a checkpoint due (size, age) */
-    uint64_t (*next_seq)(void *arg);      /* seq after the last journaled one */
+    int (*fold)(MDB_txn *txn, void *arg);  /* apply everything journaled to txn */
+    void (*folded)(void *arg, int err);    /* the commit holding the fold is done */
+    void (*synced)(void *arg, int err);    /* a group's journal flush is done */
+    int (*due)(void *arg);                 /* is a checkpoint due (size, age) */
+    uint64_t (*next_seq)(void *arg);       /* seq after the last journaled one */
+    uint64_t (*unfolded_bytes)(void *arg); /* estimate of their LMDB footprint */
 } ts_store_journal_client;
 /* Before the writer starts; the store owns j from then on. */
 void ts_store_use_journal(ts_store *st, struct ts_journal *j, const ts_store_journal_client *c);
@@ -124,6 +126,12 @@ int ts_store_submit_journal(ts_store *st, ts_store_apply_fn apply, ts_store_done
 /* Checkpoints now and starts a fresh journal segment: at open, after the
  * replay, before the writer starts. */
 int ts_store_checkpoint_now(ts_store *st);
+/* Writer thread: bytes the journaled, unfolded sales may still take, all
+ * told (LMDB's estimate of them included), before the fold could meet a
+ * full map or a full disk: the map's hard line is 95 %, the disk's half
+ * the intake's reserve, and the journal keeps room for its next segment.
+ * A journaled append refuses a sale that would cross it. */
+uint64_t ts_store_unfolded_room(ts_store *st);
 int ts_store_is_readonly(const ts_store *st);
 
 /* Map an LMDB return code to TS_E*. */

@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "config/config.h"
 #include "core/error.h"
+#include "core/fsinfo.h"
 #include "core/log.h"
 #include "store/journal.h"
 #include "store/store.h"
@@ -59,6 +60,7 @@ struct ts_txnlog {
     uv_mutex_t mt_mu;
     struct mt_entry *mt;
     size_t mt_n, mt_cap, mt_bytes, mt_limit;
+    uint64_t mt_est;   /* fold_estimate of the table: published with LMDB's used bytes */
     uint32_t *mt_hash; /* index+1 by txn_id, open addressing */
     size_t mt_hcap;
     uint64_t visible;
@@ -70,7 +72,7 @@ struct ts_txnlog {
 typedef struct mt_entry {
     uint64_t seq;
     uint8_t *rec; /* the "txns" value */
-    size_t len;
+    size_t len, est;
 } mt_entry;
 
 /* ---- encoding helpers ---- */
@@ -540,10 +542,34 @@ static int mt_rehash(ts_txnlog *t, size_t want)
     return 0;
 }
 
+/* LMDB bytes a sale takes once folded, over-estimated: the fold must never
+ * be the write that fills the map. The txns value goes to overflow pages
+ * past about half a page (LMDB's node limit), plus a quarter page for its
+ * node, the branch pages and the free list a commit rewrites; else into
+ * leaves that splits leave half full at worst (x2). Its txn_ids key and
+ * moves keys (sku NUL seq, 8-byte value, 10 bytes of node: up to 3x their
+ * bytes in the record) x2 again. Measured (data file growth over a fold of
+ * 40-2 000 sales): ~400-byte sales 544 B each (estimate 1 136), 3.4 KB
+ * sales 4 369 (5 422), 60 KB sales 62 668 (62 766). */
+#define LMDB_PAGE 4096
+#define LMDB_NODE_MAX 2000
+static size_t fold_estimate(size_t len, size_t id_len, size_t moves_len)
+{
+    size_t v = len + 16 > LMDB_NODE_MAX
+                   ? (len + 16 + LMDB_PAGE - 1) / LMDB_PAGE * LMDB_PAGE + LMDB_PAGE / 4
+                   : 2 * (len + 26);
+    return v + 2 * (id_len + 26) + 6 * moves_len + 128;
+}
+
 /* Writer: takes rec (malloc'd). */
 static int mt_add(ts_txnlog *t, uint64_t seq, uint8_t *rec, size_t len)
 {
     int rc = 0;
+    MDB_val v = {len, rec};
+    rec_view r;
+    if (rec_parse(&v, &r))
+        return TS_EFORMAT;
+    size_t est = fold_estimate(len, r.id_len, r.moves_len);
     uv_mutex_lock(&t->mt_mu);
     if (t->mt_n == t->mt_cap) {
         size_t cap = t->mt_cap ? t->mt_cap * 2 : 256;
@@ -560,9 +586,10 @@ static int mt_add(ts_txnlog *t, uint64_t seq, uint8_t *rec, size_t len)
     if (rc == 0) {
         if (t->mt_n == 0)
             t->mt_oldest_ms = ts_mono_ms();
-        t->mt[t->mt_n] = (mt_entry){seq, rec, len};
+        t->mt[t->mt_n] = (mt_entry){seq, rec, len, est};
         mt_hash_put(t, t->mt_n++);
         t->mt_bytes += len;
+        t->mt_est += est;
     }
     uv_mutex_unlock(&t->mt_mu);
     return rc;
@@ -577,6 +604,7 @@ static void mt_drop(ts_txnlog *t, uint64_t through, uint64_t above)
     for (size_t i = 0; i < t->mt_n; i++) {
         if (t->mt[i].seq <= through || t->mt[i].seq > above) {
             t->mt_bytes -= t->mt[i].len;
+            t->mt_est -= t->mt[i].est;
             free(t->mt[i].rec);
         } else {
             t->mt[keep++] = t->mt[i];
@@ -584,7 +612,7 @@ static void mt_drop(ts_txnlog *t, uint64_t through, uint64_t above)
     }
     t->mt_n = keep;
     if (keep == 0)
-        t->mt_bytes = 0;
+        t->mt_bytes = t->mt_est = 0;
     mt_rehash(t, keep); /* same or smaller capacity: cannot fail */
     if (t->visible > above)
         t->visible = above;
@@ -602,6 +630,12 @@ static int judge_known_mt(append_op *op, ts_append_item *it, const mt_entry *e)
     it->result =
         memcmp(r.digest, it->info->digest, 32) == 0 ? TS_APPEND_REPLAY : TS_APPEND_CONFLICT;
     return 0;
+}
+
+static size_t new_estimate(const ts_append_item *it)
+{
+    size_t id_len = strlen(it->info->txn_id), moves = moves_size(it->info);
+    return fold_estimate(REC_HEADER + id_len + it->len + moves, id_len, moves);
 }
 
 static int journal_store_new(append_op *op, ts_append_item *it)
@@ -636,6 +670,7 @@ static int append_apply_journal(MDB_txn *rtxn, void *arg)
     op->after.acked_through = lm.acked_through; /* acks are LMDB commits */
     op->first_stored = 0;
     size_t added = 0;
+    uint64_t room = ts_store_unfolded_room(t->agent->store);
     for (size_t i = 0; i < op->n && rc == 0; i++) {
         ts_append_item *it = &op->items[i];
         size_t len = strlen(it->info->txn_id);
@@ -650,6 +685,8 @@ static int append_apply_journal(MDB_txn *rtxn, void *arg)
             rc = ts_store_err(grc);
         else if (op->after.last_seq - op->after.acked_through >= op->max_pending)
             it->result = TS_APPEND_FULL;
+        else if (t->mt_est + new_estimate(it) > room)
+            it->result = TS_APPEND_NO_SPACE; /* refused before anything is written */
         else if ((rc = journal_store_new(op, it)) == 0)
             added++;
     }
@@ -744,6 +781,29 @@ static uint64_t journal_next_seq(void *arg)
     return t->jc_durable.last_seq + 1;
 }
 
+static uint64_t journal_unfolded(void *arg)
+{
+    ts_txnlog *t = arg;
+    return t->mt_est;
+}
+
+/* The segment size, capped by the file system: pre-allocated segments
+ * (the live ones and up to two spares) must leave a small disk to LMDB. */
+#define SEG_FS_SHARE 8
+#define SEG_MIN (256ull << 10)
+static uint64_t segment_bytes(const ts_agent *a)
+{
+    uint64_t seg = a->cfg->storage.journal_segment_mb << 20;
+    ts_fs_space sp;
+    if (ts_fs_space_of(a->cfg->data_dir, &sp) == 0 && sp.total_bytes / SEG_FS_SHARE < seg) {
+        uint64_t cap = sp.total_bytes / SEG_FS_SHARE / (64u << 10) * (64u << 10);
+        seg = cap < SEG_MIN ? SEG_MIN : cap;
+        ts_info("txnlog.journal_segment_capped", "segment_bytes=%llu fs_bytes=%llu",
+                (unsigned long long)seg, (unsigned long long)sp.total_bytes);
+    }
+    return seg;
+}
+
 static int replay_one(void *arg, uint64_t seq, const void *payload, size_t len)
 {
     ts_txnlog *t = arg;
@@ -769,7 +829,7 @@ static int journal_open(ts_txnlog *t, ts_agent *a)
 {
     char dir[TS_PATH_MAX + 16];
     snprintf(dir, sizeof(dir), "%s/journal", a->cfg->data_dir);
-    uint64_t seg = a->cfg->storage.journal_segment_mb << 20;
+    uint64_t seg = segment_bytes(a);
     ts_journal *j;
     uv_mutex_init(&t->mt_mu);
     t->journal = 1;
@@ -794,8 +854,8 @@ static int journal_open(ts_txnlog *t, ts_agent *a)
         t->c.accepted_total = t->jc.accepted_total;
         return rc;
     }
-    ts_store_journal_client c = {t,           journal_fold,    journal_folded, journal_synced,
-                                 journal_due, journal_next_seq};
+    ts_store_journal_client c = {t,           journal_fold,     journal_folded,  journal_synced,
+                                 journal_due, journal_next_seq, journal_unfolded};
     ts_store_use_journal(a->store, j, &c);
     return ts_store_checkpoint_now(a->store);
 }

@@ -61,6 +61,7 @@ class Metrics(unittest.TestCase):
             "tillsync_txns_accepted": "counter",
             "tillsync_txns_rejected": "counter",
             "tillsync_storage_map_used_bytes": "gauge",
+            "tillsync_storage_lmdb_used_bytes": "gauge",
             "tillsync_storage_map_used_percent": "gauge",
             "tillsync_disk_free_bytes": "gauge",
             "tillsync_http_requests": "counter",
