@@ -539,9 +539,13 @@ ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
     return do_write(fd, &iov, 1, off);
 }
 
-ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
+/* The *64 entry points take off64_t. The shim is built with the native
+ * off_t (it must define both names); on a 64-bit host the two are the same
+ * type. The power-cut tests run natively only (scripts/cross-build.sh), so
+ * the cast never narrows where the shim is used. */
+ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
 {
-    return pwrite(fd, buf, n, off);
+    return pwrite(fd, buf, n, (off_t)off);
 }
 
 ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
@@ -549,9 +553,9 @@ ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
     return do_write(fd, iov, cnt, off);
 }
 
-ssize_t pwritev64(int fd, const struct iovec *iov, int cnt, off_t off)
+ssize_t pwritev64(int fd, const struct iovec *iov, int cnt, off64_t off)
 {
-    return do_write(fd, iov, cnt, off);
+    return do_write(fd, iov, cnt, (off_t)off);
 }
 
 ssize_t write(int fd, const void *buf, size_t n)
@@ -578,9 +582,9 @@ int ftruncate(int fd, off_t len)
     return r;
 }
 
-int ftruncate64(int fd, off_t len)
+int ftruncate64(int fd, off64_t len)
 {
-    return ftruncate(fd, len);
+    return ftruncate(fd, (off_t)len);
 }
 
 int fsync(int fd)
@@ -663,7 +667,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
     return REAL(mmap)(addr, len, prot, flags, fd, off);
 }
 
-void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
 {
-    return mmap(addr, len, prot, flags, fd, off);
+    return mmap(addr, len, prot, flags, fd, (off_t)off);
 }
