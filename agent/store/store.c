@@ -294,6 +294,15 @@ static int disk_low(ts_store *st)
     return low;
 }
 
+/* Queues a group's ops for the loop, in commit order (st->mu held). */
+static void finish_locked(ts_store *st, store_op *ops)
+{
+    for (store_op *op = ops, *next; op; op = next) {
+        next = op->next;
+        TS_FIFO_PUSH(&st->finished, op);
+    }
+}
+
 /* Logs a failing write once per failing spell, not once per commit, and
  * the first success after one. failed_event NULL: this write worked. */
 static void log_spell(ts_store *st, const char *failed_event, size_t ops, const char *why)
@@ -340,10 +349,7 @@ static void commit_group(ts_store *st, store_op *ops)
     if (rc)
         snprintf(st->stats.last_error, sizeof(st->stats.last_error), "%s", mdb_strerror(rc));
     st->stats.last_commit_us = (uv_hrtime() - t0) / 1000;
-    for (store_op *op = ops, *next; op; op = next) {
-        next = op->next;
-        TS_FIFO_PUSH(&st->finished, op);
-    }
+    finish_locked(st, ops);
     uv_mutex_unlock(&st->mu);
     uv_async_send(&st->async);
 }
@@ -391,10 +397,7 @@ static void journal_group(ts_store *st, store_op *ops, int env_ok)
         snprintf(st->stats.last_error, sizeof(st->stats.last_error), "journal: %s",
                  ts_strerror(jrc));
     st->stats.last_commit_us = (uv_hrtime() - t0) / 1000;
-    for (store_op *op = ops, *next; op; op = next) {
-        next = op->next;
-        TS_FIFO_PUSH(&st->finished, op);
-    }
+    finish_locked(st, ops);
     uv_mutex_unlock(&st->mu);
     uv_async_send(&st->async);
 }
