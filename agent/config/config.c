@@ -145,6 +145,8 @@ void ts_config_defaults(ts_config *cfg)
     cfg->storage.map_size_mb = sizeof(void *) == 4 ? 256 : 1024;
     cfg->storage.max_pending = 1000000;
     cfg->storage.acked_retention_h = 168;
+    /* One flush per group of sales (docs/intake-journal.md). */
+    cfg->storage.journal = 1;
     /* The journal's replay bound and the memory of unflushed sales. */
     cfg->storage.journal_segment_mb = sizeof(void *) == 4 ? 4 : 16;
     cfg->update.health_grace_s = 120;

@@ -40,6 +40,7 @@ struct ts_journal {
     int fd, prev_fd; /* current segment; the one a group filled (flushed at sync) */
     int direct;
     uint64_t seg_no, max_no; /* current; highest number seen or given */
+    uint64_t seg_first_seq;  /* of the current segment */
     uint64_t spare_no;
     uint64_t pos;     /* where the next record goes */
     uint64_t buf_off; /* file offset of buf[0], aligned */
@@ -326,6 +327,7 @@ static int start_segment(ts_journal *j, uint64_t no, uint64_t first_seq)
         j->prev_fd = j->fd; /* flushed with the group that filled it */
     j->fd = fd;
     j->seg_no = no;
+    j->seg_first_seq = first_seq;
     if (no > j->max_no)
         j->max_no = no;
     j->buf_off = 0;
@@ -514,29 +516,50 @@ int ts_journal_reset(ts_journal *j, uint64_t next_seq)
     return 0;
 }
 
+typedef struct seg_reader {
+    int fd;
+    uint64_t no, first_seq, size, align;
+} seg_reader;
+static int read_header(const ts_journal *j, uint64_t no, seg_reader *r);
+
+/* First seq of live segment no (the current one's header may not be on
+ * disk yet); 0 when unknown. */
+static uint64_t seg_first_seq(const ts_journal *j, uint64_t no)
+{
+    seg_reader r;
+    if (no == j->seg_no)
+        return j->seg_first_seq;
+    if (read_header(j, no, &r) != 0)
+        return 0;
+    close(r.fd);
+    return r.first_seq;
+}
+
 int ts_journal_checkpoint(ts_journal *j, uint64_t through_seq)
 {
-    (void)through_seq; /* older segments hold only seqs below the current group */
     if (j->fd < 0 || j->broken)
         return 0;
     uint64_t *segs = NULL;
-    size_t n = 0;
+    size_t n = 0, i = 0;
     int rc = list_segments(j, &segs, &n);
-    int any = rc == 0 && n > 0 && segs[0] < j->seg_no;
+    /* A segment can go when the next one starts at or below through+1:
+     * every record in it is in LMDB (folds may stop mid-segment). */
+    while (rc == 0 && i + 1 < n && segs[i] < j->seg_no) {
+        uint64_t next_first = seg_first_seq(j, segs[i + 1]);
+        if (next_first == 0 || next_first > through_seq + 1)
+            break;
+        i++;
+    }
+    uint64_t below = i < n ? segs[i] : 0;
     free(segs);
-    if (!any)
+    if (rc || i == 0)
         return rc;
-    if ((rc = retire_below(j, j->seg_no)) == 0)
+    if ((rc = retire_below(j, below)) == 0)
         rc = fsync_dir(j);
     return rc;
 }
 
 /* ---- replay ---- */
-
-typedef struct seg_reader {
-    int fd;
-    uint64_t no, first_seq, size, align;
-} seg_reader;
 
 static int read_header(const ts_journal *j, uint64_t no, seg_reader *r)
 {

@@ -55,8 +55,8 @@ int ts_journal_replay(ts_journal *j, uint64_t after_seq, ts_journal_replay_fn fn
  * start the next one at next_seq (its header is written with the first
  * group). Also the way out after a failed sync. */
 int ts_journal_reset(ts_journal *j, uint64_t next_seq);
-/* Records up to through_seq are checkpointed: recycle the segments before
- * the current one. */
+/* Records up to through_seq are checkpointed (in LMDB): recycle the
+ * segments before the current one that hold nothing past it. */
 int ts_journal_checkpoint(ts_journal *j, uint64_t through_seq);
 
 /* Buffers one record of the current group. TS_ETOOBIG, TS_ENOMEM, TS_EIO

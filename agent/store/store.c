@@ -276,10 +276,10 @@ static int apply_group(ts_store *st, store_op *ops)
         /* Everything journaled is in LMDB now: older segments can go, and
          * after a failed flush the journal starts again on a fresh one. */
         int jr = 0;
-        if (rc == 0 && ts_journal_broken(st->journal))
+        if (rc == 0 && ts_journal_broken(st->journal) && unfolded(st) == 0)
             jr = ts_journal_reset(st->journal, st->jc.next_seq(st->jc.arg));
         else if (rc == 0)
-            jr = ts_journal_checkpoint(st->journal, 0);
+            jr = ts_journal_checkpoint(st->journal, st->jc.folded_seq(st->jc.arg));
         if (jr)
             ts_warn("store.journal_recycle_failed", "error=\"%s\"", ts_strerror(jr));
     }
@@ -354,6 +354,17 @@ static void commit_group(ts_store *st, store_op *ops)
     uv_async_send(&st->async);
 }
 
+/* Fold commits (a bounded chunk each) while the client says one is due,
+ * or (all) until nothing is left; stops when a commit makes no progress. */
+static void fold_while(ts_store *st, int all)
+{
+    uint64_t left;
+    do {
+        left = unfolded(st);
+        commit_group(st, NULL);
+    } while (unfolded(st) > 0 && unfolded(st) < left && (all || st->jc.due(st->jc.arg)));
+}
+
 static void publish_journal(ts_store *st)
 {
     ts_journal_stats js;
@@ -417,13 +428,15 @@ static void run_group(ts_store *st, store_op *ops)
     }
     int env_ok = 1;
     if (j.head && ts_journal_broken(st->journal)) {
-        commit_group(st, NULL); /* fold, then a fresh segment */
+        fold_while(st, 1); /* fold, then a fresh segment */
         uv_mutex_lock(&st->mu);
         env_ok = !st->reopen;
         uv_mutex_unlock(&st->mu);
     }
     if (j.head)
         journal_group(st, j.head, env_ok);
+    if (l.head && st->jc.due(st->jc.arg))
+        fold_while(st, 0); /* the rest fits the ops' commit (the fold comes first) */
     if (l.head || st->jc.due(st->jc.arg))
         commit_group(st, l.head);
     publish_journal(st);
@@ -436,7 +449,7 @@ static void writer_tick(ts_store *st)
     int reopening = st->reopen; /* the loop owns st->env until it is done */
     uv_mutex_unlock(&st->mu);
     if (!reopening && st->env && st->journal && st->jc.due(st->jc.arg))
-        commit_group(st, NULL); /* the age limit of unfolded sales */
+        fold_while(st, 0); /* the age limit of unfolded sales */
     if (reopening || !st->env || ts_mono_ms() - st->last_reader_check_ms < READER_CHECK_MS)
         return;
     clear_stale_readers(st);
@@ -487,7 +500,7 @@ static void writer_main(void *arg)
     int final = st->journal && !st->reopen;
     uv_mutex_unlock(&st->mu);
     if (final) /* a clean stop leaves nothing to replay */
-        commit_group(st, NULL);
+        fold_while(st, 1);
 }
 
 static int open_env(ts_store *st, char *err, size_t errlen);
@@ -876,13 +889,19 @@ int ts_store_checkpoint_now(ts_store *st)
 {
     if (!st->journal || st->writer_started || !st->env)
         return TS_EINVAL;
-    int rc = apply_group(st, NULL);
-    if (rc)
-        return ts_store_err(rc);
-    uv_mutex_lock(&st->mu);
-    st->stats.commits++;
-    st->stats.checkpoints++;
-    uv_mutex_unlock(&st->mu);
+    int rc;
+    uint64_t left;
+    do { /* a bounded chunk per commit, as on the writer */
+        left = unfolded(st);
+        if ((rc = apply_group(st, NULL)) != 0)
+            return ts_store_err(rc);
+        uv_mutex_lock(&st->mu);
+        st->stats.commits++;
+        st->stats.checkpoints++;
+        uv_mutex_unlock(&st->mu);
+    } while (unfolded(st) > 0 && unfolded(st) < left);
+    if (unfolded(st) > 0)
+        return TS_EIO;
     return ts_journal_reset(st->journal, st->jc.next_seq(st->jc.arg));
 }
 

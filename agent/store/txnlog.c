@@ -34,6 +34,13 @@
 /* Journal mode: unfolded sales are folded into LMDB at the latest this
  * long after the oldest of them (bounds the replay after a quiet crash). */
 #define FOLD_MAX_AGE_MS (5 * 60 * 1000)
+/* Journal mode: one LMDB commit folds at most this much of the table
+ * (fold_estimate bytes, ~230 small sales), and a table this big is folded
+ * without waiting for another LMDB write. A commit's fresh pages, and so
+ * the step by which LMDB's data file can grow, stay bounded and alike
+ * whatever the traffic or the uplink do (one fold of everything a 5 s
+ * uplink outage piled up grew the file by ~90 pages at once). */
+#define FOLD_CHUNK_EST (256u << 10)
 
 typedef struct txnlog_counters {
     uint64_t last_seq;
@@ -64,8 +71,7 @@ struct ts_txnlog {
     uint32_t *mt_hash; /* index+1 by txn_id, open addressing */
     size_t mt_hcap;
     uint64_t visible;
-    uint64_t mt_oldest_ms;
-    uint64_t fold_through;          /* last seq of the fold in flight */
+    uint64_t fold_through;          /* LMDB's last seq after the fold in flight */
     txnlog_counters jc, jc_durable; /* writer's: with the journal, before LMDB */
 };
 
@@ -73,6 +79,7 @@ typedef struct mt_entry {
     uint64_t seq;
     uint8_t *rec; /* the "txns" value */
     size_t len, est;
+    uint64_t at_ms; /* journaled (monotonic): the age limit */
 } mt_entry;
 
 /* ---- encoding helpers ---- */
@@ -584,9 +591,7 @@ static int mt_add(ts_txnlog *t, uint64_t seq, uint8_t *rec, size_t len)
     if (rc == 0 && (t->mt_n + 1) * 2 > t->mt_hcap)
         rc = mt_rehash(t, t->mt_n + 1);
     if (rc == 0) {
-        if (t->mt_n == 0)
-            t->mt_oldest_ms = ts_mono_ms();
-        t->mt[t->mt_n] = (mt_entry){seq, rec, len, est};
+        t->mt[t->mt_n] = (mt_entry){seq, rec, len, est, ts_mono_ms()};
         mt_hash_put(t, t->mt_n++);
         t->mt_bytes += len;
         t->mt_est += est;
@@ -739,12 +744,16 @@ static int fold_one(ts_txnlog *t, MDB_txn *txn, const mt_entry *e)
     return ts_store_err(rc);
 }
 
+/* Folds the table's oldest entries, up to FOLD_CHUNK_EST of them: a table
+ * that is not due (journal_due) goes whole, so the commit of an ack or a
+ * prune, which needs every journaled sale in LMDB, folds what is left. */
 static int journal_fold(MDB_txn *txn, void *arg)
 {
     ts_txnlog *t = arg;
     txnlog_counters c;
+    size_t est = 0;
     int rc = counters_read(txn, t->meta, &c);
-    for (size_t i = 0; rc == 0 && i < t->mt_n; i++) {
+    for (size_t i = 0; rc == 0 && i < t->mt_n && est < FOLD_CHUNK_EST; i++) {
         const mt_entry *e = &t->mt[i];
         if (e->seq <= c.last_seq)
             continue; /* folded before a crash: replay is idempotent */
@@ -752,11 +761,13 @@ static int journal_fold(MDB_txn *txn, void *arg)
             return TS_EIO;
         if ((rc = fold_one(t, txn, e)) == 0)
             c.last_seq = e->seq;
+        est += e->est;
     }
     if (rc)
         return rc;
     t->fold_through = c.last_seq;
-    c.accepted_total = t->jc_durable.accepted_total;
+    /* The counters of the sales still in the table: theirs at their fold. */
+    c.accepted_total = t->jc_durable.accepted_total - (t->jc_durable.last_seq - c.last_seq);
     c.rejected_total = t->jc_durable.rejected_total;
     return counters_write(txn, t->meta, &c);
 }
@@ -771,8 +782,14 @@ static void journal_folded(void *arg, int err)
 static int journal_due(void *arg)
 {
     ts_txnlog *t = arg;
-    return t->mt_n > 0 &&
-           (t->mt_bytes >= t->mt_limit || ts_mono_ms() - t->mt_oldest_ms >= FOLD_MAX_AGE_MS);
+    return t->mt_n > 0 && (t->mt_est >= FOLD_CHUNK_EST || t->mt_bytes >= t->mt_limit ||
+                           ts_mono_ms() - t->mt[0].at_ms >= FOLD_MAX_AGE_MS);
+}
+
+static uint64_t journal_folded_seq(void *arg)
+{
+    ts_txnlog *t = arg;
+    return t->fold_through;
 }
 
 static uint64_t journal_next_seq(void *arg)
@@ -854,8 +871,9 @@ static int journal_open(ts_txnlog *t, ts_agent *a)
         t->c.accepted_total = t->jc.accepted_total;
         return rc;
     }
-    ts_store_journal_client c = {t,           journal_fold,     journal_folded,  journal_synced,
-                                 journal_due, journal_next_seq, journal_unfolded};
+    ts_store_journal_client c = {
+        t,           journal_fold,     journal_folded,   journal_synced,
+        journal_due, journal_next_seq, journal_unfolded, journal_folded_seq};
     ts_store_use_journal(a->store, j, &c);
     return ts_store_checkpoint_now(a->store);
 }
