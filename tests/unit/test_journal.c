@@ -2,7 +2,8 @@
  * test_journal.c - the intake journal's recovery (agent/store/journal.c),
  * on real files: what a replay gives back after a clean run, a torn last
  * record, a bad CRC in the middle, a missing segment, a journal ahead of
- * the checkpoint by one group, a recycled segment and a failed group.
+ * the checkpoint by one group, a recycled segment, a checkpoint that stops
+ * mid-segment and a failed group.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -262,6 +263,37 @@ static void test_recycled_segment(void **state)
     assert_int_equal(info.damaged, 0);
 }
 
+static int live_segments(void)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    while (d && (e = readdir(d)) != NULL)
+        n += strncmp(e->d_name, "seg-", 4) == 0;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* A fold that stops mid-segment (bounded chunks): only the segments wholly
+ * at or below the folded seq go; the rest still replays. */
+static void test_partial_checkpoint(void **state)
+{
+    (void)state;
+    ts_journal *j = fresh(1);
+    write_groups(j, 1, 60, 10, 1000); /* ~250 a segment: three segments */
+    assert_int_equal(live_segments(), 3);
+    assert_int_equal(ts_journal_checkpoint(j, 100), 0); /* inside the first */
+    assert_int_equal(live_segments(), 3);
+    assert_int_equal(ts_journal_checkpoint(j, 300), 0); /* inside the second */
+    assert_int_equal(live_segments(), 2);
+    ts_journal_close(j);
+    ts_journal_replay_info info;
+    got *g = replay(300, &info);
+    assert_run(g, 301, 600);
+    assert_int_equal(info.damaged, 0);
+}
+
 static void test_failed_group_then_reset(void **state)
 {
     (void)state;
@@ -292,6 +324,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_segment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ahead_by_one_group, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recycled_segment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial_checkpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_group_then_reset, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
