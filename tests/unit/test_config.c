@@ -53,6 +53,8 @@ static void test_defaults(void **state)
     assert_string_equal(cfg.listen_host, "127.0.0.1");
     assert_int_equal(cfg.odoo.enabled, 0);
     assert_int_equal(cfg.storage.map_size_mb, sizeof(void *) == 4 ? 256 : 1024);
+    assert_int_equal(cfg.storage.journal, 1); /* the intake journal is the default */
+    assert_int_equal(cfg.storage.journal_segment_mb, sizeof(void *) == 4 ? 4 : 16);
 }
 
 static void test_every_key(void **state)
