@@ -103,11 +103,11 @@ def standin_alone(workdir, certs, total, batch):
     return total / elapsed, sum(map(len, bodies)) / elapsed / 1e6, lat
 
 
-def drain(workdir, certs, total, batch_max):
+def drain(workdir, certs, total, batch_max, storage=None):
     central = uc.CentralProc(workdir, certs, down=True)
     agent = uc.agent_for(workdir, certs, central, {
         "central": {"batch_max": batch_max, "retry_initial_ms": 10, "retry_max_ms": 20},
-        "storage": {"map_size_mb": 1024}, "log_level": "info"})
+        "storage": dict({"map_size_mb": 1024}, **(storage or {})), "log_level": "info"})
     agent.start()
     t0 = time.monotonic()
     post_backlog(agent, total)
@@ -136,13 +136,13 @@ class _SinkAddress:
         return "https://127.0.0.1:%d" % self.port
 
 
-def drain_to_sink(workdir, certs, total, batch_max):
+def drain_to_sink(workdir, certs, total, batch_max, storage=None):
     """The same drain against central_sink.py (acks at once, no fsync): the
     agent's own pace, with the Python stand-in out of the way."""
     addr = _SinkAddress()
     agent = uc.agent_for(workdir, certs, addr, {
         "central": {"batch_max": batch_max, "retry_initial_ms": 10, "retry_max_ms": 20},
-        "storage": {"map_size_mb": 1024}, "log_level": "info"})
+        "storage": dict({"map_size_mb": 1024}, **(storage or {})), "log_level": "info"})
     agent.start()
     post_backlog(agent, total)
     t0 = time.monotonic()

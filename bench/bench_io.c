@@ -1,7 +1,7 @@
 /*
  * bench_io.c - bytes written to disk and fdatasyncs per sale, before/after.
  *
- * Usage: bench_io LABEL=PATH/TO/tillsync [LABEL=PATH ...] [sales-per-run]
+ * Usage: bench_io LABEL=PATH/TO/tillsync [LABEL=PATH ...] [clients=1,8] [sales-per-run]
  * For each binary, starts the agent on a fresh data dir (central
  * unreachable) and, for 1, 8, 16 and 64 keep-alive clients, posts a fixed
  * number of sales, reading the agent's /proc/<pid>/io write_bytes and its
@@ -135,8 +135,10 @@ typedef struct row {
 static double whole_run[8];
 static int cur_bin;
 
-static const int CLIENTS[] = {1, 8, 16, 64};
-#define N_CLIENTS 4
+#define MAX_CELLS 8
+/* clients=1,8: only those cells (for profiling one of them) */
+static int CLIENTS[MAX_CELLS] = {1, 8, 16, 64};
+static int N_CLIENTS = 4;
 
 static int run_binary(const char *bin, long sales, row *rows)
 {
@@ -185,7 +187,11 @@ int main(int argc, char **argv)
     long sales = 2000;
     for (int i = 1; i < argc; i++) {
         char *eq = strchr(argv[i], '=');
-        if (eq && nb < 8) {
+        if (strncmp(argv[i], "clients=", 8) == 0) {
+            N_CLIENTS = 0;
+            for (char *p = argv[i] + 8; *p && N_CLIENTS < MAX_CELLS; p += strspn(p, ","))
+                CLIENTS[N_CLIENTS++] = (int)strtol(p, &p, 10);
+        } else if (eq && nb < 8) {
             *eq = '\0';
             labels[nb] = argv[i];
             bins[nb] = eq + 1;
@@ -211,7 +217,7 @@ int main(int argc, char **argv)
         return 1;
     double sync_rate = bench_fdatasync_rate(dir);
     rmdir(dir);
-    row rows[8][N_CLIENTS];
+    row rows[8][MAX_CELLS];
     for (int b = 0; b < nb; b++) {
         extra_cfg = cfgs[b];
         cur_bin = b;

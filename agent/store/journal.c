@@ -364,9 +364,11 @@ static int write_buffer(ts_journal *j)
     j->st.bytes_written += len;
     uint64_t keep_off = round_down(j->pos, j->align);
     size_t keep = (size_t)(j->pos - keep_off);
+    size_t used = (size_t)(j->pos - j->buf_off); /* past it the buffer is still zero */
     if (keep_off != j->buf_off)
         memmove(j->buf, j->buf + (keep_off - j->buf_off), keep);
-    memset(j->buf + keep, 0, j->cap - keep);
+    if (used > keep) /* not the whole buffer: that was 64 KiB per sale */
+        memset(j->buf + keep, 0, used - keep);
     j->buf_off = keep_off;
     return 0;
 }

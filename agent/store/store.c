@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,7 +70,11 @@ struct ts_store {
     uv_cond_t wake;   /* the writer waits here for work */
     op_list queued;   /* submitted, not yet taken by the writer */
     op_list finished; /* committed or failed, waiting for the loop */
-    uv_async_t async; /* the writer pokes the loop through it */
+    /* The writer pokes the loop through an eventfd it watches. Not a
+     * uv_async_t: libuv 1.44's loop spins, then sched_yield()s, until the
+     * sender's write() has returned (0.7 sched_yield per sale at one till). */
+    int poke_fd;
+    uv_poll_t async;
     uv_timer_t retry; /* the next reopen, while the last one failed */
     ts_backoff retry_backoff;
     int handles_open; /* async and retry: st is freed when both are closed */
@@ -303,6 +308,18 @@ static void finish_locked(ts_store *st, store_op *ops)
     }
 }
 
+/* After finish_locked, with st->mu released: wakes the loop. Every group
+ * writes (no "already poked" flag to race with the loop's read): the fd
+ * stays readable from the push until the loop has read it, and the loop
+ * reads before it takes the list. */
+static void poke_loop(ts_store *st)
+{
+    uint64_t one = 1;
+    while (write(st->poke_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+        ;
+    /* EAGAIN (the counter is full) still leaves the fd readable */
+}
+
 /* Logs a failing write once per failing spell, not once per commit, and
  * the first success after one. failed_event NULL: this write worked. */
 static void log_spell(ts_store *st, const char *failed_event, size_t ops, const char *why)
@@ -351,7 +368,7 @@ static void commit_group(ts_store *st, store_op *ops)
     st->stats.last_commit_us = (uv_hrtime() - t0) / 1000;
     finish_locked(st, ops);
     uv_mutex_unlock(&st->mu);
-    uv_async_send(&st->async);
+    poke_loop(st);
 }
 
 /* Fold commits (a bounded chunk each) while the client says one is due,
@@ -410,7 +427,7 @@ static void journal_group(ts_store *st, store_op *ops, int env_ok)
     st->stats.last_commit_us = (uv_hrtime() - t0) / 1000;
     finish_locked(st, ops);
     uv_mutex_unlock(&st->mu);
-    uv_async_send(&st->async);
+    poke_loop(st);
 }
 
 /* A group with the journal on: journaled ops to the journal; a checkpoint
@@ -613,9 +630,17 @@ static void deliver_ops(ts_store *st, store_op *ops)
     }
 }
 
-static void on_async(uv_async_t *h)
+static void on_async(uv_poll_t *h, int status, int events)
 {
-    deliver_finished(h->data);
+    (void)status;
+    (void)events;
+    ts_store *st = h->data;
+    uint64_t n;
+    /* The fd first, then the list: a group pushed after this read pokes
+     * again, so it is never left behind. */
+    while (read(st->poke_fd, &n, sizeof(n)) < 0 && errno == EINTR)
+        ;
+    deliver_finished(st);
 }
 
 static int mkdir_p(const char *path)
@@ -750,9 +775,18 @@ static int store_open(ts_store **out, uv_loop_t *loop, const char *data_dir, uin
     MDB_envinfo info;
     mdb_env_info(st->env, &info);
     st->stats.map_bytes = info.me_mapsize;
+    st->poke_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (st->poke_fd < 0 || uv_poll_init(loop, &st->async, st->poke_fd) != 0) {
+        snprintf(err, errlen, "cannot make the writer's wake-up: %s", strerror(errno));
+        if (st->poke_fd >= 0)
+            close(st->poke_fd);
+        mdb_env_close(st->env);
+        free(st);
+        return TS_EIO;
+    }
+    uv_poll_start(&st->async, UV_READABLE, on_async);
     uv_mutex_init(&st->mu);
     uv_cond_init(&st->wake);
-    uv_async_init(loop, &st->async, on_async);
     st->async.data = st;
     uv_timer_init(loop, &st->retry);
     st->retry.data = st;
@@ -851,8 +885,11 @@ static int submit(ts_store *st, ts_store_apply_fn apply, ts_store_done_fn done, 
         return TS_EIO;
     }
     TS_FIFO_PUSH(&st->queued, op);
-    uv_cond_signal(&st->wake);
     uv_mutex_unlock(&st->mu);
+    /* After the unlock: a writer woken under the lock would only block on
+     * it again (one more futex wake-up per sale at a single till). It
+     * re-checks the queue under the lock, so no wake-up is lost. */
+    uv_cond_signal(&st->wake);
     if (st->in_flight++ == 0)
         uv_ref((uv_handle_t *)&st->async);
     return 0;
@@ -1006,6 +1043,7 @@ static void on_async_closed(uv_handle_t *h)
     if (st->env)
         mdb_env_close(st->env);
     ts_journal_close(st->journal);
+    close(st->poke_fd);
     uv_cond_destroy(&st->wake);
     uv_mutex_destroy(&st->mu);
     free(st);

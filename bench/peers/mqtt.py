@@ -5,10 +5,15 @@ for its PUBACK before the next sale (as a till waits for its 201), with
 persistence on and a durable (clean_session=False) "central" subscriber
 offline, so the broker must hold every message. Then the loss count: N
 acknowledged messages, SIGKILL of the broker, restart, count what the
-subscriber gets. Prints "mqtt CLIENTS MSGS_PER_S" and "mqtt sigkill ..."
-lines. Not part of ctest/CI. Needs mosquitto and python3-paho-mqtt
-(installed with apt-get when missing); run with /usr/bin/python3.
-Usage: bench/peers/mqtt.py [seconds-per-cell] [messages-before-kill]"""
+subscriber gets. Then the store-and-forward itself: a backlog of
+100 000 messages queued on a "store" broker while its bridge to a second,
+"central" broker is down (the central broker not running), then the
+central broker started and the drain timed until central's durable
+subscriber has every message. Prints "mqtt CLIENTS MSGS_PER_S",
+"mqtt sigkill ..." and "mqtt drain ..." lines. Not part of ctest/CI.
+Needs mosquitto, mosquitto-clients and python3-paho-mqtt (installed with
+apt-get when missing); run with /usr/bin/python3.
+Usage: bench/peers/mqtt.py [seconds-per-cell] [messages-before-kill] [backlog]"""
 import multiprocessing as mp
 import os
 import shutil
@@ -20,7 +25,8 @@ import tempfile
 import time
 
 if not shutil.which("mosquitto") or subprocess.run(
-        ["/usr/bin/python3", "-c", "import paho.mqtt.client"], capture_output=True).returncode:
+        ["/usr/bin/python3", "-c", "import paho.mqtt.client"], capture_output=True).returncode \
+        or not shutil.which("mosquitto_sub"):
     subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "mosquitto",
                     "mosquitto-clients", "python3-paho-mqtt"], check=True,
                    stdout=subprocess.DEVNULL, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
@@ -41,8 +47,8 @@ def free_port():
 
 
 class Broker:
-    def __init__(self, workdir):
-        self.dir, self.port, self.proc = workdir, free_port(), None
+    def __init__(self, workdir, bridge_to=None, port=None):
+        self.dir, self.port, self.proc = workdir, port or free_port(), None
         self.conf = os.path.join(workdir, "mosquitto.conf")
         with open(self.conf, "w") as f:
             # Debian's defaults otherwise: autosave_interval 1800 s; no
@@ -51,6 +57,14 @@ class Broker:
                     "persistence_location %s/\nmax_queued_messages 0\nmax_queued_bytes 0\n"
                     "max_inflight_messages 0\nlog_dest file %s/broker.log\n"
                     % (self.port, workdir, workdir))
+            if bridge_to:
+                # The store's broker forwards sales/# at QoS 1 and queues
+                # them while central is away (cleansession false); it
+                # retries the connection every second.
+                f.write("connection central\naddress 127.0.0.1:%d\ntopic sales/# out 1\n"
+                        "cleansession false\nlocal_cleansession false\nrestart_timeout 1\n"
+                        "notifications false\ntry_private true\nremote_clientid store-bridge\n"
+                        % bridge_to)
         os.chmod(workdir, 0o777)
 
     def start(self):
@@ -104,9 +118,46 @@ def run_clients(port, clients, amount, by_time):
     return sum(r[0] for r in res), max(r[1] for r in res)
 
 
+def bridge_drain(work, backlog):
+    """The backlog queued on the store broker with central down, then
+    central up: (msgs/s first to last message, s from central's start to
+    the first message, s from central's start to the last)."""
+    cdir, sdir = os.path.join(work, "central"), os.path.join(work, "store")
+    os.makedirs(cdir)
+    os.makedirs(sdir)
+    central = Broker(cdir).start()
+    # central's durable subscriber exists before anything is forwarded
+    subprocess.run(["mosquitto_sub", "-p", str(central.port), "-c", "-i", "central", "-q", "1",
+                    "-t", "sales/#", "-E"], check=True)
+    central.stop()  # SIGTERM: the session is saved; central is now "down"
+    store = Broker(sdir, bridge_to=central.port).start()
+    per = backlog // 8
+    sent, _ = run_clients(store.port, 8, per, False)
+    sent += run_clients(store.port, 1, backlog - 8 * per, False)[0] if backlog % 8 else 0
+    central = Broker(cdir, port=central.port).start()
+    t0 = time.monotonic()
+    sub = subprocess.Popen(["mosquitto_sub", "-p", str(central.port), "-c", "-i", "central",
+                            "-q", "1", "-t", "sales/#", "-C", str(sent), "-F", "%m"],
+                           stdout=subprocess.PIPE)
+    first = None
+    got = 0
+    for _ in sub.stdout:  # one line per message; mosquitto_sub exits at `sent`
+        got += 1
+        if first is None:
+            first = time.monotonic()
+    last = time.monotonic()
+    sub.wait()
+    store.stop()
+    central.stop()
+    if got != sent or first is None:
+        raise SystemExit("bridge drain: %d of %d arrived" % (got, sent))
+    return (got - 1) / max(last - first, 1e-9), first - t0, last - t0
+
+
 def main():
     secs = float(sys.argv[1]) if len(sys.argv) > 1 else 10
     n_kill = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
+    backlog = int(sys.argv[3]) if len(sys.argv) > 3 else 100000
     work = tempfile.mkdtemp(prefix="tillsync-peer-mqtt-")
     try:
         b = Broker(work).start()
@@ -139,6 +190,11 @@ def main():
         b.stop()
         print("mqtt sigkill acknowledged %d delivered_after_restart %d lost %d"
               % (sent, len(got), sent - len(got)), flush=True)
+        shutil.rmtree(work)
+        os.makedirs(work)
+        rate, to_first, to_last = bridge_drain(work, backlog)
+        print("mqtt drain %.0f msgs_per_s backlog %d first_after %.2f s all_after %.2f s"
+              % (rate, backlog, to_first, to_last), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

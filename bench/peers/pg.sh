@@ -4,6 +4,7 @@
 # fsync=on and synchronous_commit=on, pgbench over TCP loopback at 1/8/64
 # clients. Prints "pg CLIENTS SALES_PER_S" lines. Not part of ctest/CI.
 # Usage: bench/peers/pg.sh [seconds-per-cell]   (as root: installs, runs as postgres)
+# PG_CELLS="1 8 64" (default): the client counts, in order; repeats allowed.
 set -euo pipefail
 SECS=${1:-10}
 PORT=${PG_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
@@ -31,7 +32,7 @@ cat > "$DIR/sale.sql" <<'SQL'
 \set id random(1, 9000000000000000000)
 INSERT INTO sales (txn_id, body) VALUES ('B-' || :id::bigint, format('{"txn_id":"B-%s","type":"sale","register_id":"R1","occurred_at":"2026-11-22T10:15:00+01:00","currency":"EUR","lines":[{"sku":"SKU-1","qty": 1,"unit_price": 1299,"amount": 1299}],"payments":[{"method":"cash","amount": 1299}],"total": 1299}', :id::bigint)::json);
 SQL
-for c in 1 8 64; do
+for c in ${PG_CELLS:-1 8 64}; do
     j=$((c < 4 ? c : 4))
     tps=$("$BIN/pgbench" -h 127.0.0.1 -p "$PORT" -U bench -n -M prepared -c "$c" -j "$j" \
         -T "$SECS" -f "$DIR/sale.sql" postgres 2>/dev/null |
