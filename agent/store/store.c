@@ -371,15 +371,16 @@ static void commit_group(ts_store *st, store_op *ops)
     poke_loop(st);
 }
 
-/* Fold commits (a bounded chunk each) while the client says one is due,
- * or (all) until nothing is left; stops when a commit makes no progress. */
-static void fold_while(ts_store *st, int all)
+/* Fold commits (a bounded chunk each) while the client says one is due
+ * (idle: with no other write in hand), or (all) until nothing is left;
+ * stops when a commit makes no progress. */
+static void fold_while(ts_store *st, int all, int idle)
 {
     uint64_t left;
     do {
         left = unfolded(st);
         commit_group(st, NULL);
-    } while (unfolded(st) > 0 && unfolded(st) < left && (all || st->jc.due(st->jc.arg)));
+    } while (unfolded(st) > 0 && unfolded(st) < left && (all || st->jc.due(st->jc.arg, idle)));
 }
 
 static void publish_journal(ts_store *st)
@@ -445,17 +446,17 @@ static void run_group(ts_store *st, store_op *ops)
     }
     int env_ok = 1;
     if (j.head && ts_journal_broken(st->journal)) {
-        fold_while(st, 1); /* fold, then a fresh segment */
+        fold_while(st, 1, 0); /* fold, then a fresh segment */
         uv_mutex_lock(&st->mu);
         env_ok = !st->reopen;
         uv_mutex_unlock(&st->mu);
     }
     if (j.head)
         journal_group(st, j.head, env_ok);
-    if (l.head && st->jc.due(st->jc.arg))
-        fold_while(st, 0); /* the rest fits the ops' commit (the fold comes first) */
-    if (l.head || st->jc.due(st->jc.arg))
-        commit_group(st, l.head);
+    if (l.head && st->jc.due(st->jc.arg, 0))
+        fold_while(st, 0, 0); /* the rest fits the ops' commit (the fold comes first) */
+    if (l.head || st->jc.due(st->jc.arg, 1))
+        commit_group(st, l.head); /* idle: one chunk per group while folding */
     publish_journal(st);
 }
 
@@ -465,8 +466,8 @@ static void writer_tick(ts_store *st)
     uv_mutex_lock(&st->mu);
     int reopening = st->reopen; /* the loop owns st->env until it is done */
     uv_mutex_unlock(&st->mu);
-    if (!reopening && st->env && st->journal && st->jc.due(st->jc.arg))
-        fold_while(st, 0); /* the age limit of unfolded sales */
+    if (!reopening && st->env && st->journal && st->jc.due(st->jc.arg, 1))
+        fold_while(st, 0, 1); /* the age limit of unfolded sales */
     if (reopening || !st->env || ts_mono_ms() - st->last_reader_check_ms < READER_CHECK_MS)
         return;
     clear_stale_readers(st);
@@ -517,7 +518,7 @@ static void writer_main(void *arg)
     int final = st->journal && !st->reopen;
     uv_mutex_unlock(&st->mu);
     if (final) /* a clean stop leaves nothing to replay */
-        fold_while(st, 1);
+        fold_while(st, 1, 0);
 }
 
 static int open_env(ts_store *st, char *err, size_t errlen);

@@ -111,11 +111,13 @@ int ts_store_peek_format(const char *data_dir, uint32_t *fmt);
 struct ts_journal;
 typedef struct ts_store_journal_client {
     void *arg;
-    int (*fold)(MDB_txn *txn, void *arg);  /* apply the oldest journaled (a bounded chunk;
-                                            * all of it when not due) to txn */
-    void (*folded)(void *arg, int err);    /* the commit holding the fold is done */
-    void (*synced)(void *arg, int err);    /* a group's journal flush is done */
-    int (*due)(void *arg);                 /* is a checkpoint due (size, age) */
+    int (*fold)(MDB_txn *txn, void *arg); /* apply the oldest journaled (a bounded chunk;
+                                           * all of it when not due) to txn */
+    void (*folded)(void *arg, int err);   /* the commit holding the fold is done */
+    void (*synced)(void *arg, int err);   /* a group's journal flush is done */
+    /* Is a fold due: idle 0 before another LMDB write (what is left must
+     * fit that commit), idle 1 with no other write in hand (size, age). */
+    int (*due)(void *arg, int idle);
     uint64_t (*next_seq)(void *arg);       /* seq after the last journaled one */
     uint64_t (*unfolded_bytes)(void *arg); /* estimate of their LMDB footprint */
     uint64_t (*folded_seq)(void *arg);     /* LMDB's last seq after the last fold */

@@ -40,7 +40,15 @@
  * the step by which LMDB's data file can grow, stay bounded and alike
  * whatever the traffic or the uplink do (one fold of everything a 5 s
  * uplink outage piled up grew the file by ~90 pages at once). */
-#define FOLD_CHUNK_EST (256u << 10)
+#define FOLD_CHUNK_EST (512u << 10)
+/* With no other LMDB write in hand, folding starts when the table reaches
+ * this much (or an eighth of the room left before the intake's hard
+ * lines, so that near them the estimate becomes LMDB's real use early)
+ * and then goes on, a chunk per journal group, until less than a chunk is
+ * left: every fold commit flushes its pages, so fewer, fuller commits
+ * write fewer bytes per sale (a leaf of txn_ids or moves takes more sales
+ * per write), while each commit's fresh pages stay bounded by the chunk. */
+#define FOLD_START_EST (4u << 20)
 
 typedef struct txnlog_counters {
     uint64_t last_seq;
@@ -72,6 +80,7 @@ struct ts_txnlog {
     size_t mt_hcap;
     uint64_t visible;
     uint64_t fold_through;          /* LMDB's last seq after the fold in flight */
+    int folding;                    /* idle folds under way (FOLD_START_EST) */
     txnlog_counters jc, jc_durable; /* writer's: with the journal, before LMDB */
 };
 
@@ -779,11 +788,18 @@ static void journal_folded(void *arg, int err)
         mt_drop(t, t->fold_through, UINT64_MAX);
 }
 
-static int journal_due(void *arg)
+static int journal_due(void *arg, int idle)
 {
     ts_txnlog *t = arg;
-    return t->mt_n > 0 && (t->mt_est >= FOLD_CHUNK_EST || t->mt_bytes >= t->mt_limit ||
-                           ts_mono_ms() - t->mt[0].at_ms >= FOLD_MAX_AGE_MS);
+    uint64_t start = ts_store_unfolded_room(t->agent->store) / 8;
+    start = start > FOLD_START_EST ? FOLD_START_EST : start;
+    if (t->mt_est < FOLD_CHUNK_EST)
+        t->folding = 0;
+    else if (t->mt_est >= start || t->mt_bytes >= t->mt_limit)
+        t->folding = 1;
+    int big = idle ? t->folding : t->mt_est >= FOLD_CHUNK_EST;
+    return t->mt_n > 0 &&
+           (big || t->mt_bytes >= t->mt_limit || ts_mono_ms() - t->mt[0].at_ms >= FOLD_MAX_AGE_MS);
 }
 
 static uint64_t journal_folded_seq(void *arg)
