@@ -28,6 +28,7 @@
 #include "core/backoff.h"
 #include "core/buf.h"
 #include "odoo/catalog.h"
+#include "odoo/inputs.h"
 #include "core/clock.h"
 #include "config/config.h"
 #include "core/error.h"
@@ -51,6 +52,7 @@
 #define ID_SET_MAX (1u << 22)
 #define IN_CHUNK 1000 /* ids per ["...", "in", [...]] request */
 #define DOMAIN_MAX (512u * 1024u)
+#define INPUT_ROWS_MAX (8u * 1024u * 1024u) /* a slice of stored inputs */
 
 #define PRODUCT_FIELDS                                                                             \
     "[\"id\",\"default_code\",\"barcode\",\"display_name\",\"lst_price\",\"list_price\","          \
@@ -164,8 +166,12 @@ struct ts_odoo {
     char wm_product[TS_ODOO_DATETIME_LEN], wm_template[TS_ODOO_DATETIME_LEN];
     char wm_item[TS_ODOO_DATETIME_LEN], wm_quant[TS_ODOO_DATETIME_LEN];
     id_set tmpl_ids, product_ids, quant_products, categ_ids;
-    id_set reading;  /* the ids delta_reread reads now */
-    int reprice_all; /* a rate or a global rule changed: every product */
+    id_set rule_tmpl_ids; /* templates named by changed rules (repriced from the copy) */
+    id_set reading;       /* the ids delta_reread reads now */
+    int reprice_all;      /* a rate or a global rule changed: every product */
+    int reprice_next;     /* the next delta reprices every product (a rule's dates passed) */
+    int64_t scan_after;   /* repricing from the copy: the last product id done */
+    int64_t repriced;     /* products repriced from the copy by this delta */
     int rates_changed;
     int64_t job_odoo_ms;    /* Odoo's clock (HTTP Date) at the job's first answer */
     int64_t window_from_ms; /* Odoo's clock when the last successful job began */
@@ -327,6 +333,36 @@ static void on_write_done(void *arg, int err)
         o->store_err = err;
     if (o->resume)
         after_writes(o, o->resume_when, o->resume);
+}
+
+/* Stores pricing inputs (rows of one slice, catalog.h) with the copy: in
+ * the new version (full) or the live copy (delta), as their reads go. */
+static int put_inputs(ts_odoo *o, ts_buf *rows, size_t n)
+{
+    int rc = 0;
+    if (!ts_buf_ok(rows))
+        rc = TS_ENOMEM;
+    else if (n)
+        rc = ts_catalog_put_inputs(o->a, o->job == JOB_FULL ? o->build : NULL, rows, n,
+                                   on_write_done, o->a);
+    ts_buf_free(rows);
+    if (rc != 0)
+        job_failed(o, rc, 0, "the local copy could not be written");
+    return rc;
+}
+
+static void item_row(ts_buf *rows, const ts_price_item *it)
+{
+    unsigned char rec[TS_INPUT_ITEM_SIZE];
+    size_t len = ts_inputs_item_encode(it, rec, sizeof(rec));
+    ts_catalog_input_row(rows, TS_INPUT_ITEM, it->id, rec, len);
+}
+
+static void categ_row(ts_buf *rows, int64_t id, const char *path)
+{
+    unsigned char rec[TS_PARENT_PATH_MAX + 8];
+    size_t len = ts_inputs_categ_encode(path, rec, sizeof(rec));
+    ts_catalog_input_row(rows, TS_INPUT_CATEG, id, rec, len);
 }
 
 /* Hands the page's records to rd.on_page in slices of READ_SLICE, each a
@@ -611,31 +647,52 @@ static void full_precision(ts_odoo *o)
     read_page(o);
 }
 
+/* Appends a unit (read or loaded in id order, so o->uoms stays sorted). */
+static int add_uom(ts_odoo *o, int64_t id, double rounding, const char *name)
+{
+    if (o->n_uoms == o->cap_uoms) {
+        size_t cap = o->cap_uoms ? o->cap_uoms * 2 : 32;
+        uom *p = realloc(o->uoms, cap * sizeof(*p));
+        if (!p)
+            return TS_ENOMEM;
+        o->uoms = p;
+        o->cap_uoms = cap;
+    }
+    uom *u = &o->uoms[o->n_uoms++];
+    u->id = id;
+    u->rounding = rounding;
+    snprintf(u->name, sizeof(u->name), "%s", name);
+    return 0;
+}
+
 static int on_uoms(ts_odoo *o, const cJSON *records)
 {
     const cJSON *rec;
+    ts_buf rows;
+    size_t n = 0;
+    ts_buf_init(&rows, INPUT_ROWS_MAX);
     cJSON_ArrayForEach(rec, records)
     {
         int64_t id;
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "rounding");
-        const cJSON *n = cJSON_GetObjectItemCaseSensitive(rec, "name");
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(rec, "name");
+        char name[TS_UOM_NAME_MAX + 1];
         if (ts_odoo_int(cJSON_GetObjectItemCaseSensitive(rec, "id"), &id) != 0 ||
-            !cJSON_IsNumber(r) || !(r->valuedouble >= 0) || !cJSON_IsString(n))
+            !cJSON_IsNumber(r) || !(r->valuedouble >= 0) || !cJSON_IsString(nm)) {
+            ts_buf_free(&rows);
             return fail_page(o, "a unit of measure without a rounding or a name");
-        if (o->n_uoms == o->cap_uoms) {
-            size_t cap = o->cap_uoms ? o->cap_uoms * 2 : 32;
-            uom *p = realloc(o->uoms, cap * sizeof(*p));
-            if (!p)
-                return fail_page(o, "out of memory for the units of measure");
-            o->uoms = p;
-            o->cap_uoms = cap;
         }
-        uom *u = &o->uoms[o->n_uoms++];
-        u->id = id;
-        u->rounding = r->valuedouble;
-        ts_odoo_string(n, u->name, sizeof(u->name)); /* too long: cut, a label only */
+        ts_odoo_string(nm, name, sizeof(name)); /* too long: cut, a label only */
+        if (add_uom(o, id, r->valuedouble, name) != 0) {
+            ts_buf_free(&rows);
+            return fail_page(o, "out of memory for the units of measure");
+        }
+        unsigned char ur[TS_UOM_NAME_MAX + 16];
+        size_t len = ts_inputs_uom_encode(r->valuedouble, name, ur, sizeof(ur));
+        ts_catalog_input_row(&rows, TS_INPUT_UOM, id, ur, len);
+        n++;
     }
-    return 0;
+    return put_inputs(o, &rows, n);
 }
 
 /* Units are few (tens): read whole, by id, archived ones included. */
@@ -662,29 +719,47 @@ static const uom *find_uom(const ts_odoo *o, int64_t id)
     return lo < o->n_uoms && o->uoms[lo].id == id ? &o->uoms[lo] : NULL;
 }
 
+/* Appends a category (read or loaded in id order: o->categs stays sorted). */
+static int add_category(ts_odoo *o, int64_t id, const char *parent_path)
+{
+    if (o->n_categs == o->cap_categs) {
+        size_t cap = o->cap_categs ? o->cap_categs * 2 : 64;
+        category *p = realloc(o->categs, cap * sizeof(*p));
+        if (!p)
+            return TS_ENOMEM;
+        o->categs = p;
+        o->cap_categs = cap;
+    }
+    char *path = strdup(parent_path);
+    if (!path)
+        return TS_ENOMEM;
+    o->categs[o->n_categs].id = id;
+    o->categs[o->n_categs++].parent_path = path;
+    return 0;
+}
+
 static int on_categories(ts_odoo *o, const cJSON *records)
 {
     const cJSON *rec;
+    ts_buf rows;
+    size_t n = 0;
+    ts_buf_init(&rows, INPUT_ROWS_MAX);
     cJSON_ArrayForEach(rec, records)
     {
         ts_odoo_category c;
+        const char *why = NULL;
         if (ts_odoo_parse_category(rec, &c) != 0)
-            return fail_page(o, "a product category without a readable parent_path");
-        if (o->n_categs == o->cap_categs) {
-            size_t cap = o->cap_categs ? o->cap_categs * 2 : 64;
-            category *p = realloc(o->categs, cap * sizeof(*p));
-            if (!p)
-                return fail_page(o, "out of memory for the categories");
-            o->categs = p;
-            o->cap_categs = cap;
+            why = "a product category without a readable parent_path";
+        else if (add_category(o, c.id, c.parent_path) != 0)
+            why = "out of memory for the categories";
+        if (why) {
+            ts_buf_free(&rows);
+            return fail_page(o, why);
         }
-        char *path = strdup(c.parent_path);
-        if (!path)
-            return fail_page(o, "out of memory for the categories");
-        o->categs[o->n_categs].id = c.id;
-        o->categs[o->n_categs++].parent_path = path;
+        categ_row(&rows, c.id, c.parent_path);
+        n++;
     }
-    return 0;
+    return put_inputs(o, &rows, n);
 }
 
 static void full_categories(ts_odoo *o)
@@ -744,7 +819,7 @@ static void item_scope(ts_odoo *o, const ts_price_item *it)
     if (it->applied_on == TS_APPLIED_VARIANT)
         set_add(&o->product_ids, it->product_id);
     else if (it->applied_on == TS_APPLIED_TEMPLATE)
-        set_add(&o->tmpl_ids, it->product_tmpl_id);
+        set_add(&o->rule_tmpl_ids, it->product_tmpl_id);
     else if (it->applied_on == TS_APPLIED_CATEGORY)
         set_add(&o->categ_ids, it->categ_id); /* its subtree: see delta_categ_subtrees */
     else
@@ -754,12 +829,17 @@ static void item_scope(ts_odoo *o, const ts_price_item *it)
 static int on_items(ts_odoo *o, const cJSON *records)
 {
     const cJSON *rec;
+    ts_buf rows;
+    size_t n = 0;
+    ts_buf_init(&rows, INPUT_ROWS_MAX);
     cJSON_ArrayForEach(rec, records)
     {
         ts_price_item it;
         char wd[TS_ODOO_DATETIME_LEN];
-        if (ts_odoo_parse_price_item(rec, &it, wd) != 0)
+        if (ts_odoo_parse_price_item(rec, &it, wd) != 0) {
+            ts_buf_free(&rows);
             return fail_page(o, "a pricelist item in an unexpected shape");
+        }
         watermark(o->wm_item, wd);
         const ts_price_item *had = find_item(o, it.id);
         if (had && memcmp(had, &it, sizeof(it)) == 0)
@@ -768,11 +848,15 @@ static int on_items(ts_odoo *o, const cJSON *records)
             item_scope(o, had); /* a rule moved: where it was ... */
         if (o->job == JOB_DELTA)
             item_scope(o, &it); /* ... and where it is */
-        if (upsert_item(o, &it) != 0)
+        if (upsert_item(o, &it) != 0) {
+            ts_buf_free(&rows);
             return fail_page(o, "out of memory for the pricelist items");
+        }
+        item_row(&rows, &it);
+        n++;
         o->items_changed = 1;
     }
-    return 0;
+    return put_inputs(o, &rows, n);
 }
 
 static void full_items(ts_odoo *o)
@@ -829,25 +913,38 @@ static int price_tiers(ts_odoo *o, const ts_price_product *pp, const char *path,
     return rc;
 }
 
+/* Prices an item of the copy from the raw inputs it keeps (a new product,
+ * or a rule, rate or category that changed); 0, or an error to skip it. */
+static int reprice_item(ts_odoo *o, ts_catalog_item *it)
+{
+    ts_price_product pp = {.id = it->product_id,
+                           .tmpl_id = it->tmpl_id,
+                           .categ_id = it->categ_id,
+                           .lst_price = it->lst_price,
+                           .has_raw = it->has_raw,
+                           .list_price = it->list_price,
+                           .price_extra = it->price_extra,
+                           .standard_price = it->standard_price};
+    return price_tiers(o, &pp, category_path(o, it->categ_id), it);
+}
+
 /* Turns one parsed product into the copy's item; 0, or 1 to skip it. */
 static int item_of(ts_odoo *o, const ts_odoo_product *p, ts_catalog_item *it)
 {
     if (!p->sku[0] && !p->barcode[0])
         return 1;
-    ts_price_product pp = {.id = p->id,
-                           .tmpl_id = p->tmpl_id,
-                           .categ_id = p->categ_id,
-                           .lst_price = p->lst_price,
-                           .has_raw = p->has_raw,
-                           .list_price = p->list_price,
-                           .price_extra = p->price_extra,
-                           .standard_price = p->standard_price};
     memset(it, 0, sizeof(*it));
-    if (price_tiers(o, &pp, category_path(o, p->categ_id), it) != 0)
-        return 1;
     it->product_id = p->id;
     it->tmpl_id = p->tmpl_id;
     it->categ_id = p->categ_id;
+    it->lst_price = p->lst_price;
+    it->has_raw = p->has_raw;
+    it->list_price = p->list_price;
+    it->price_extra = p->price_extra;
+    it->standard_price = p->standard_price;
+    it->uom_id = p->uom_id;
+    if (reprice_item(o, it) != 0)
+        return 1;
     memcpy(it->sku, p->sku, sizeof(it->sku));
     memcpy(it->barcode, p->barcode, sizeof(it->barcode));
     memcpy(it->name, p->name, sizeof(it->name));
@@ -1106,6 +1203,22 @@ static void on_switched(void *arg, int err)
     job_succeeded(o);
 }
 
+/* The meta record stored with the copy (inputs.h): which Odoo it is of,
+ * where the next delta's window starts, the currencies and precision. */
+static size_t meta_of(const ts_odoo *o, unsigned char *out, size_t cap)
+{
+    ts_inputs_meta m;
+    memset(&m, 0, sizeof(m));
+    ts_inputs_identity_of(o->cfg, &m.who);
+    m.window_from_ms = o->job_odoo_ms ? o->job_odoo_ms : o->read_started_ms;
+    m.company_currency_id = o->company_currency_id;
+    m.pricelist_currency_id = o->pricelist_currency_id;
+    m.company_cur = o->company_cur;
+    m.pricelist_cur = o->pricelist_currency_id ? o->pricelist_cur : o->company_cur;
+    m.price_digits = o->price_digits;
+    return ts_inputs_meta_encode(&m, out, cap);
+}
+
 static void full_switch(ts_odoo *o)
 {
     ts_pricer_stats ps;
@@ -1119,9 +1232,11 @@ static void full_switch(ts_odoo *o)
     info.fallback = (int64_t)ps.fallback;
     const ts_odoo_currency *c = o->pricelist_currency_id ? &o->pricelist_cur : &o->company_cur;
     memcpy(info.currency, c->name, sizeof(info.currency));
+    unsigned char meta[TS_INPUT_META_MAX];
+    size_t meta_len = meta_of(o, meta, sizeof(meta));
     ts_catalog_build *b = o->build;
     o->build = NULL;
-    int rc = ts_catalog_build_commit(b, &info, on_switched, o->a);
+    int rc = ts_catalog_build_commit(b, &info, meta, meta_len, on_switched, o->a);
     if (rc != 0)
         job_failed(o, rc, 0, "the new copy could not be switched in");
 }
@@ -1147,6 +1262,7 @@ static void start_full(ts_odoo *o)
 /* ---- delta ------------------------------------------------------------ */
 
 static void delta_categories(ts_odoo *o);
+static void delta_categories_end(ts_odoo *o);
 static void delta_items(ts_odoo *o);
 static void delta_ptav(ts_odoo *o);
 static void delta_templates(ts_odoo *o);
@@ -1256,12 +1372,31 @@ static int on_categ_changes(ts_odoo *o, const cJSON *records)
     return 0;
 }
 
+/* The categories moved (o->categ_ids holds them, nothing else yet) are
+ * stored with the copy, then the rules are read. */
+static void delta_categories_end(ts_odoo *o)
+{
+    ts_buf rows;
+    size_t n = 0;
+    ts_buf_init(&rows, INPUT_ROWS_MAX);
+    set_sort_unique(&o->categ_ids);
+    for (size_t i = 0; i < o->categ_ids.n; i++) {
+        const char *path = category_path(o, o->categ_ids.ids[i]);
+        if (path) {
+            categ_row(&rows, o->categ_ids.ids[i], path);
+            n++;
+        }
+    }
+    if (put_inputs(o, &rows, n) == 0)
+        after_writes(o, 0, delta_items);
+}
+
 static void delta_categories(ts_odoo *o)
 {
     char from[TS_ODOO_DATETIME_LEN];
     since(o, "", from);
     setup_read(o, "product.category", "[\"id\",\"parent_path\",\"write_date\"]", 0,
-               on_categ_changes, delta_items, 0, "[\"write_date\",\">=\",\"%s\"]", from);
+               on_categ_changes, delta_categories_end, 0, "[\"write_date\",\">=\",\"%s\"]", from);
     read_page(o);
 }
 
@@ -1332,7 +1467,8 @@ static void delta_products(ts_odoo *o)
         job_failed(o, TS_EINVAL, 0, "the pricelist's currencies cannot be used");
         return;
     }
-    if (o->tmpl_ids.overflow || o->product_ids.overflow || o->categ_ids.overflow) {
+    if (o->tmpl_ids.overflow || o->product_ids.overflow || o->categ_ids.overflow ||
+        o->rule_tmpl_ids.overflow) {
         o->delta_needs_full = 1; /* millions of ids: not a catalogue's change */
         delta_mark(o);
         return;
@@ -1368,52 +1504,102 @@ static void delta_categ_subtrees(ts_odoo *o)
     set_sort_unique(&o->categ_ids);
 }
 
+static int in_set(const id_set *s, int64_t id)
+{
+    return s->n && bsearch(&id, s->ids, s->n, sizeof(int64_t), cmp_i64) != NULL;
+}
+
+/* A product a changed rule, rate or category may price otherwise. */
+static int reprice_wanted(const ts_odoo *o, const ts_catalog_item *it)
+{
+    return o->reprice_all || in_set(&o->product_ids, it->product_id) ||
+           in_set(&o->rule_tmpl_ids, it->tmpl_id) || in_set(&o->categ_ids, it->categ_id);
+}
+
+/*
+ * Reprices from the copy: the products' raw inputs are in their records, so
+ * a rate, a rule or a category that changed needs no read from Odoo. The
+ * copy is walked WRITE_CHUNK products per short read (the loop never waits
+ * long), those concerned priced again and written like a page of a delta.
+ */
+static void reprice_slice(ts_odoo *o)
+{
+    size_t n = 0, k = 0, n_gone = 0;
+    int64_t gone[WRITE_CHUNK];
+    ts_catalog_item *items = malloc(WRITE_CHUNK * sizeof(*items));
+    int rc = items ? ts_catalog_scan(o->a, o->scan_after, items, WRITE_CHUNK, &n) : TS_ENOMEM;
+    if (rc != 0) {
+        free(items);
+        job_failed(o, rc, 0, "the local copy could not be read to reprice it");
+        return;
+    }
+    if (n == 0) {
+        free(items);
+        ts_info("odoo.repriced", "products=%lld from=copy", (long long)o->repriced);
+        o->reprice_all = 0;
+        set_clear(&o->product_ids);
+        set_clear(&o->rule_tmpl_ids);
+        set_clear(&o->categ_ids);
+        after_writes(o, 0, delta_reread);
+        return;
+    }
+    o->scan_after = items[n - 1].product_id;
+    for (size_t i = 0; i < n; i++) {
+        if (!reprice_wanted(o, &items[i]))
+            continue;
+        if (reprice_item(o, &items[i]) != 0) {
+            gone[n_gone++] = items[i].product_id; /* cannot be priced: never sold at a guess */
+            o->skipped++;
+            continue;
+        }
+        if (k != i)
+            items[k] = items[i];
+        k++;
+    }
+    o->repriced += (int64_t)k;
+    rc = write_products(o, items, k, gone, n_gone);
+    free(items);
+    if (rc == 0)
+        after_writes(o, MAX_OPS_AHEAD, reprice_slice);
+}
+
+static void reprice_begin(ts_odoo *o)
+{
+    set_sort_unique(&o->product_ids);
+    set_sort_unique(&o->rule_tmpl_ids);
+    if (o->categ_ids.n)
+        delta_categ_subtrees(o); /* a rule on a category prices its subtree */
+    o->scan_after = 0;
+    o->repriced = 0;
+    reprice_slice(o);
+}
+
 /*
  * The products whose price inputs changed elsewhere than on the product
- * itself, read again and priced: all of them (a rate, a global rule), or
- * those of changed templates, variants named by rules, and categories.
- * Each step reads one id set, IN_CHUNK ids a request, then comes back here.
+ * itself. Templates changed in Odoo (a price set on the form, a price
+ * extra) have their variants read again, IN_CHUNK ids a request; then the
+ * products a changed rate, rule or category concerns are repriced from the
+ * copy (reprice_slice), which comes back here.
  */
 static void delta_reread(ts_odoo *o)
 {
-    id_set *set = NULL;
-    const char *field = NULL;
-    if (o->reprice_all) {
-        o->reprice_all = 0;
-        set_clear(&o->tmpl_ids);
-        set_clear(&o->product_ids);
-        set_clear(&o->categ_ids);
-        setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_reread, 0, "%s",
-                   "[\"sale_ok\",\"=\",true]");
-        product_context(o);
-        read_page(o);
-        return;
-    }
-    if (o->tmpl_ids.n) {
-        set = &o->tmpl_ids;
-        field = "product_tmpl_id";
-    } else if (o->product_ids.n) {
-        set = &o->product_ids;
-        field = "id";
-    } else if (o->categ_ids.n) {
-        delta_categ_subtrees(o);
-        set = &o->categ_ids;
-        field = "categ_id";
-    }
-    if (!set || set->n == 0) {
-        delta_quants(o);
+    if (o->tmpl_ids.n == 0) {
+        if (o->reprice_all || o->product_ids.n || o->rule_tmpl_ids.n || o->categ_ids.n)
+            reprice_begin(o);
+        else
+            delta_quants(o);
         return;
     }
     /* the set read now is handed over, so this step is not done twice */
     id_set *reading = &o->reading;
     set_clear(reading);
-    set_sort_unique(set);
-    *reading = *set;
-    memset(set, 0, sizeof(*set));
+    set_sort_unique(&o->tmpl_ids);
+    *reading = o->tmpl_ids;
+    memset(&o->tmpl_ids, 0, sizeof(o->tmpl_ids));
     setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_reread, 1, "%s", "");
     product_context(o);
     o->rd.in_ids = reading;
-    o->rd.in_field = field;
+    o->rd.in_field = "product_tmpl_id";
     read_page(o);
 }
 
@@ -1521,7 +1707,10 @@ static void delta_mark(ts_odoo *o)
         job_succeeded(o);
         return;
     }
-    int rc = ts_catalog_mark_delta(o->a, o->read_started_ms, ts_wall_ms(), on_delta_marked, o->a);
+    unsigned char meta[TS_INPUT_META_MAX];
+    size_t meta_len = meta_of(o, meta, sizeof(meta));
+    int rc = ts_catalog_mark_delta(o->a, o->read_started_ms, ts_wall_ms(), meta, meta_len,
+                                   on_delta_marked, o->a);
     if (rc != 0)
         job_failed(o, rc, 0, "the local copy could not be written");
 }
@@ -1530,7 +1719,7 @@ static void start_delta(ts_odoo *o)
 {
     o->delta_needs_full = 0;
     o->items_changed = 0;
-    o->reprice_all = 0;
+    o->reprice_all = o->reprice_next; /* cleared once a job succeeds */
     o->rates_changed = 0;
     delta_rates(o);
 }
@@ -1553,6 +1742,7 @@ static void job_end(ts_odoo *o)
     set_clear(&o->product_ids);
     set_clear(&o->quant_products);
     set_clear(&o->categ_ids);
+    set_clear(&o->rule_tmpl_ids);
     set_clear(&o->reading);
     sums_clear(o);
 }
@@ -1600,6 +1790,7 @@ static void refresh_problems(ts_odoo *o)
 
 static void job_succeeded(ts_odoo *o)
 {
+    o->reprice_next = 0;
     /* the next delta's window starts where this job began, in Odoo's time */
     o->window_from_ms = o->job_odoo_ms ? o->job_odoo_ms : o->read_started_ms;
     job_end(o);
@@ -1719,6 +1910,109 @@ static void schedule(ts_odoo *o, job_kind job, uint64_t delay_ms)
     uv_timer_start(&o->timer, on_timer, delay_ms, 0);
 }
 
+/* ---- start: the inputs kept with the copy ------------------------------ */
+
+typedef struct loading {
+    ts_odoo *o;
+    int have_meta;
+    ts_inputs_meta meta;
+} loading;
+
+static int on_stored_input(void *arg, char kind, int64_t id, const void *data, size_t len)
+{
+    loading *l = arg;
+    ts_odoo *o = l->o;
+    char text[TS_PARENT_PATH_MAX];
+    char name[TS_INPUT_UOM_NAME_MAX + 1];
+    double rounding;
+    ts_price_item it;
+    switch (kind) {
+    case TS_INPUT_META:
+        l->have_meta = ts_inputs_meta_decode(data, len, &l->meta) == 0;
+        return l->have_meta ? 0 : TS_EFORMAT;
+    case TS_INPUT_ITEM: /* in id order: appended */
+        if (ts_inputs_item_decode(data, len, &it) != 0 || it.id != id)
+            return TS_EFORMAT;
+        return upsert_item(o, &it);
+    case TS_INPUT_CATEG:
+        if (ts_inputs_categ_decode(data, len, text) != 0)
+            return TS_EFORMAT;
+        return add_category(o, id, text);
+    case TS_INPUT_UOM:
+        if (ts_inputs_uom_decode(data, len, &rounding, name) != 0)
+            return TS_EFORMAT;
+        return add_uom(o, id, rounding, name);
+    default:
+        return 0; /* a kind a later build added: not needed here */
+    }
+}
+
+/* Any rule whose dates started or ended between the copy's time and now:
+ * the copy's prices are of before, so the first delta reprices them all. */
+static int dates_passed(const ts_odoo *o, int64_t from_ms, int64_t to_ms)
+{
+    for (size_t i = 0; i < o->n_items; i++) {
+        int64_t s = o->items[i].date_start_ms, e = o->items[i].date_end_ms;
+        if ((s > from_ms && s <= to_ms) || (e && e + 1000 > from_ms && e + 1000 <= to_ms))
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * At start (odoo-sync.md "When"): the copy's pricing inputs are loaded, and
+ * NULL is returned when a delta may follow; otherwise why a full snapshot
+ * is needed (no copy, another Odoo, database, pricelist, location or
+ * company, a last full snapshot older than odoo.full_resync_s, inputs that
+ * cannot be read).
+ */
+static const char *load_inputs(ts_odoo *o)
+{
+    ts_catalog_info info;
+    ts_catalog_get_info(o->a, &info);
+    if (!info.has_copy)
+        return "no copy";
+    loading l;
+    memset(&l, 0, sizeof(l));
+    l.o = o;
+    int rc = ts_catalog_inputs_each(o->a, on_stored_input, &l);
+    const char *why = NULL;
+    ts_inputs_identity want;
+    ts_inputs_identity_of(o->cfg, &want);
+    int64_t now = ts_wall_ms(), age = now - info.full_at_ms;
+    if (rc != 0)
+        why = "the copy's pricing inputs cannot be read";
+    else if (!l.have_meta)
+        why = "the copy keeps no pricing inputs (made by an older agent)";
+    else if (!ts_inputs_identity_same(&l.meta.who, &want))
+        why = "the copy is of another Odoo, database, pricelist, location or company";
+    else if (age > o->cfg->full_resync_s * 1000)
+        why = "the copy's last full snapshot is older than odoo.full_resync_s";
+    if (!why) {
+        o->company_currency_id = l.meta.company_currency_id;
+        o->pricelist_currency_id = l.meta.pricelist_currency_id;
+        o->company_cur = l.meta.company_cur;
+        o->pricelist_cur = l.meta.pricelist_cur;
+        o->price_digits = l.meta.price_digits;
+        o->window_from_ms = l.meta.window_from_ms;
+        if (make_pricer(o) != 0)
+            why = "the copy's currencies cannot be used";
+    }
+    if (why) {
+        free_pricing(o);
+        free(o->uoms);
+        o->uoms = NULL;
+        o->n_uoms = o->cap_uoms = 0;
+        return why;
+    }
+    o->have_pricing = 1;
+    o->reprice_next = dates_passed(o, info.as_of_ms, now);
+    /* the next full snapshot is due a period after the copy's, not now */
+    uint64_t mono = ts_mono_ms(), ago = age > 0 ? (uint64_t)age : 0;
+    o->last_full_mono = mono > ago ? mono - ago : 0;
+    return NULL;
+}
+
 int ts_odoo_start(ts_agent *a, char *err, size_t errlen)
 {
     if (!a->cfg->odoo.enabled)
@@ -1753,9 +2047,15 @@ int ts_odoo_start(ts_agent *a, char *err, size_t errlen)
     uv_timer_init(a->loop, &o->timer);
     o->timer.data = o;
     a->odoo = o;
+    const char *why = load_inputs(o);
+    if (why)
+        ts_info("odoo.start", "first=full why=\"%s\"", why);
+    else
+        ts_info("odoo.start", "first=delta items=%zu categories=%zu", o->n_items, o->n_categs);
     /* Stores restarted together (a power cut, a fleet update) must not all
      * read Odoo in the same second: the first read waits 0-resync_jitter_s. */
-    schedule(o, JOB_FULL, random_below(o, (uint64_t)o->cfg->resync_jitter_s * 1000 + 1));
+    schedule(o, why ? JOB_FULL : JOB_DELTA,
+             random_below(o, (uint64_t)o->cfg->resync_jitter_s * 1000 + 1));
     return 0;
 }
 

@@ -56,10 +56,11 @@ def test(workdir):
 
         # A quant deleted with nothing else changing: a delta sees it only while
         # another quant of the product is inside the overlap window; the next
-        # full snapshot (here: at the restart, with Odoo's clock moved past the
-        # window by a zero overlap) drops it in any case.
+        # full snapshot (here: at the restart, the copy's last full snapshot
+        # being older than full_resync_s) drops it in any case.
         assert agent.stop() == 0, "the agent did not stop cleanly"
         agent.config["odoo"]["delta_overlap_s"] = 0
+        agent.config["odoo"]["full_resync_s"] = 1
         odoo.cmd("delete_quants", sku="ROPE-M", location_id=18)  # 2.5 + 0.345 -> 2.5
         agent.start()
         harness.wait_for(lambda: oc.item(agent, "ROPE-M")[1]["stock"]["on_hand"] == 2.5, 30,
