@@ -75,15 +75,24 @@ def test(workdir):
         # 2. Changes while the agent is down: the delta after the restart
         # reprices them from the copy's inputs (the pricelist items, the
         # categories and the currencies were kept), reading no product.
+        # A rate: every price again; the chairs (category 11 under 8) keep the
+        # category 8 rule only if the categories' paths were kept.
         assert agent.stop() == 0
         odoo.cmd("set_rate", currency="EUR", rate=1.5)
-        odoo.cmd("move_category", categ_id=11, parent_id=9)  # the chairs leave the 8 rule
-        odoo.cmd("set_item", id=1, fields={"product_id": 3, "product_tmpl_id": 3})
         restart(agent, odoo)
         wait_delta_only(agent, odoo)
         harness.wait_for(lambda: oc.price(agent, "ROPE-M") == (413, "list_price"), 30,
                          "the new rate")  # 2.75 x 1.5 = 4.125 -> 4.13
-        assert oc.price(agent, "E-COM12") == (4950, "list_price")  # 33 x 1.5, no rule
+        assert oc.price(agent, "E-COM12") == (4454, "pricelist")  # 33 x 1.5 x 0.9 - 0.01
+        assert product_rows(odoo) < 20, "repriced from the copy, not read again"
+        # A category moved and a rule moved.
+        assert agent.stop() == 0
+        odoo.cmd("move_category", categ_id=11, parent_id=9)  # the chairs leave the 8 rule
+        odoo.cmd("set_item", id=1, fields={"product_id": 3, "product_tmpl_id": 3})
+        restart(agent, odoo)
+        wait_delta_only(agent, odoo)
+        harness.wait_for(lambda: oc.price(agent, "E-COM12") == (4950, "list_price"), 30,
+                         "the chairs out of the category 8 rule")  # 33 x 1.5
         assert oc.price(agent, "E-COM13") == (5910, "list_price")  # 39.4 x 1.5
         assert oc.price(agent, "FURN_8888") == (1299, "pricelist")  # the moved rule
         assert oc.price(agent, "FURN_7777") == (9449, "pricelist")  # 70 x 1.5 x 0.9 - 0.01
