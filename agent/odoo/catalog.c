@@ -41,7 +41,17 @@ struct ts_catalog {
     uint64_t map_reopens; /* the store's reopen count when the map was found */
 };
 
-typedef enum { OP_PUT, OP_REMOVE, OP_ADD_STOCK, OP_SET_STOCK, OP_STATE, OP_GC, OP_INPUTS } op_kind;
+typedef enum {
+    OP_PUT,
+    OP_REMOVE,
+    OP_ADD_STOCK,
+    OP_SET_STOCK,
+    OP_STATE,
+    OP_GC,
+    OP_INPUTS,
+    OP_ADD_EXACT,
+    OP_ROUND_STOCK
+} op_kind;
 
 typedef struct cat_op {
     ts_catalog *cat;
@@ -53,7 +63,8 @@ typedef struct cat_op {
     ts_catalog_info info; /* OP_STATE, with the inputs' meta record in rows */
     uint32_t keep;        /* OP_GC: the version to keep ... */
     uint32_t below;       /* ... and drop only versions under this one */
-    int more;             /* OP_GC: chunk full, go on */
+    int more;             /* OP_GC, OP_ROUND_STOCK: chunk full, go on */
+    int64_t after;        /* OP_ROUND_STOCK: the last product id done */
     int64_t added;        /* items added minus removed */
     ts_catalog_done_fn done;
     void *arg;
@@ -467,6 +478,84 @@ static int apply_inputs(cat_op *op, MDB_txn *txn)
 }
 
 /* The state, and the inputs' meta record of its version in the same commit. */
+/* Build-time stock: 16 bytes, the exact sum (ts_decimal scale) and the
+ * unit, until OP_ROUND_STOCK makes it the 8-byte thousandths lookups read. */
+static int apply_add_exact(cat_op *op, MDB_txn *txn)
+{
+    const ts_catalog_stock_exact *s = (const ts_catalog_stock_exact *)(void *)op->rows;
+    for (size_t i = 0; i < op->n; i++) {
+        unsigned char kb[12];
+        MDB_val k = id_key(kb, op->version, s[i].product_id), v;
+        int64_t rec[2] = {s[i].scaled, s[i].uom_id};
+        int rc = mdb_get(txn, op->cat->stock, &k, &v);
+        if (rc == 0 && v.mv_size == sizeof(rec)) {
+            int64_t old[2];
+            memcpy(old, v.mv_data, sizeof(old));
+            rec[0] += old[0];
+            if (!rec[1])
+                rec[1] = old[1];
+        } else if (rc != 0 && rc != MDB_NOTFOUND) {
+            return ts_store_err(rc);
+        }
+        v.mv_size = sizeof(rec);
+        v.mv_data = rec;
+        rc = mdb_put(txn, op->cat->stock, &k, &v, 0);
+        if (rc != 0)
+            return ts_store_err(rc);
+    }
+    return 0;
+}
+
+static double step_of(const cat_op *op, int64_t uom_id)
+{
+    const ts_catalog_uom_step *u = (const ts_catalog_uom_step *)(void *)op->rows;
+    size_t lo = 0, hi = op->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (u[mid].uom_id < uom_id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < op->n && u[lo].uom_id == uom_id ? u[lo].rounding : 0;
+}
+
+static int apply_round_stock(cat_op *op, MDB_txn *txn)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, op->cat->stock, &cur);
+    if (rc != 0)
+        return ts_store_err(rc);
+    unsigned char kb[12];
+    MDB_val k = id_key(kb, op->version, op->after), v;
+    int budget = GC_CHUNK;
+    op->more = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 12 || get_be32(k.mv_data) != op->version)
+            break;
+        if (v.mv_size != 16)
+            continue;
+        if (budget-- == 0) {
+            op->more = 1;
+            break;
+        }
+        int64_t rec[2];
+        memcpy(rec, v.mv_data, sizeof(rec));
+        int64_t milli = ts_odoo_stock_milli((ts_decimal){rec[0]}, step_of(op, rec[1]));
+        op->after = (int64_t)get_be64((const unsigned char *)k.mv_data + 4);
+        /* the key is copied: a smaller value moves the node, and k points
+         * into the page */
+        unsigned char own[12];
+        MDB_val ok = id_key(own, op->version, op->after), nv = {8, &milli};
+        rc = mdb_cursor_put(cur, &ok, &nv, MDB_CURRENT);
+        if (rc != 0)
+            break;
+    }
+    mdb_cursor_close(cur);
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : ts_store_err(rc);
+}
+
 static int apply_state(cat_op *op, MDB_txn *txn)
 {
     unsigned char buf[STATE_SIZE];
@@ -554,6 +643,10 @@ static int apply_op(MDB_txn *txn, void *arg)
         return apply_gc(op, txn);
     case OP_INPUTS:
         return apply_inputs(op, txn);
+    case OP_ADD_EXACT:
+        return apply_add_exact(op, txn);
+    case OP_ROUND_STOCK:
+        return apply_round_stock(op, txn);
     }
     return TS_EINVAL;
 }
@@ -639,6 +732,14 @@ static void on_op_done(void *arg, int err)
             ts_warn("catalog.gc_failed", "err=\"%s\"", ts_strerror(err));
         else if (op->more || cat->gc_again)
             start_gc(cat);
+    }
+    if (op->kind == OP_ROUND_STOCK && err == 0 && op->more) {
+        /* the next chunk, as the same op: done runs after the last one */
+        err = ts_store_submit(cat->a->store, apply_op, on_op_done, op);
+        if (err == 0) {
+            cat->in_flight++;
+            return;
+        }
     }
     if (op->done)
         op->done(op->arg, err);
@@ -978,6 +1079,18 @@ static int set_meta(cat_op *op, const void *meta, size_t meta_len)
     memcpy(op->rows, meta, meta_len);
     op->rows_len = meta_len;
     return 0;
+}
+
+int ts_catalog_build_add_exact(ts_catalog_build *b, const ts_catalog_stock_exact *s, size_t n,
+                               ts_catalog_done_fn done, void *arg)
+{
+    return submit_rows(b->cat, OP_ADD_EXACT, b->version, s, n * sizeof(*s), n, done, arg);
+}
+
+int ts_catalog_build_round_stock(ts_catalog_build *b, const ts_catalog_uom_step *steps, size_t n,
+                                 ts_catalog_done_fn done, void *arg)
+{
+    return submit_rows(b->cat, OP_ROUND_STOCK, b->version, steps, n * sizeof(*steps), n, done, arg);
 }
 
 int ts_catalog_build_commit(ts_catalog_build *b, const ts_catalog_info *info, const void *meta,

@@ -138,6 +138,26 @@ int ts_catalog_build_put(ts_catalog_build *b, const ts_catalog_item *items, size
 /* Adds quant quantities to the products' on-hand in the new version. */
 int ts_catalog_build_add_stock(ts_catalog_build *b, const ts_catalog_stock *s, size_t n,
                                ts_catalog_done_fn done, void *arg);
+/* Quants summed exactly (ts_decimal scale) with the product's unit: added
+ * into the new version as they are read, so the agent never holds a sum
+ * per product; ts_catalog_build_round_stock then rounds each once whole. */
+typedef struct ts_catalog_stock_exact {
+    int64_t product_id;
+    int64_t uom_id; /* 0: not known (kept if another part knew it) */
+    int64_t scaled;
+} ts_catalog_stock_exact;
+int ts_catalog_build_add_exact(ts_catalog_build *b, const ts_catalog_stock_exact *s, size_t n,
+                               ts_catalog_done_fn done, void *arg);
+/* A unit's rounding step (uom.uom rounding), by id. */
+typedef struct ts_catalog_uom_step {
+    int64_t uom_id;
+    double rounding;
+} ts_catalog_uom_step;
+/* Rounds every exact sum of the new version to its unit (ts_odoo_stock_milli)
+ * in chunks on the writer; done runs once, after the last chunk. steps
+ * sorted by uom_id (copied). */
+int ts_catalog_build_round_stock(ts_catalog_build *b, const ts_catalog_uom_step *steps, size_t n,
+                                 ts_catalog_done_fn done, void *arg);
 /* Switches the new version in (one commit) with info (version ignored)
  * and the inputs' meta record (inputs.h; stored in the same commit), then
  * drops the old one in the background. Frees b. */
