@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 
 #include "config/config.h"
@@ -34,9 +35,12 @@ struct ts_catalog {
     uint32_t building; /* version a snapshot is being built in, 0: none */
     int in_flight;
     int gc_running;
-    int gc_again;    /* asked for while one ran: run again with fresh bounds */
-    int gc_deferred; /* leftovers found at open, dropped once writes may start */
-    void *map_addr;  /* LMDB's map of data.mdb (see trim_map) */
+    int gc_again;             /* asked for while one ran: run again with fresh bounds */
+    int gc_deferred;          /* leftovers found at open, dropped once writes may start */
+    void *map_addr;           /* LMDB's map of data.mdb (see trim_map) */
+    _Atomic uintptr_t w_addr; /* the same, for the writer thread */
+    _Atomic size_t w_len;
+    _Atomic uint64_t w_reopens; /* the reopen count w_addr was found at */
     size_t map_len;
     uint64_t map_reopens; /* the store's reopen count when the map was found */
 };
@@ -64,6 +68,7 @@ typedef struct cat_op {
     uint32_t keep;        /* OP_GC: the version to keep ... */
     uint32_t below;       /* ... and drop only versions under this one */
     int more;             /* OP_GC, OP_ROUND_STOCK: chunk full, go on */
+    int trim;             /* not the live version's: drop its pages once applied */
     int64_t after;        /* OP_ROUND_STOCK: the last product id done */
     int64_t added;        /* items added minus removed */
     ts_catalog_done_fn done;
@@ -625,9 +630,28 @@ static int apply_gc(cat_op *op, MDB_txn *txn)
     return 0;
 }
 
+static int apply_op_kind(MDB_txn *txn, cat_op *op);
+
 static int apply_op(MDB_txn *txn, void *arg)
 {
     cat_op *op = arg;
+    int rc = apply_op_kind(txn, op);
+    /* A snapshot's op or a clean-up maps pages nobody reads next (see
+     * trim_map): dropped here on the writer, before the next op of the same
+     * group commit maps more, so the peak stays one op's worth. */
+    if (!op->trim)
+        return rc;
+    ts_store_stats st;
+    ts_store_get_stats(op->cat->a->store, &st);
+    void *addr = (void *)atomic_load(&op->cat->w_addr);
+    /* after a reopen the range is stale until the loop finds the new map */
+    if (addr && st.reopens == atomic_load(&op->cat->w_reopens))
+        (void)madvise(addr, atomic_load(&op->cat->w_len), MADV_DONTNEED);
+    return rc;
+}
+
+static int apply_op_kind(MDB_txn *txn, cat_op *op)
+{
     switch (op->kind) {
     case OP_PUT:
         return apply_put(op, txn);
@@ -702,6 +726,9 @@ static void find_map(ts_catalog *cat)
         }
     }
     fclose(f);
+    atomic_store(&cat->w_addr, (uintptr_t)cat->map_addr);
+    atomic_store(&cat->w_len, cat->map_len);
+    atomic_store(&cat->w_reopens, cat->map_reopens);
 }
 
 static void on_op_done(void *arg, int err)
@@ -763,6 +790,7 @@ static cat_op *new_op(ts_catalog *cat, op_kind kind, uint32_t version, ts_catalo
 
 static int submit(cat_op *op)
 {
+    op->trim = op->kind == OP_GC || op->version != op->cat->info.version;
     int rc = ts_store_submit(op->cat->a->store, apply_op, on_op_done, op);
     if (rc != 0) {
         free(op->rows);
