@@ -64,13 +64,15 @@ typedef struct cat_op {
     unsigned char *rows; /* encoded records, ids or stock pairs */
     size_t rows_len;
     size_t n;
-    ts_catalog_info info; /* OP_STATE, with the inputs' meta record in rows */
-    uint32_t keep;        /* OP_GC: the version to keep ... */
-    uint32_t below;       /* ... and drop only versions under this one */
-    int more;             /* OP_GC, OP_ROUND_STOCK: chunk full, go on */
-    int trim;             /* not the live version's: drop its pages once applied */
-    int64_t after;        /* OP_ROUND_STOCK: the last product id done */
-    int64_t added;        /* items added minus removed */
+    ts_catalog_info info;  /* OP_STATE, with the inputs' meta record in rows */
+    uint32_t keep;         /* OP_GC: the version to keep ... */
+    uint32_t below;        /* ... and drop only versions under this one */
+    int more;              /* OP_GC, OP_ROUND_STOCK: chunk full, go on */
+    int trim;              /* not the live version's: drop its pages once applied */
+    unsigned char *inputs; /* OP_STATE of a delta: input rows it changed */
+    size_t inputs_len, n_inputs;
+    int64_t after; /* OP_ROUND_STOCK: the last product id done */
+    int64_t added; /* items added minus removed */
     ts_catalog_done_fn done;
     void *arg;
 } cat_op;
@@ -459,21 +461,22 @@ static MDB_val input_key(unsigned char buf[13], uint32_t version, char kind, int
 /* Input rows: u8 kind, i64 id, u16 length, bytes. */
 #define INPUT_ROW_HEAD 11
 
-static int apply_inputs(cat_op *op, MDB_txn *txn)
+static int put_input_rows(cat_op *op, MDB_txn *txn, const unsigned char *rows, size_t rows_len,
+                          size_t n)
 {
     size_t off = 0;
-    for (size_t i = 0; i < op->n; i++) {
-        if (op->rows_len - off < INPUT_ROW_HEAD)
+    for (size_t i = 0; i < n; i++) {
+        if (rows_len - off < INPUT_ROW_HEAD)
             return TS_EINVAL;
         int64_t id;
         uint16_t len;
-        memcpy(&id, op->rows + off + 1, 8);
-        memcpy(&len, op->rows + off + 9, 2);
-        if (op->rows_len - off - INPUT_ROW_HEAD < len)
+        memcpy(&id, rows + off + 1, 8);
+        memcpy(&len, rows + off + 9, 2);
+        if (rows_len - off - INPUT_ROW_HEAD < len)
             return TS_EINVAL;
         unsigned char kb[13];
-        MDB_val k = input_key(kb, op->version, (char)op->rows[off], id);
-        MDB_val v = {len, op->rows + off + INPUT_ROW_HEAD};
+        MDB_val k = input_key(kb, op->version, (char)rows[off], id);
+        MDB_val v = {len, (void *)(rows + off + INPUT_ROW_HEAD)};
         int rc = mdb_put(txn, op->cat->inputs, &k, &v, 0);
         if (rc != 0)
             return ts_store_err(rc);
@@ -482,7 +485,11 @@ static int apply_inputs(cat_op *op, MDB_txn *txn)
     return 0;
 }
 
-/* The state, and the inputs' meta record of its version in the same commit. */
+static int apply_inputs(cat_op *op, MDB_txn *txn)
+{
+    return put_input_rows(op, txn, op->rows, op->rows_len, op->n);
+}
+
 /* Build-time stock: 16 bytes, the exact sum (ts_decimal scale) and the
  * unit, until OP_ROUND_STOCK makes it the 8-byte thousandths lookups read. */
 static int apply_add_exact(cat_op *op, MDB_txn *txn)
@@ -561,6 +568,9 @@ static int apply_round_stock(cat_op *op, MDB_txn *txn)
     return rc == 0 || rc == MDB_NOTFOUND ? 0 : ts_store_err(rc);
 }
 
+/* The state, with the inputs' meta record of its version and (a delta)
+ * the inputs it changed, in the same commit: a delta cut short leaves the
+ * old inputs, which the next delta then finds changed again. */
 static int apply_state(cat_op *op, MDB_txn *txn)
 {
     unsigned char buf[STATE_SIZE];
@@ -572,7 +582,9 @@ static int apply_state(cat_op *op, MDB_txn *txn)
         MDB_val mk = input_key(kb, op->info.version, 'M', 0), mv = {op->rows_len, op->rows};
         rc = mdb_put(txn, op->cat->inputs, &mk, &mv, 0);
     }
-    return ts_store_err(rc);
+    if (rc != 0)
+        return ts_store_err(rc);
+    return put_input_rows(op, txn, op->inputs, op->inputs_len, op->n_inputs);
 }
 
 /* Deletes keys of versions other than op->keep and below op->below, at most
@@ -771,6 +783,7 @@ static void on_op_done(void *arg, int err)
     if (op->done)
         op->done(op->arg, err);
     free(op->rows);
+    free(op->inputs);
     free(op);
 }
 
@@ -1181,7 +1194,8 @@ int ts_catalog_set_stock(ts_agent *a, const ts_catalog_stock *s, size_t n, ts_ca
 }
 
 int ts_catalog_mark_delta(ts_agent *a, int64_t as_of_ms, int64_t delta_at_ms, const void *meta,
-                          size_t meta_len, ts_catalog_done_fn done, void *arg)
+                          size_t meta_len, ts_buf *inputs, size_t n_inputs, ts_catalog_done_fn done,
+                          void *arg)
 {
     uint32_t ver;
     int rc = live_version(a, &ver);
@@ -1195,6 +1209,15 @@ int ts_catalog_mark_delta(ts_agent *a, int64_t as_of_ms, int64_t delta_at_ms, co
     op->info = a->catalog->info;
     op->info.as_of_ms = as_of_ms;
     op->info.delta_at_ms = delta_at_ms;
+    if (inputs && n_inputs) {
+        if (!ts_buf_ok(inputs)) {
+            free(op->rows);
+            free(op);
+            return TS_ETOOBIG;
+        }
+        op->inputs = (unsigned char *)ts_buf_take(inputs, &op->inputs_len);
+        op->n_inputs = n_inputs;
+    }
     return submit(op);
 }
 

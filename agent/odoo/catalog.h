@@ -177,9 +177,12 @@ int ts_catalog_remove(ts_agent *a, const int64_t *product_ids, size_t n, ts_cata
 /* Replaces the on-hand of these products (quants read again whole). */
 int ts_catalog_set_stock(ts_agent *a, const ts_catalog_stock *s, size_t n, ts_catalog_done_fn done,
                          void *arg);
-/* Records a completed delta: as_of, delta_at and the inputs' meta record. */
+/* Records a completed delta: as_of, delta_at, the inputs' meta record and
+ * the n_inputs input rows it changed (taken from inputs, which is left
+ * empty; NULL for none), all in one commit. */
 int ts_catalog_mark_delta(ts_agent *a, int64_t as_of_ms, int64_t delta_at_ms, const void *meta,
-                          size_t meta_len, ts_catalog_done_fn done, void *arg);
+                          size_t meta_len, ts_buf *inputs, size_t n_inputs, ts_catalog_done_fn done,
+                          void *arg);
 
 /* ---- pricing inputs ---------------------------------------------------- */
 
@@ -187,7 +190,7 @@ int ts_catalog_mark_delta(ts_agent *a, int64_t as_of_ms, int64_t delta_at_ms, co
 #define TS_CATALOG_INPUT_MAX 4096 /* bytes of one input record */
 void ts_catalog_input_row(ts_buf *rows, char kind, int64_t id, const void *data, size_t len);
 /* Writes n rows into the snapshot b is building, or (b NULL) the live copy,
- * replacing what the same kind and id held. */
+ * replacing what the same kind and id held (a delta's go with its mark). */
 int ts_catalog_put_inputs(ts_agent *a, ts_catalog_build *b, const ts_buf *rows, size_t n,
                           ts_catalog_done_fn done, void *arg);
 /* Calls fn for each input of the live copy in key order (kind, then id);

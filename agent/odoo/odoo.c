@@ -52,8 +52,9 @@
 #define ID_SET_MAX (1u << 22)
 #define IN_CHUNK 1000 /* ids per ["...", "in", [...]] request */
 #define DOMAIN_MAX (512u * 1024u)
-#define FULL_SUMS_MAX 8192                  /* quant sums a full snapshot holds (flushed exact) */
-#define INPUT_ROWS_MAX (8u * 1024u * 1024u) /* a slice of stored inputs */
+#define FULL_SUMS_MAX 8192 /* quant sums a full snapshot holds (flushed exact) */
+#define DELTA_INPUTS_MAX (64u * 1024u * 1024u) /* beyond: a full snapshot */
+#define INPUT_ROWS_MAX (8u * 1024u * 1024u)    /* a slice of stored inputs */
 
 #define PRODUCT_FIELDS                                                                             \
     "[\"id\",\"default_code\",\"barcode\",\"display_name\",\"lst_price\",\"list_price\","          \
@@ -170,6 +171,8 @@ struct ts_odoo {
     int reprice_next;     /* the next delta reprices every product (a rule's dates passed) */
     int64_t scan_after;   /* repricing from the copy: the last product id done */
     int64_t repriced;     /* products repriced from the copy by this delta */
+    ts_buf delta_inputs;  /* inputs a delta changed: stored with its mark */
+    size_t n_delta_inputs;
     int rates_changed;
     int64_t job_odoo_ms;    /* Odoo's clock (HTTP Date) at the job's first answer */
     int64_t window_from_ms; /* Odoo's clock when the last successful job began */
@@ -333,16 +336,23 @@ static void on_write_done(void *arg, int err)
         after_writes(o, o->resume_when, o->resume);
 }
 
-/* Stores pricing inputs (rows of one slice, catalog.h) with the copy: in
- * the new version (full) or the live copy (delta), as their reads go. */
+/* Stores pricing inputs (rows of one slice, catalog.h) with the copy: into
+ * the new version as a full snapshot reads them; a delta's are kept for its
+ * mark, so a delta cut short leaves the stored inputs as they were (the
+ * next one finds the same changes again and reprices them). */
 static int put_inputs(ts_odoo *o, ts_buf *rows, size_t n)
 {
     int rc = 0;
-    if (!ts_buf_ok(rows))
+    if (!ts_buf_ok(rows)) {
         rc = TS_ENOMEM;
-    else if (n)
-        rc = ts_catalog_put_inputs(o->a, o->job == JOB_FULL ? o->build : NULL, rows, n,
-                                   on_write_done, o->a);
+    } else if (n && o->job == JOB_DELTA) {
+        ts_buf_append(&o->delta_inputs, rows->data, rows->len);
+        o->n_delta_inputs += n;
+        if (!ts_buf_ok(&o->delta_inputs))
+            o->delta_needs_full = 1; /* not a catalogue's change: a full snapshot */
+    } else if (n) {
+        rc = ts_catalog_put_inputs(o->a, o->build, rows, n, on_write_done, o->a);
+    }
     ts_buf_free(rows);
     if (rc != 0)
         job_failed(o, rc, 0, "the local copy could not be written");
@@ -1744,7 +1754,7 @@ static void delta_mark(ts_odoo *o)
     unsigned char meta[TS_INPUT_META_MAX];
     size_t meta_len = meta_of(o, meta, sizeof(meta));
     int rc = ts_catalog_mark_delta(o->a, o->read_started_ms, ts_wall_ms(), meta, meta_len,
-                                   on_delta_marked, o->a);
+                                   &o->delta_inputs, o->n_delta_inputs, on_delta_marked, o->a);
     if (rc != 0)
         job_failed(o, rc, 0, "the local copy could not be written");
 }
@@ -1752,8 +1762,13 @@ static void delta_mark(ts_odoo *o)
 static void start_delta(ts_odoo *o)
 {
     o->delta_needs_full = 0;
-    o->items_changed = 0;
-    o->reprice_all = o->reprice_next; /* cleared once a job succeeds */
+    /* after a delta cut short, the rules in memory may be newer than the
+     * pricer: made again, and every product repriced (cleared on success) */
+    o->items_changed = o->reprice_next;
+    o->reprice_all = o->reprice_next;
+    ts_buf_free(&o->delta_inputs);
+    ts_buf_init(&o->delta_inputs, DELTA_INPUTS_MAX);
+    o->n_delta_inputs = 0;
     o->rates_changed = 0;
     delta_rates(o);
 }
@@ -1779,6 +1794,8 @@ static void job_end(ts_odoo *o)
     set_clear(&o->rule_tmpl_ids);
     set_clear(&o->reading);
     sums_clear(o);
+    ts_buf_free(&o->delta_inputs);
+    o->n_delta_inputs = 0;
 }
 
 /* The next job after a success: a full one when due, else a delta. */
@@ -1861,6 +1878,10 @@ static void job_failed(ts_odoo *o, int err, int auth_failed, const char *message
     if (o->stopping || o->job == JOB_NONE)
         return;
     job_kind was = o->job;
+    /* rules or categories this delta changed in memory are not stored, and
+     * the next delta would find them unchanged: it reprices everything */
+    if (was == JOB_DELTA && o->n_delta_inputs)
+        o->reprice_next = 1;
     ts_odoo_rpc_cancel(o->rpc); /* a page asked for ahead is not wanted now */
     if (o->build) {
         ts_catalog_build_abort(o->build);

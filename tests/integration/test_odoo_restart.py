@@ -39,6 +39,10 @@ def product_rows(odoo):
     return sum(e["rows"] for e in odoo.cmd("stats")["log"] if e["model"] == "product.product")
 
 
+def deltas_failed(agent):
+    return oc.metric(agent, "tillsync_odoo_syncs_total", 'kind="delta",result="failed"') or 0
+
+
 def restart(agent, odoo, **cfg):
     assert agent.stop() == 0, "the agent did not stop cleanly"
     agent.config["odoo"].update(cfg)
@@ -98,6 +102,28 @@ def test(workdir):
         assert oc.price(agent, "FURN_7777") == (9449, "pricelist")  # 70 x 1.5 x 0.9 - 0.01
         assert product_rows(odoo) < 20, "repriced from the copy, not read again"
         agent.wait_log(r"event=odoo\.repriced products=\d+ from=copy")
+
+        # A delta cut short after it read a changed rule (the category 8
+        # formula, 10 % -> 20 % off): the retry reprices although the rule
+        # now looks unchanged to it.
+        failed = deltas_failed(agent)
+        odoo.cmd("fail_next", model="product.template.attribute.value", kind="error")
+        odoo.cmd("set_item", id=5, fields={"price_discount": 20.0})
+        harness.wait_for(lambda: deltas_failed(agent) > failed, 30, "a delta to fail")
+        harness.wait_for(lambda: oc.price(agent, "FURN_7777") == (8399, "pricelist"), 30,
+                         "the rule's products repriced")  # 70 x 1.5 x 0.8 - 0.01
+        # The same, and the agent killed before a delta completes: the rule
+        # was not stored with the copy, so the delta after the restart finds
+        # it changed again.
+        failed = deltas_failed(agent)
+        odoo.cmd("fail_next", model="product.template.attribute.value", kind="error")
+        odoo.cmd("set_item", id=5, fields={"price_discount": 30.0})
+        harness.wait_for(lambda: deltas_failed(agent) > failed, 30, "a delta to fail")
+        agent.kill()
+        odoo.cmd("reset_stats")
+        agent.start()
+        harness.wait_for(lambda: oc.price(agent, "FURN_7777") == (7349, "pricelist"), 30,
+                         "the rule's products repriced after the restart")  # x 0.7 - 0.01
         after = prices(agent)
 
         # 3. A copy older than full_resync_s: a full snapshot, same prices.
