@@ -130,7 +130,7 @@ static MDB_val text_key(unsigned char buf[KEY_MAX], uint32_t version, const char
  * template, category, price; u8 price digits, u8 tiers, u8 uom len, u8
  * has_raw, 4 unused, f64 unit, i64 rounding step; the raw inputs: i64
  * lst_price (decimal), f64 list_price, price_extra, standard_price, i64
- * uom_id, 8 unused; then the sku, barcode, name and uom bytes, then per
+ * uom_id, i64 write_date (UTC seconds); then the sku, barcode, name and uom bytes, then per
  * tier f64 min qty, i64 amount, f64 unit.
  */
 #define RECORD_HEAD 112
@@ -170,6 +170,7 @@ void ts_catalog_record_encode(unsigned char *p, const ts_catalog_item *it)
     memcpy(p + 80, &it->price_extra, 8);
     memcpy(p + 88, &it->standard_price, 8);
     memcpy(p + 96, &it->uom_id, 8);
+    memcpy(p + 104, &it->write_s, 8);
     unsigned char *q = p + RECORD_HEAD;
     memcpy(q, it->sku, ls);
     memcpy(q += ls, it->barcode, lb);
@@ -235,6 +236,7 @@ int ts_catalog_record_decode(const void *data, size_t len, ts_catalog_item *it)
     memcpy(&it->price_extra, p + 80, 8);
     memcpy(&it->standard_price, p + 88, 8);
     memcpy(&it->uom_id, p + 96, 8);
+    memcpy(&it->write_s, p + 104, 8);
     if (p[1] > TS_PRICE_LIST_PRICE_FALLBACK || p[2] > 9)
         return TS_EFORMAT;
     memcpy(it->sku, k.sku, k.sku_len);

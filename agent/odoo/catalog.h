@@ -63,6 +63,7 @@ typedef struct ts_catalog_item {
     int has_raw; /* list_price, price_extra and standard_price were read */
     double list_price, price_extra, standard_price;
     int64_t uom_id;
+    int64_t write_s; /* the product's write_date, UTC seconds (0: none) */
 } ts_catalog_item;
 
 /* The stored form of an item (exposed for tests): its size, the bytes,

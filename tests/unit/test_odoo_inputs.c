@@ -187,6 +187,7 @@ static void test_record(void **state)
     it.price_extra = 6.4;
     it.standard_price = 19.8;
     it.uom_id = 1;
+    it.write_s = INT64_C(1796598382);
     size_t len = ts_catalog_record_size(&it);
     unsigned char *rec = malloc(len);
     assert_non_null(rec);
@@ -198,6 +199,7 @@ static void test_record(void **state)
     assert_int_equal(back.lst_price.scaled, it.lst_price.scaled);
     assert_true(back.has_raw && back.list_price == 33.0 && back.price_extra == 6.4);
     assert_true(back.standard_price == 19.8 && back.uom_id == 1);
+    assert_int_equal(back.write_s, INT64_C(1796598382));
     assert_int_equal(back.tiers[0].amount_minor, 4000);
     refuses_cut(rec, len, record_decode, &back);
     rec[1] = 77; /* a source that does not exist */
