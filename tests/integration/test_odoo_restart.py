@@ -126,13 +126,19 @@ def test(workdir):
                          "the rule's products repriced after the restart")  # x 0.7 - 0.01
         after = prices(agent)
 
-        # 3. A copy older than full_resync_s: a full snapshot, same prices.
+        # 3. A copy older than full_resync_s: a full snapshot. A rule deleted
+        # in Odoo meanwhile (the category 8 formula) is not in its version,
+        # nor in the inputs kept with it.
+        agent.stop()
+        odoo.cmd("delete_item", id=5)
         restart(agent, odoo, full_resync_s=1)
         agent.wait_log(r"event=odoo\.start first=full why=\"the copy's last full snapshot is "
                        r"older than odoo\.full_resync_s\"")
         harness.wait_for(lambda: oc.fulls_done(agent) >= 1, 30, "a full snapshot")
         assert "res.company" in asked(odoo)
-        assert prices(agent) == after
+        assert oc.price(agent, "FURN_7777") == (10500, "list_price")  # 70 x 1.5, no rule
+        assert oc.price(agent, "FURN_8888") == (1299, "pricelist")
+        after = prices(agent)
 
         # 4. Another location: a full snapshot, even with a fresh copy.
         restart(agent, odoo, full_resync_s=3600, location_id=7)
@@ -158,6 +164,11 @@ def test(workdir):
         restart(agent, odoo)
         wait_delta_only(agent, odoo)
         assert prices(agent) == after
+        # the deleted rule did not come back with the kept inputs: a rate
+        # change reprices every product from them
+        odoo.cmd("set_rate", currency="EUR", rate=2.0)
+        harness.wait_for(lambda: oc.price(agent, "FURN_7777") == (14000, "list_price"), 30,
+                         "the rate repriced without the deleted rule")  # 70 x 2
     finally:
         if agent:
             agent.kill()

@@ -25,6 +25,7 @@ A control port takes JSON commands (POST /, {"cmd": ...}):
   set_item {id, fields}            a pricelist item changed (e.g. moved)
   bulk_list_price {count, factor=1.1, from_id=12}   many templates at once
   add_item {item: {...product.pricelist.item fields}}
+  delete_item {id}                 a pricelist item deleted (only a full snapshot sees it)
   down / up                        no listener and open connections cut / back
   delay {seconds}                  every answer waits this long; a new delay
                                    (0: none) ends the waits under way at once
@@ -816,6 +817,8 @@ class Standin:
                 kw = dict(cmd.get("item", {}))
                 kw["write_date"] = stamp
                 return {"id": cat.add_item(**kw)}
+            elif c == "delete_item":  # unlinked: no delta can see it go
+                del cat.item[cmd["id"]]
             elif c == "down":
                 self.stop_api()
             elif c == "up":
