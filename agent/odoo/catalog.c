@@ -40,7 +40,7 @@ struct ts_catalog {
     void *map_addr;           /* LMDB's map of data.mdb (see trim_map) */
     _Atomic uintptr_t w_addr; /* the same, for the writer thread */
     _Atomic size_t w_len;
-    _Atomic uint64_t w_reopens; /* the reopen count w_addr was found at */
+    _Atomic unsigned w_reopens; /* its reopen count (32 bits: lock-free on 32-bit ARM) */
     size_t map_len;
     uint64_t map_reopens; /* the store's reopen count when the map was found */
 };
@@ -659,7 +659,7 @@ static int apply_op(MDB_txn *txn, void *arg)
     ts_store_get_stats(op->cat->a->store, &st);
     void *addr = (void *)atomic_load(&op->cat->w_addr);
     /* after a reopen the range is stale until the loop finds the new map */
-    if (addr && st.reopens == atomic_load(&op->cat->w_reopens))
+    if (addr && (unsigned)st.reopens == atomic_load(&op->cat->w_reopens))
         (void)madvise(addr, atomic_load(&op->cat->w_len), MADV_DONTNEED);
     return rc;
 }
@@ -742,7 +742,7 @@ static void find_map(ts_catalog *cat)
     fclose(f);
     atomic_store(&cat->w_addr, (uintptr_t)cat->map_addr);
     atomic_store(&cat->w_len, cat->map_len);
-    atomic_store(&cat->w_reopens, cat->map_reopens);
+    atomic_store(&cat->w_reopens, (unsigned)cat->map_reopens);
 }
 
 static void on_op_done(void *arg, int err)
