@@ -815,6 +815,16 @@ static int find_by(ts_catalog_reader *r, MDB_dbi index, const char *key, ts_cata
     return 0;
 }
 
+int ts_catalog_find_id(ts_catalog_reader *r, int64_t product_id, ts_catalog_item *out)
+{
+    unsigned char ib[12];
+    MDB_val k = id_key(ib, r->version, product_id), v;
+    int rc = mdb_get(r->txn, r->a->catalog->items, &k, &v);
+    if (rc != 0)
+        return rc == MDB_NOTFOUND ? TS_ENOTFOUND : ts_store_err(rc);
+    return decode_record(v.mv_data, v.mv_size, out) != 0 ? TS_EFORMAT : 0;
+}
+
 int ts_catalog_find_sku(ts_catalog_reader *r, const char *sku, ts_catalog_item *out)
 {
     return find_by(r, r->a->catalog->sku, sku, out);

@@ -99,6 +99,9 @@ typedef struct ts_catalog_reader {
 int ts_catalog_read_begin(ts_agent *a, ts_catalog_reader *r);
 int ts_catalog_find_sku(ts_catalog_reader *r, const char *sku, ts_catalog_item *out);
 int ts_catalog_find_barcode(ts_catalog_reader *r, const char *barcode, ts_catalog_item *out);
+/* By Odoo product id (a delta repricing it locally); stock and ambiguous
+ * are not filled. TS_ENOTFOUND when the copy does not hold it. */
+int ts_catalog_find_id(ts_catalog_reader *r, int64_t product_id, ts_catalog_item *out);
 /* A code or barcode two products or more share in Odoo. */
 typedef struct ts_catalog_code {
     char code[TS_SKU_MAX + 1]; /* a SKU or a barcode (the longer of the two) */

@@ -60,12 +60,14 @@
     "[\"id\",\"applied_on\",\"product_id\",\"product_tmpl_id\",\"categ_id\",\"min_quantity\","     \
     "\"compute_price\",\"fixed_price\",\"percent_price\",\"base\",\"base_pricelist_id\","          \
     "\"price_discount\",\"price_round\",\"price_surcharge\",\"price_min_margin\","                 \
-    "\"price_max_margin\",\"date_start\",\"date_end\",\"write_date\"]"
+    "\"price_max_margin\",\"date_start\",\"date_end\",\"pricelist_id\",\"write_date\"]"
 
 static const char *const state_names[TS_ODOO_STATES] = {"never", "ok", "unreachable", "auth_failed",
                                                         "config_error"};
 
-typedef enum { JOB_NONE, JOB_FULL, JOB_DELTA } job_kind;
+/* JOB_LOCAL reprices from the inputs in memory (a rule's dates start or
+ * stop holding): no read from Odoo. */
+typedef enum { JOB_NONE, JOB_FULL, JOB_DELTA, JOB_LOCAL } job_kind;
 
 typedef struct id_set {
     int64_t *ids;
@@ -109,6 +111,46 @@ typedef struct stock_sum {
     int64_t uom_id;
     int64_t scaled; /* ts_decimal scale */
 } stock_sum;
+
+/* A pricelist the store's is based on (an item's base "pricelist"), read
+ * with its items; currency_id 0: Odoo did not give it (priced as a
+ * fallback, not asked for again until the next full snapshot). */
+typedef struct base_list {
+    int64_t id;
+    int64_t currency_id;
+    ts_odoo_currency cur;
+} base_list;
+
+/*
+ * What was applied to the copy, per product: its raw price inputs and the
+ * write_date of the record they came from; per template, the write_date and
+ * list_price its variants were last read after. Deltas reprice from the
+ * former without reading Odoo and skip re-reading records whose stamp and
+ * price match the latter. Kept behind applied_* (to move into the store).
+ */
+typedef struct applied_product {
+    int64_t id, tmpl_id, categ_id;
+    ts_decimal lst_price;
+    double list_price, price_extra, standard_price;
+    int has_raw;
+    char write_date[TS_ODOO_DATETIME_LEN];
+} applied_product;
+
+typedef struct applied_tmpl {
+    int64_t id;
+    double list_price;
+    char write_date[TS_ODOO_DATETIME_LEN];
+} applied_tmpl;
+
+typedef struct applied_table {
+    applied_product *v;
+    size_t n, cap;
+} applied_table;
+
+typedef struct tmpl_table {
+    applied_tmpl *v;
+    size_t n, cap;
+} tmpl_table;
 
 typedef struct uom {
     int64_t id;
@@ -159,13 +201,26 @@ struct ts_odoo {
     uom *uoms;        /* uom.uom, sorted by id */
     size_t n_uoms, cap_uoms;
     int have_pricing; /* a full snapshot in this run set the above */
+    base_list *bases; /* pricelists the store's is based on, by id */
+    size_t n_bases, cap_bases;
+    id_set want_lists;                   /* base pricelists named by items, to read */
+    step_fn after_bases;                 /* where the chain goes once they are read */
+    int64_t pricer_now_ms;               /* the time the pricer prices for */
+    applied_table applied, applied_next; /* live; being built by a full */
+    tmpl_table tmpls;
+    tmpl_table tmpls_pending; /* templates whose variants this delta reads */
 
     /* Delta bookkeeping. */
     char wm_product[TS_ODOO_DATETIME_LEN], wm_template[TS_ODOO_DATETIME_LEN];
     char wm_item[TS_ODOO_DATETIME_LEN], wm_quant[TS_ODOO_DATETIME_LEN];
     id_set tmpl_ids, product_ids, quant_products, categ_ids;
-    id_set reading;  /* the ids delta_reread reads now */
+    id_set reading; /* the ids delta_reread reads now */
+    /* What to reprice locally (rules, categories, rates, dates): */
+    id_set loc_products, loc_tmpls;
     int reprice_all; /* a rate or a global rule changed: every product */
+    size_t loc_pos;  /* where the local reprice is in o->applied */
+    step_fn loc_next;
+    int64_t loc_count;
     int rates_changed;
     int64_t job_odoo_ms;    /* Odoo's clock (HTTP Date) at the job's first answer */
     int64_t window_from_ms; /* Odoo's clock when the last successful job began */
@@ -292,6 +347,154 @@ static void free_pricing(ts_odoo *o)
     ts_pricer_free(o->pricer);
     o->pricer = NULL;
     o->have_pricing = 0;
+    free(o->bases);
+    o->bases = NULL;
+    o->n_bases = o->cap_bases = 0;
+}
+
+/* ---- what was applied ------------------------------------------------- */
+
+static size_t applied_slot(const applied_table *t, int64_t id)
+{
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->v[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static const applied_product *applied_find(const applied_table *t, int64_t id)
+{
+    size_t i = applied_slot(t, id);
+    return i < t->n && t->v[i].id == id ? &t->v[i] : NULL;
+}
+
+/* Records a product as priced into the copy (appends when ids grow, as in a
+ * full snapshot read by id). */
+static int applied_put(applied_table *t, const ts_odoo_product *p)
+{
+    size_t i = t->n && t->v[t->n - 1].id < p->id ? t->n : applied_slot(t, p->id);
+    if (i == t->n || t->v[i].id != p->id) {
+        if (t->n == t->cap) {
+            size_t cap = t->cap ? t->cap * 2 : 1024;
+            applied_product *v = realloc(t->v, cap * sizeof(*v));
+            if (!v)
+                return TS_ENOMEM;
+            t->v = v;
+            t->cap = cap;
+        }
+        memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof(*t->v));
+        t->n++;
+    }
+    applied_product *a = &t->v[i];
+    *a = (applied_product){.id = p->id,
+                           .tmpl_id = p->tmpl_id,
+                           .categ_id = p->categ_id,
+                           .lst_price = p->lst_price,
+                           .list_price = p->list_price,
+                           .price_extra = p->price_extra,
+                           .standard_price = p->standard_price,
+                           .has_raw = p->has_raw};
+    memcpy(a->write_date, p->write_date, sizeof(a->write_date));
+    return 0;
+}
+
+static void applied_drop(applied_table *t, int64_t id)
+{
+    size_t i = applied_slot(t, id);
+    if (i < t->n && t->v[i].id == id) {
+        memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof(*t->v));
+        t->n--;
+    }
+}
+
+static void applied_clear(applied_table *t)
+{
+    free(t->v);
+    memset(t, 0, sizeof(*t));
+}
+
+/* Was this product record, stamped write_date, applied already? */
+static int applied_product_same(const ts_odoo *o, int64_t id, const char *write_date)
+{
+    const applied_product *a = applied_find(&o->applied, id);
+    return a && strcmp(a->write_date, write_date) == 0;
+}
+
+/* Looks among the first n (sorted) entries. */
+static applied_tmpl *tmpl_find(tmpl_table *t, size_t n, int64_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->v[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < t->n && t->v[lo].id == id ? &t->v[lo] : NULL;
+}
+
+static int cmp_tmpl(const void *x, const void *y)
+{
+    const applied_tmpl *a = x, *b = y;
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+static int tmpl_add(tmpl_table *t, const applied_tmpl *rec)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        applied_tmpl *v = cap <= ID_SET_MAX ? realloc(t->v, cap * sizeof(*v)) : NULL;
+        if (!v)
+            return TS_ENOMEM;
+        t->v = v;
+        t->cap = cap;
+    }
+    t->v[t->n++] = *rec;
+    return 0;
+}
+
+static void tmpl_clear(tmpl_table *t)
+{
+    free(t->v);
+    memset(t, 0, sizeof(*t));
+}
+
+/* Were this template's variants read after this version of it (same
+ * write_date and list_price)? */
+static int applied_tmpl_same(ts_odoo *o, int64_t id, const char *write_date, double list_price)
+{
+    const applied_tmpl *a = tmpl_find(&o->tmpls, o->tmpls.n, id);
+    return a && strcmp(a->write_date, write_date) == 0 && a->list_price == list_price;
+}
+
+/* The templates whose variants a delta read become applied once it
+ * succeeds (a failed delta reads them again). */
+static void applied_tmpl_commit(ts_odoo *o)
+{
+    tmpl_table *p = &o->tmpls_pending, *t = &o->tmpls;
+    size_t sorted = t->n;
+    for (size_t i = 0; i < p->n; i++) {
+        applied_tmpl *a = tmpl_find(t, sorted, p->v[i].id);
+        if (a)
+            *a = p->v[i];
+        else if (tmpl_add(t, &p->v[i]) != 0)
+            break; /* out of memory: they are read again, no harm */
+    }
+    if (t->n > sorted) {
+        qsort(t->v, t->n, sizeof(*t->v), cmp_tmpl);
+        size_t k = 1; /* a template seen twice in one delta: one entry */
+        for (size_t i = 1; i < t->n; i++)
+            if (t->v[i].id != t->v[k - 1].id)
+                t->v[k++] = t->v[i];
+        t->n = k;
+    }
+    tmpl_clear(p);
 }
 
 /* ---- reading pages ---------------------------------------------------- */
@@ -565,19 +768,36 @@ static int on_currencies(ts_odoo *o, const cJSON *records)
             o->pricelist_cur = c;
             have_pricelist = 1;
         }
+        for (size_t i = 0; i < o->n_bases; i++)
+            if (o->bases[i].currency_id == c.id)
+                o->bases[i].cur = c; /* one not read: that list is a fallback */
     }
     if (!have_company || !have_pricelist)
         return fail_page(o, "the company's or the pricelist's currency cannot be read");
     return 0;
 }
 
+#define BASES_MAX 16 /* pricelists read besides the store's (a chain of 5 and more) */
+
+/* The currencies prices need: the company's, the pricelist's and those of
+ * the pricelists it is based on, as a JSON list's members. */
+static void currency_ids(const ts_odoo *o, char *out, size_t len)
+{
+    int n = snprintf(
+        out, len, "%lld,%lld", (long long)o->company_currency_id,
+        (long long)(o->pricelist_currency_id ? o->pricelist_currency_id : o->company_currency_id));
+    for (size_t i = 0; i < o->n_bases && n > 0 && (size_t)n < len; i++)
+        if (o->bases[i].currency_id)
+            n += snprintf(out + n, len - (size_t)n, ",%lld", (long long)o->bases[i].currency_id);
+}
+
 /* Currencies may be archived (EUR is, in a fresh Odoo): active_test false. */
 static void read_currencies(ts_odoo *o, step_fn next)
 {
-    setup_read(
-        o, "res.currency", "[\"id\",\"name\",\"decimal_places\",\"rounding\",\"rate\"]", 0,
-        on_currencies, next, 1, "[\"id\",\"in\",[%lld,%lld]]", (long long)o->company_currency_id,
-        (long long)(o->pricelist_currency_id ? o->pricelist_currency_id : o->company_currency_id));
+    char ids[(BASES_MAX + 2) * 24];
+    currency_ids(o, ids, sizeof(ids));
+    setup_read(o, "res.currency", "[\"id\",\"name\",\"decimal_places\",\"rounding\",\"rate\"]", 0,
+               on_currencies, next, 1, "[\"id\",\"in\",[%s]]", ids);
     o->rd.order = "id";
     o->rd.one_page = 1;
     read_page(o);
@@ -738,14 +958,16 @@ static int upsert_item(ts_odoo *o, const ts_price_item *it)
     return 0;
 }
 
-/* The products a rule prices, to be priced again. */
+/* The products a rule can price (in any pricelist of the chain: a
+ * product's price depends only on the rules that match it), to be priced
+ * again locally. By what the rule names, as the pricer matches it. */
 static void item_scope(ts_odoo *o, const ts_price_item *it)
 {
-    if (it->applied_on == TS_APPLIED_VARIANT)
-        set_add(&o->product_ids, it->product_id);
-    else if (it->applied_on == TS_APPLIED_TEMPLATE)
-        set_add(&o->tmpl_ids, it->product_tmpl_id);
-    else if (it->applied_on == TS_APPLIED_CATEGORY)
+    if (it->product_id)
+        set_add(&o->loc_products, it->product_id);
+    else if (it->product_tmpl_id)
+        set_add(&o->loc_tmpls, it->product_tmpl_id);
+    else if (it->categ_id)
         set_add(&o->categ_ids, it->categ_id); /* its subtree: see delta_categ_subtrees */
     else
         o->reprice_all = 1;
@@ -775,27 +997,170 @@ static int on_items(ts_odoo *o, const cJSON *records)
     return 0;
 }
 
+static void read_bases(ts_odoo *o);
+
 static void full_items(ts_odoo *o)
 {
     if (!o->cfg->pricelist_id) {
         full_products(o);
         return;
     }
-    setup_read(o, "product.pricelist.item", ITEM_FIELDS, 1, on_items, full_products, 0,
+    o->after_bases = full_products;
+    setup_read(o, "product.pricelist.item", ITEM_FIELDS, 1, on_items, read_bases, 0,
                "[\"pricelist_id\",\"=\",%lld]", (long long)o->cfg->pricelist_id);
     read_page(o);
 }
 
+/* ---- the pricelists the store's is based on --------------------------- */
+
+static const base_list *find_base(const ts_odoo *o, int64_t id)
+{
+    for (size_t i = 0; i < o->n_bases; i++)
+        if (o->bases[i].id == id)
+            return &o->bases[i];
+    return NULL;
+}
+
+static int add_base(ts_odoo *o, int64_t id, int64_t currency_id)
+{
+    if (find_base(o, id))
+        return 0;
+    if (o->n_bases == o->cap_bases) {
+        size_t cap = o->cap_bases ? o->cap_bases * 2 : 4;
+        base_list *p = realloc(o->bases, cap * sizeof(*p));
+        if (!p)
+            return TS_ENOMEM;
+        o->bases = p;
+        o->cap_bases = cap;
+    }
+    o->bases[o->n_bases++] = (base_list){.id = id, .currency_id = currency_id};
+    return 0;
+}
+
+static int on_base_lists(ts_odoo *o, const cJSON *records)
+{
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records)
+    {
+        int64_t id, cur;
+        if (ts_odoo_int(cJSON_GetObjectItemCaseSensitive(rec, "id"), &id) != 0 ||
+            ts_odoo_many2one_id(cJSON_GetObjectItemCaseSensitive(rec, "currency_id"), &cur) != 0)
+            return fail_page(o, "a pricelist in an unexpected shape");
+        if (add_base(o, id, cur) != 0)
+            return fail_page(o, "out of memory for the pricelists");
+    }
+    return 0;
+}
+
+static void base_items(ts_odoo *o)
+{
+    setup_read(o, "product.pricelist.item", ITEM_FIELDS, 1, on_items, read_bases, 0, "%s", "");
+    o->rd.in_ids = &o->want_lists;
+    o->rd.in_field = "pricelist_id";
+    read_page(o);
+}
+
+/* The lists asked for that Odoo did not give stay known (as fallbacks). */
+static void bases_listed(ts_odoo *o)
+{
+    for (size_t i = 0; i < o->want_lists.n; i++)
+        if (add_base(o, o->want_lists.ids[i], 0) != 0) {
+            job_failed(o, TS_ENOMEM, 0, "out of memory for the pricelists");
+            return;
+        }
+    read_currencies(o, base_items);
+}
+
+/*
+ * The pricelists that items name as their base and that are not read yet:
+ * each with its currency and all its items, then again for those these
+ * name (odoo-sync.md "Prices"), until none is new or BASES_MAX are read;
+ * then o->after_bases. A cycle ends here (lists already read are not new)
+ * and is reported by the pricer.
+ */
+static void read_bases(ts_odoo *o)
+{
+    set_clear(&o->want_lists);
+    for (size_t i = 0; i < o->n_items; i++) {
+        int64_t b = o->items[i].base_pricelist_id;
+        if (o->items[i].base == TS_BASE_PRICELIST && b && b != o->cfg->pricelist_id &&
+            !find_base(o, b))
+            set_add(&o->want_lists, b);
+    }
+    set_sort_unique(&o->want_lists);
+    if (o->want_lists.n == 0 || o->n_bases >= BASES_MAX || o->want_lists.overflow) {
+        set_clear(&o->want_lists);
+        o->after_bases(o);
+        return;
+    }
+    if (o->want_lists.n > BASES_MAX - o->n_bases)
+        o->want_lists.n = BASES_MAX - o->n_bases;
+    setup_read(o, "product.pricelist", "[\"id\",\"currency_id\"]", 1, on_base_lists, bases_listed,
+               1, "%s", "");
+    o->rd.in_ids = &o->want_lists;
+    o->rd.in_field = "id";
+    read_page(o);
+}
+
+/* The items of one pricelist (0: the store's) into out. */
+static size_t items_of(const ts_odoo *o, int64_t list, ts_price_item *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < o->n_items; i++) {
+        int64_t l = o->items[i].pricelist_id;
+        if (list ? l == list : (l == 0 || l == o->cfg->pricelist_id))
+            out[n++] = o->items[i];
+    }
+    return n;
+}
+
+/* The rules whose dates started or stopped holding between two times. */
+static void dates_scope(ts_odoo *o, int64_t before_ms, int64_t now_ms)
+{
+    for (size_t i = 0; i < o->n_items; i++)
+        if (ts_price_item_holds(&o->items[i], before_ms) !=
+            ts_price_item_holds(&o->items[i], now_ms))
+            item_scope(o, &o->items[i]);
+}
+
+static int new_pricer(ts_odoo *o, int64_t now_ms, ts_pricer **out)
+{
+    const ts_currency *pl = o->pricelist_currency_id ? &o->pricelist_cur.cur : NULL;
+    ts_price_item *scratch = malloc((o->n_items ? o->n_items : 1) * sizeof(*scratch));
+    if (!scratch)
+        return TS_ENOMEM;
+    int rc = ts_pricer_new(scratch, items_of(o, 0, scratch), pl, &o->company_cur.cur, now_ms, out);
+    if (rc == 0 && pl)
+        ts_pricer_set_main_id(*out, o->cfg->pricelist_id);
+    for (size_t i = 0; rc == 0 && pl && i < o->n_bases; i++) {
+        const base_list *b = &o->bases[i];
+        if (b->currency_id && b->cur.id == b->currency_id)
+            rc = ts_pricer_add_pricelist(*out, b->id, &b->cur.cur, scratch,
+                                         items_of(o, b->id, scratch));
+    }
+    free(scratch);
+    if (rc != 0) {
+        ts_pricer_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* A pricer for now; in a delta or a local job, the products of the rules
+ * whose dates started or stopped holding since the last one are marked. */
 static int make_pricer(ts_odoo *o)
 {
     ts_pricer *p = NULL;
-    const ts_currency *pl = o->pricelist_currency_id ? &o->pricelist_cur.cur : NULL;
-    int rc = ts_pricer_new(o->items, o->n_items, pl, &o->company_cur.cur, ts_wall_ms(), &p);
+    int64_t now = ts_wall_ms();
+    int rc = new_pricer(o, now, &p);
     if (rc != 0)
         return rc;
     ts_pricer_set_price_digits(p, o->price_digits);
+    if (o->pricer && o->job != JOB_FULL)
+        dates_scope(o, o->pricer_now_ms, now);
     ts_pricer_free(o->pricer);
     o->pricer = p;
+    o->pricer_now_ms = now;
     o->next_price_change_ms = ts_pricer_next_change_ms(p);
     o->items_changed = 0;
     return 0;
@@ -909,13 +1274,20 @@ static int on_products(ts_odoo *o, const cJSON *records)
         if (prc == 0)
             watermark(o->wm_product, p.write_date);
         int wanted = prc == 0 && p.active && p.sale_ok;
+        applied_table *t = o->job == JOB_FULL ? &o->applied_next : &o->applied;
         if (wanted && item_of(o, &p, &items[n_items]) == 0) {
             n_items++;
+            if (applied_put(t, &p) != 0) {
+                rc = fail_page(o, "out of memory for the products' prices");
+                goto done;
+            }
         } else {
             if (wanted || prc != 0)
                 o->skipped++; /* neither SKU nor barcode, too long, or no price */
-            if (o->job == JOB_DELTA)
+            if (o->job == JOB_DELTA) {
                 gone[n_gone++] = p.id;
+                applied_drop(t, p.id);
+            }
         }
         if (n_items == WRITE_CHUNK || n_gone == WRITE_CHUNK || !rec->next) {
             o->built_items += (int64_t)n_items;
@@ -1103,6 +1475,12 @@ static void on_switched(void *arg, int err)
             (long long)o->last_full_duration_ms);
     o->last_full_mono = ts_mono_ms();
     o->fulls_ok++;
+    /* the raw inputs of this snapshot are what the copy holds now; every
+     * template's variants were read after it was last written */
+    applied_clear(&o->applied);
+    o->applied = o->applied_next;
+    memset(&o->applied_next, 0, sizeof(o->applied_next));
+    tmpl_clear(&o->tmpls); /* kept bounded: re-learnt by the deltas */
     job_succeeded(o);
 }
 
@@ -1180,11 +1558,11 @@ static void delta_rates(ts_odoo *o)
 {
     char from[TS_ODOO_DATETIME_LEN];
     since(o, "", from);
-    int64_t pl = o->pricelist_currency_id ? o->pricelist_currency_id : o->company_currency_id;
+    char ids[(BASES_MAX + 2) * 24];
+    currency_ids(o, ids, sizeof(ids));
     setup_read(o, "res.currency.rate", "[\"id\",\"currency_id\",\"write_date\"]", 0, on_rates,
-               delta_rates_end, 0,
-               "[\"currency_id\",\"in\",[%lld,%lld]],[\"write_date\",\">=\",\"%s\"]",
-               (long long)o->company_currency_id, (long long)pl, from);
+               delta_rates_end, 0, "[\"currency_id\",\"in\",[%s]],[\"write_date\",\">=\",\"%s\"]",
+               ids, from);
     o->rd.limit = 1;
     o->rd.one_page = 1;
     read_page(o);
@@ -1273,9 +1651,15 @@ static void delta_items(ts_odoo *o)
         return;
     }
     since(o, "", from);
-    setup_read(o, "product.pricelist.item", ITEM_FIELDS, 0, on_items, delta_ptav, 0,
-               "[\"pricelist_id\",\"=\",%lld],[\"write_date\",\">=\",\"%s\"]",
-               (long long)o->cfg->pricelist_id, from);
+    /* the store's pricelist and those it is based on; a list newly named
+     * as a base is read whole after (read_bases) */
+    char lists[(BASES_MAX + 1) * 24];
+    int n = snprintf(lists, sizeof(lists), "%lld", (long long)o->cfg->pricelist_id);
+    for (size_t i = 0; i < o->n_bases && n > 0 && (size_t)n < sizeof(lists); i++)
+        n += snprintf(lists + n, sizeof(lists) - (size_t)n, ",%lld", (long long)o->bases[i].id);
+    o->after_bases = delta_ptav;
+    setup_read(o, "product.pricelist.item", ITEM_FIELDS, 0, on_items, read_bases, 0,
+               "[\"pricelist_id\",\"in\",[%s]],[\"write_date\",\">=\",\"%s\"]", lists, from);
     read_page(o);
 }
 
@@ -1300,9 +1684,43 @@ static int on_ptav(ts_odoo *o, const cJSON *records)
     return on_template_ids(o, records, "product_tmpl_id");
 }
 
+/* Templates in the window, in the small form (id, write_date, list_price):
+ * only those not applied in that version have their variants read again. */
 static int on_templates(ts_odoo *o, const cJSON *records)
 {
-    return on_template_ids(o, records, "id");
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records)
+    {
+        applied_tmpl t;
+        const cJSON *lp = cJSON_GetObjectItemCaseSensitive(rec, "list_price");
+        if (ts_odoo_parse_stamp(rec, &t.id, t.write_date) != 0 || !cJSON_IsNumber(lp))
+            return fail_page(o, "a product template in an unexpected shape");
+        t.list_price = lp->valuedouble;
+        if (applied_tmpl_same(o, t.id, t.write_date, t.list_price))
+            continue;
+        set_add(&o->tmpl_ids, t.id);
+        if (tmpl_add(&o->tmpls_pending, &t) != 0)
+            return fail_page(o, "out of memory for the changed templates");
+    }
+    return 0;
+}
+
+/* Products in the window, small form (id, write_date): those whose record
+ * was not applied in that version are read whole (delta_reread). */
+static int on_product_stamps(ts_odoo *o, const cJSON *records)
+{
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records)
+    {
+        int64_t id;
+        char wd[TS_ODOO_DATETIME_LEN];
+        if (ts_odoo_parse_stamp(rec, &id, wd) != 0)
+            return fail_page(o, "a product in an unexpected shape");
+        watermark(o->wm_product, wd);
+        if (!applied_product_same(o, id, wd))
+            set_add(&o->product_ids, id);
+    }
+    return 0;
 }
 
 /* An attribute value's price_extra moves the variants' list-price base
@@ -1321,8 +1739,8 @@ static void delta_templates(ts_odoo *o)
 {
     char from[TS_ODOO_DATETIME_LEN];
     since(o, "", from);
-    setup_read(o, "product.template", "[\"id\",\"write_date\"]", 0, on_templates, delta_products, 1,
-               "[\"write_date\",\">=\",\"%s\"]", from);
+    setup_read(o, "product.template", "[\"id\",\"write_date\",\"list_price\"]", 0, on_templates,
+               delta_products, 1, "[\"write_date\",\">=\",\"%s\"]", from);
     read_page(o);
 }
 
@@ -1332,16 +1750,15 @@ static void delta_products(ts_odoo *o)
         job_failed(o, TS_EINVAL, 0, "the pricelist's currencies cannot be used");
         return;
     }
-    if (o->tmpl_ids.overflow || o->product_ids.overflow || o->categ_ids.overflow) {
+    if (o->tmpl_ids.overflow) {
         o->delta_needs_full = 1; /* millions of ids: not a catalogue's change */
         delta_mark(o);
         return;
     }
     char from[TS_ODOO_DATETIME_LEN];
     since(o, "", from);
-    setup_read(o, "product.product", PRODUCT_FIELDS, 0, on_products, delta_reread, 1,
-               "[\"write_date\",\">=\",\"%s\"]", from);
-    product_context(o);
+    setup_read(o, "product.product", "[\"id\",\"write_date\"]", 0, on_product_stamps, delta_reread,
+               1, "[\"write_date\",\">=\",\"%s\"]", from);
     read_page(o);
 }
 
@@ -1368,25 +1785,124 @@ static void delta_categ_subtrees(ts_odoo *o)
     set_sort_unique(&o->categ_ids);
 }
 
+/* ---- repricing from the inputs in memory ------------------------------ */
+
+static int in_set(const id_set *s, int64_t id)
+{
+    return s->n && bsearch(&id, s->ids, s->n, sizeof(int64_t), cmp_i64) != NULL;
+}
+
+static int in_local_scope(const ts_odoo *o, const applied_product *a)
+{
+    return o->reprice_all || in_set(&o->loc_products, a->id) || in_set(&o->loc_tmpls, a->tmpl_id) ||
+           in_set(&o->categ_ids, a->categ_id);
+}
+
+/* The copy's item priced again from the raw inputs applied to it. */
+static int reprice_item(ts_odoo *o, const applied_product *a, ts_catalog_item *it)
+{
+    ts_price_product pp = {.id = a->id,
+                           .tmpl_id = a->tmpl_id,
+                           .categ_id = a->categ_id,
+                           .lst_price = a->lst_price,
+                           .has_raw = a->has_raw,
+                           .list_price = a->list_price,
+                           .price_extra = a->price_extra,
+                           .standard_price = a->standard_price};
+    it->n_tiers = 0;
+    it->ambiguous = 0;
+    return price_tiers(o, &pp, category_path(o, a->categ_id), it);
+}
+
+static void local_end(ts_odoo *o)
+{
+    if (o->loc_count)
+        ts_info("odoo.repriced", "products=%lld why=%s", (long long)o->loc_count,
+                o->job == JOB_LOCAL ? "dates" : "delta");
+    o->reprice_all = 0;
+    set_clear(&o->loc_products);
+    set_clear(&o->loc_tmpls);
+    set_clear(&o->categ_ids);
+    after_writes(o, 0, o->loc_next);
+}
+
+/* One chunk: the next WRITE_CHUNK products in scope, read from the copy,
+ * priced again and written back (stock kept); one that cannot be priced
+ * any more leaves the copy, as in a read. */
+static void local_chunk(ts_odoo *o)
+{
+    ts_catalog_item *items = malloc(WRITE_CHUNK * sizeof(*items));
+    int64_t gone[WRITE_CHUNK];
+    size_t n_items = 0, n_gone = 0;
+    ts_catalog_reader r;
+    if (!items) {
+        job_failed(o, TS_ENOMEM, 0, "out of memory to reprice");
+        return;
+    }
+    if (ts_catalog_read_begin(o->a, &r) != 0) {
+        free(items);
+        local_end(o); /* no copy: nothing to reprice */
+        return;
+    }
+    while (o->loc_pos < o->applied.n && n_items < WRITE_CHUNK && n_gone < WRITE_CHUNK) {
+        const applied_product *a = &o->applied.v[o->loc_pos++];
+        if (!in_local_scope(o, a) || ts_catalog_find_id(&r, a->id, &items[n_items]) != 0)
+            continue;
+        if (reprice_item(o, a, &items[n_items]) == 0)
+            n_items++;
+        else
+            gone[n_gone++] = a->id;
+    }
+    ts_catalog_read_end(&r);
+    for (size_t i = 0; i < n_gone; i++, o->loc_pos--)
+        applied_drop(&o->applied, gone[i]); /* each was before loc_pos */
+    o->loc_count += (int64_t)n_items;
+    int rc = n_items || n_gone ? write_products(o, items, n_items, gone, n_gone) : 0;
+    free(items);
+    if (rc != 0)
+        return; /* the job failed */
+    if (o->loc_pos < o->applied.n)
+        after_writes(o, MAX_OPS_AHEAD, local_chunk);
+    else
+        local_end(o);
+}
+
 /*
- * The products whose price inputs changed elsewhere than on the product
- * itself, read again and priced: all of them (a rate, a global rule), or
- * those of changed templates, variants named by rules, and categories.
- * Each step reads one id set, IN_CHUNK ids a request, then comes back here.
+ * Reprices, from the inputs in memory and with no read from Odoo, the
+ * products that changed rules (old and new scope), moved categories, rates
+ * and rules whose dates started or ended can price; then runs next.
+ */
+static void reprice_local(ts_odoo *o, step_fn next)
+{
+    o->loc_next = next;
+    o->loc_pos = 0;
+    o->loc_count = 0;
+    if (o->loc_products.overflow || o->loc_tmpls.overflow || o->categ_ids.overflow)
+        o->reprice_all = 1;
+    if (!o->reprice_all && !o->loc_products.n && !o->loc_tmpls.n && !o->categ_ids.n) {
+        next(o);
+        return;
+    }
+    set_sort_unique(&o->loc_products);
+    set_sort_unique(&o->loc_tmpls);
+    if (o->categ_ids.n)
+        delta_categ_subtrees(o);
+    local_chunk(o);
+}
+
+/*
+ * The products whose price inputs changed on Odoo elsewhere than on the
+ * product (a template's price, an attribute value's extra) or whose record
+ * changed, read again and priced. Each step reads one id set, IN_CHUNK ids
+ * a request, then comes back here; then the local reprice.
  */
 static void delta_reread(ts_odoo *o)
 {
     id_set *set = NULL;
     const char *field = NULL;
-    if (o->reprice_all) {
-        o->reprice_all = 0;
-        set_clear(&o->tmpl_ids);
-        set_clear(&o->product_ids);
-        set_clear(&o->categ_ids);
-        setup_read(o, "product.product", PRODUCT_FIELDS, 1, on_products, delta_reread, 0, "%s",
-                   "[\"sale_ok\",\"=\",true]");
-        product_context(o);
-        read_page(o);
+    if (o->product_ids.overflow) {
+        o->delta_needs_full = 1; /* millions of ids: not a catalogue's change */
+        delta_mark(o);
         return;
     }
     if (o->tmpl_ids.n) {
@@ -1395,13 +1911,9 @@ static void delta_reread(ts_odoo *o)
     } else if (o->product_ids.n) {
         set = &o->product_ids;
         field = "id";
-    } else if (o->categ_ids.n) {
-        delta_categ_subtrees(o);
-        set = &o->categ_ids;
-        field = "categ_id";
     }
-    if (!set || set->n == 0) {
-        delta_quants(o);
+    if (!set) {
+        reprice_local(o, delta_quants);
         return;
     }
     /* the set read now is handed over, so this step is not done twice */
@@ -1535,6 +2047,29 @@ static void start_delta(ts_odoo *o)
     delta_rates(o);
 }
 
+static void schedule_next(ts_odoo *o);
+static void job_end(ts_odoo *o);
+
+static void local_done(ts_odoo *o)
+{
+    job_end(o);
+    schedule_next(o);
+}
+
+/* A rule's dates started or stopped holding: its products are priced
+ * again from the inputs in memory, at that second, without Odoo. The
+ * delta window does not move (nothing was read). */
+static void start_local(ts_odoo *o)
+{
+    o->reprice_all = 0;
+    int rc = make_pricer(o);
+    if (rc != 0) {
+        job_failed(o, rc, 0, "the pricelist's currencies cannot be used");
+        return;
+    }
+    reprice_local(o, local_done);
+}
+
 /* ---- scheduling and state --------------------------------------------- */
 
 static void set_state(ts_odoo *o, ts_odoo_state s)
@@ -1554,25 +2089,37 @@ static void job_end(ts_odoo *o)
     set_clear(&o->quant_products);
     set_clear(&o->categ_ids);
     set_clear(&o->reading);
+    set_clear(&o->loc_products);
+    set_clear(&o->loc_tmpls);
+    set_clear(&o->want_lists);
+    applied_clear(&o->applied_next);
+    tmpl_clear(&o->tmpls_pending);
     sums_clear(o);
 }
 
-/* The next job after a success: a full one when due, else a delta. */
+/* The next job after a success: a full one when due, a local reprice when
+ * a rule's dates start or stop holding first, else a delta. */
 static void schedule_next(ts_odoo *o)
 {
     uint64_t now = ts_mono_ms();
     uint64_t full_due = o->last_full_mono + o->full_period_ms;
-    int64_t change_in = o->next_price_change_ms - ts_wall_ms();
-    if (o->next_price_change_ms != INT64_MAX && change_in >= 0 &&
-        now + (uint64_t)change_in < full_due)
-        full_due = now + (uint64_t)change_in + 1000; /* a pricelist date starts or ends */
     uint64_t delta_due = now + (uint64_t)o->cfg->delta_s * 1000;
-    if (o->full_wanted || !o->have_pricing || full_due <= now)
+    if (o->full_wanted || !o->have_pricing || full_due <= now) {
         schedule(o, JOB_FULL, 0);
-    else if (full_due <= delta_due)
-        schedule(o, JOB_FULL, full_due - now);
-    else
-        schedule(o, JOB_DELTA, delta_due - now);
+        return;
+    }
+    job_kind job = full_due <= delta_due ? JOB_FULL : JOB_DELTA;
+    uint64_t at = job == JOB_FULL ? full_due : delta_due;
+    if (o->next_price_change_ms != INT64_MAX) {
+        int64_t in = o->next_price_change_ms - ts_wall_ms();
+        /* a few ms late, so the pricer made then sees the new second */
+        uint64_t change = now + (in > 0 ? (uint64_t)in : 0) + 5;
+        if (change < at) {
+            job = JOB_LOCAL;
+            at = change;
+        }
+    }
+    schedule(o, job, at - now);
 }
 
 /* The codes several products share, from the live copy (one short read
@@ -1602,6 +2149,8 @@ static void job_succeeded(ts_odoo *o)
 {
     /* the next delta's window starts where this job began, in Odoo's time */
     o->window_from_ms = o->job_odoo_ms ? o->job_odoo_ms : o->read_started_ms;
+    if (o->job == JOB_DELTA)
+        applied_tmpl_commit(o);
     job_end(o);
     refresh_problems(o);
     o->outage_since_mono = 0;
@@ -1648,6 +2197,8 @@ static void job_failed(ts_odoo *o, int err, int auth_failed, const char *message
         o->deltas_failed++;
     snprintf(o->last_error, sizeof(o->last_error), "%s", message);
     o->last_error_at_ms = ts_wall_ms();
+    if (was == JOB_LOCAL)
+        o->full_wanted = 1; /* the dates' products may be half repriced */
     uint64_t delay;
     if (auth_failed) {
         set_state(o, TS_ODOO_AUTH_FAILED);
@@ -1665,7 +2216,7 @@ static void job_failed(ts_odoo *o, int err, int auth_failed, const char *message
     ts_warn("odoo.sync_failed", "job=%s state=%s retry_in_ms=%llu msg=\"%s\"",
             was == JOB_FULL ? "full" : "delta", state_names[o->state], (unsigned long long)delay,
             o->last_error);
-    schedule(o, retry_job(o, err), delay);
+    schedule(o, o->full_wanted ? JOB_FULL : retry_job(o, err), delay);
 }
 
 /*
@@ -1698,16 +2249,21 @@ static void on_timer(uv_timer_t *t)
         return;
     job_kind job = o->next_job;
     o->next_job = JOB_NONE;
-    if (job == JOB_DELTA && (!o->have_pricing || !has_copy(o->a)))
+    if ((job == JOB_DELTA || job == JOB_LOCAL) && (!o->have_pricing || !has_copy(o->a)))
         job = JOB_FULL;
     o->job = job;
     o->read_started_ms = ts_wall_ms();
     o->job_odoo_ms = 0;
     o->job_started_mono = ts_mono_ms();
     o->full_wanted = 0;
-    ts_debug("odoo.sync_start", "job=%s", job == JOB_FULL ? "full" : "delta");
+    ts_debug("odoo.sync_start", "job=%s",
+             job == JOB_FULL    ? "full"
+             : job == JOB_LOCAL ? "local"
+                                : "delta");
     if (job == JOB_FULL)
         start_full(o);
+    else if (job == JOB_LOCAL)
+        start_local(o);
     else
         start_delta(o);
 }
@@ -1777,6 +2333,8 @@ void ts_odoo_stop(ts_agent *a)
     job_end(o);
     free_pricing(o);
     free(o->uoms);
+    applied_clear(&o->applied);
+    tmpl_clear(&o->tmpls);
     uv_timer_stop(&o->timer);
     uv_close((uv_handle_t *)&o->timer, on_timer_closed);
 }

@@ -25,6 +25,7 @@ A control port takes JSON commands (POST /, {"cmd": ...}):
   set_item {id, fields}            a pricelist item changed (e.g. moved)
   bulk_list_price {count, factor=1.1, from_id=12}   many templates at once
   add_item {item: {...product.pricelist.item fields}}
+  add_pricelist {id, currency_id=126, name?}   another pricelist (a base)
   down / up                        no listener and open connections cut / back
   delay {seconds}                  every answer waits this long; a new delay
                                    (0: none) ends the waits under way at once
@@ -36,7 +37,8 @@ A control port takes JSON commands (POST /, {"cmd": ...}):
   stats / reset_stats              calls by name, arrival times, service_s,
                                    bytes_in / bytes_out (request and answer
                                    bodies), and log: {t, model, rows, window,
-                                   bytes} per search_read
+                                   fields, bytes} per search_read (fields:
+                                   how many were asked for)
   product {sku}                    the product as search_read shows it
 Prints one JSON line with its ports on stdout. Python stdlib only.
 """
@@ -687,7 +689,8 @@ class Standin:
                                         kw.get("context"))
             entry = {"t": time.time(), "model": model, "rows": len(rows),
                      "window": any(isinstance(l, list) and l and
-                                   l[0] == "write_date" for l in domain)}
+                                   l[0] == "write_date" for l in domain),
+                     "fields": len(kw.get("fields") or [])}
             with self.stats_lock:
                 self.log.append(entry)
             self.tl.entry = entry  # send() adds the answer's size
@@ -812,6 +815,11 @@ class Standin:
                 p = cat.product_by(cmd)
                 p["active"] = False
                 p["write_date"] = stamp
+            elif c == "add_pricelist":
+                pid = cmd["id"]
+                cat.pricelist[pid] = {"id": pid, "name": cmd.get("name", "Pricelist %d" % pid),
+                                      "currency_id": cmd.get("currency_id", 126),
+                                      "active": True, "write_date": stamp}
             elif c == "add_item":
                 kw = dict(cmd.get("item", {}))
                 kw["write_date"] = stamp
