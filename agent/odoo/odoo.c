@@ -51,6 +51,7 @@
 #define ID_SET_MAX (1u << 22)
 #define IN_CHUNK 1000 /* ids per ["...", "in", [...]] request */
 #define DOMAIN_MAX (512u * 1024u)
+#define BASES_MAX 16 /* pricelists read besides the store's (a chain of 5 and more) */
 
 #define PRODUCT_FIELDS                                                                             \
     "[\"id\",\"default_code\",\"barcode\",\"display_name\",\"lst_price\",\"list_price\","          \
@@ -133,6 +134,7 @@ typedef struct applied_product {
     ts_decimal lst_price;
     double list_price, price_extra, standard_price;
     int has_raw;
+    int in_copy; /* 0: seen and left out (no code, archived, not for sale) */
     char write_date[TS_ODOO_DATETIME_LEN];
 } applied_product;
 
@@ -208,7 +210,8 @@ struct ts_odoo {
     int64_t pricer_now_ms;               /* the time the pricer prices for */
     applied_table applied, applied_next; /* live; being built by a full */
     tmpl_table tmpls;
-    tmpl_table tmpls_pending; /* templates whose variants this delta reads */
+    tmpl_table tmpls_pending;        /* templates whose variants this delta reads */
+    tmpl_table ptavs, ptavs_pending; /* the same for attribute values */
 
     /* Delta bookkeeping. */
     char wm_product[TS_ODOO_DATETIME_LEN], wm_template[TS_ODOO_DATETIME_LEN];
@@ -222,6 +225,8 @@ struct ts_odoo {
     step_fn loc_next;
     int64_t loc_count;
     int rates_changed;
+    int64_t rates_applied[(BASES_MAX + 2) * 4]; /* currency_values before a re-read */
+    size_t n_rates_applied;
     int64_t job_odoo_ms;    /* Odoo's clock (HTTP Date) at the job's first answer */
     int64_t window_from_ms; /* Odoo's clock when the last successful job began */
     stock_sum *sums;        /* quants summed per product (full: all; delta: re-read) */
@@ -373,9 +378,10 @@ static const applied_product *applied_find(const applied_table *t, int64_t id)
     return i < t->n && t->v[i].id == id ? &t->v[i] : NULL;
 }
 
-/* Records a product as priced into the copy (appends when ids grow, as in a
- * full snapshot read by id). */
-static int applied_put(applied_table *t, const ts_odoo_product *p)
+/* Records a product as priced into the copy, or (in_copy 0) as seen in
+ * that version and left out; appends when ids grow, as a full snapshot
+ * reads them. */
+static int applied_put(applied_table *t, const ts_odoo_product *p, int in_copy)
 {
     size_t i = t->n && t->v[t->n - 1].id < p->id ? t->n : applied_slot(t, p->id);
     if (i == t->n || t->v[i].id != p->id) {
@@ -398,18 +404,10 @@ static int applied_put(applied_table *t, const ts_odoo_product *p)
                            .list_price = p->list_price,
                            .price_extra = p->price_extra,
                            .standard_price = p->standard_price,
-                           .has_raw = p->has_raw};
+                           .has_raw = p->has_raw,
+                           .in_copy = in_copy};
     memcpy(a->write_date, p->write_date, sizeof(a->write_date));
     return 0;
-}
-
-static void applied_drop(applied_table *t, int64_t id)
-{
-    size_t i = applied_slot(t, id);
-    if (i < t->n && t->v[i].id == id) {
-        memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof(*t->v));
-        t->n--;
-    }
 }
 
 static void applied_clear(applied_table *t)
@@ -465,19 +463,16 @@ static void tmpl_clear(tmpl_table *t)
     memset(t, 0, sizeof(*t));
 }
 
-/* Were this template's variants read after this version of it (same
- * write_date and list_price)? */
-static int applied_tmpl_same(ts_odoo *o, int64_t id, const char *write_date, double list_price)
+/* Were the variants read after this version of the record (a template, or
+ * an attribute value: same write_date and list_price or price_extra)? */
+static int applied_stamp_same(tmpl_table *t, int64_t id, const char *write_date, double value)
 {
-    const applied_tmpl *a = tmpl_find(&o->tmpls, o->tmpls.n, id);
-    return a && strcmp(a->write_date, write_date) == 0 && a->list_price == list_price;
+    const applied_tmpl *a = tmpl_find(t, t->n, id);
+    return a && strcmp(a->write_date, write_date) == 0 && a->list_price == value;
 }
 
-/* The templates whose variants a delta read become applied once it
- * succeeds (a failed delta reads them again). */
-static void applied_tmpl_commit(ts_odoo *o)
+static void stamps_commit(tmpl_table *t, tmpl_table *p)
 {
-    tmpl_table *p = &o->tmpls_pending, *t = &o->tmpls;
     size_t sorted = t->n;
     for (size_t i = 0; i < p->n; i++) {
         applied_tmpl *a = tmpl_find(t, sorted, p->v[i].id);
@@ -495,6 +490,14 @@ static void applied_tmpl_commit(ts_odoo *o)
         t->n = k;
     }
     tmpl_clear(p);
+}
+
+/* The templates and attribute values whose variants a delta read become
+ * applied once it succeeds (a failed delta reads them again). */
+static void applied_stamps_commit(ts_odoo *o)
+{
+    stamps_commit(&o->tmpls, &o->tmpls_pending);
+    stamps_commit(&o->ptavs, &o->ptavs_pending);
 }
 
 /* ---- reading pages ---------------------------------------------------- */
@@ -776,8 +779,6 @@ static int on_currencies(ts_odoo *o, const cJSON *records)
         return fail_page(o, "the company's or the pricelist's currency cannot be read");
     return 0;
 }
-
-#define BASES_MAX 16 /* pricelists read besides the store's (a chain of 5 and more) */
 
 /* The currencies prices need: the company's, the pricelist's and those of
  * the pricelists it is based on, as a JSON list's members. */
@@ -1275,19 +1276,18 @@ static int on_products(ts_odoo *o, const cJSON *records)
             watermark(o->wm_product, p.write_date);
         int wanted = prc == 0 && p.active && p.sale_ok;
         applied_table *t = o->job == JOB_FULL ? &o->applied_next : &o->applied;
-        if (wanted && item_of(o, &p, &items[n_items]) == 0) {
+        int in_copy = wanted && item_of(o, &p, &items[n_items]) == 0;
+        if (in_copy) {
             n_items++;
-            if (applied_put(t, &p) != 0) {
-                rc = fail_page(o, "out of memory for the products' prices");
-                goto done;
-            }
         } else {
             if (wanted || prc != 0)
                 o->skipped++; /* neither SKU nor barcode, too long, or no price */
-            if (o->job == JOB_DELTA) {
+            if (o->job == JOB_DELTA)
                 gone[n_gone++] = p.id;
-                applied_drop(t, p.id);
-            }
+        }
+        if (prc == 0 && applied_put(t, &p, in_copy) != 0) {
+            rc = fail_page(o, "out of memory for the products' prices");
+            goto done;
         }
         if (n_items == WRITE_CHUNK || n_gone == WRITE_CHUNK || !rec->next) {
             o->built_items += (int64_t)n_items;
@@ -1481,6 +1481,7 @@ static void on_switched(void *arg, int err)
     o->applied = o->applied_next;
     memset(&o->applied_next, 0, sizeof(o->applied_next));
     tmpl_clear(&o->tmpls); /* kept bounded: re-learnt by the deltas */
+    tmpl_clear(&o->ptavs);
     job_succeeded(o);
 }
 
@@ -1534,13 +1535,41 @@ static void delta_quants(ts_odoo *o);
 static void delta_quants_reread(ts_odoo *o);
 static void delta_mark(ts_odoo *o);
 
-/* Any res.currency.rate of our two currencies written in the window: the
- * currencies are read again and every price recomputed. */
+/* Any res.currency.rate of our currencies written in the window: the
+ * currencies are read again, and when one differs from what the prices
+ * were made with, every price is recomputed (locally). */
 static int on_rates(ts_odoo *o, const cJSON *records)
 {
     if (cJSON_GetArraySize(records) > 0)
         o->rates_changed = 1;
     return 0;
+}
+
+/* What the prices depend on in the currencies, as one comparable list. */
+static size_t currency_values(const ts_odoo *o, int64_t *out, size_t max)
+{
+    const ts_odoo_currency *c[BASES_MAX + 2] = {&o->company_cur, &o->pricelist_cur};
+    size_t n = 2, k = 0;
+    for (size_t i = 0; i < o->n_bases && n < BASES_MAX + 2; i++)
+        c[n++] = &o->bases[i].cur;
+    for (size_t i = 0; i < n && k + 4 <= max; i++) {
+        out[k++] = c[i]->id;
+        out[k++] = c[i]->cur.decimal_places;
+        out[k++] = c[i]->cur.rate.scaled;
+        out[k++] = c[i]->cur.rounding.scaled;
+    }
+    return k;
+}
+
+static void delta_rates_compare(ts_odoo *o)
+{
+    int64_t now[(BASES_MAX + 2) * 4];
+    size_t n = currency_values(o, now, sizeof(now) / sizeof(now[0]));
+    if (n != o->n_rates_applied || memcmp(now, o->rates_applied, n * sizeof(now[0])) != 0) {
+        o->items_changed = 1; /* the pricer is made again with the new rates */
+        o->reprice_all = 1;
+    }
+    delta_categories(o);
 }
 
 static void delta_rates_end(ts_odoo *o)
@@ -1549,9 +1578,9 @@ static void delta_rates_end(ts_odoo *o)
         delta_categories(o);
         return;
     }
-    o->items_changed = 1; /* the pricer is made again with the new rates */
-    o->reprice_all = 1;
-    read_currencies(o, delta_categories);
+    o->n_rates_applied = currency_values(o, o->rates_applied,
+                                         sizeof(o->rates_applied) / sizeof(o->rates_applied[0]));
+    read_currencies(o, delta_rates_compare);
 }
 
 static void delta_rates(ts_odoo *o)
@@ -1663,25 +1692,29 @@ static void delta_items(ts_odoo *o)
     read_page(o);
 }
 
-/* Templates whose variants must be read again (a price or a price extra). */
-static int on_template_ids(ts_odoo *o, const cJSON *records, const char *field)
+/* Attribute values in the window: the variants of those whose price extra
+ * was not applied in that version are read again. */
+static int on_ptav(ts_odoo *o, const cJSON *records)
 {
     const cJSON *rec;
     cJSON_ArrayForEach(rec, records)
     {
-        int64_t id;
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, field);
-        if ((field[0] == 'i' ? ts_odoo_int(v, &id) : ts_odoo_many2one_id(v, &id)) != 0)
-            return fail_page(o, "a product template in an unexpected shape");
-        if (id)
-            set_add(&o->tmpl_ids, id);
+        applied_tmpl v;
+        int64_t tmpl;
+        const cJSON *extra = cJSON_GetObjectItemCaseSensitive(rec, "price_extra");
+        if (ts_odoo_parse_stamp(rec, &v.id, v.write_date) != 0 || !cJSON_IsNumber(extra) ||
+            ts_odoo_many2one_id(cJSON_GetObjectItemCaseSensitive(rec, "product_tmpl_id"), &tmpl) !=
+                0)
+            return fail_page(o, "an attribute value in an unexpected shape");
+        v.list_price = extra->valuedouble;
+        if (applied_stamp_same(&o->ptavs, v.id, v.write_date, v.list_price))
+            continue;
+        if (tmpl)
+            set_add(&o->tmpl_ids, tmpl);
+        if (tmpl_add(&o->ptavs_pending, &v) != 0)
+            return fail_page(o, "out of memory for the changed attribute values");
     }
     return 0;
-}
-
-static int on_ptav(ts_odoo *o, const cJSON *records)
-{
-    return on_template_ids(o, records, "product_tmpl_id");
 }
 
 /* Templates in the window, in the small form (id, write_date, list_price):
@@ -1696,7 +1729,7 @@ static int on_templates(ts_odoo *o, const cJSON *records)
         if (ts_odoo_parse_stamp(rec, &t.id, t.write_date) != 0 || !cJSON_IsNumber(lp))
             return fail_page(o, "a product template in an unexpected shape");
         t.list_price = lp->valuedouble;
-        if (applied_tmpl_same(o, t.id, t.write_date, t.list_price))
+        if (applied_stamp_same(&o->tmpls, t.id, t.write_date, t.list_price))
             continue;
         set_add(&o->tmpl_ids, t.id);
         if (tmpl_add(&o->tmpls_pending, &t) != 0)
@@ -1845,17 +1878,18 @@ static void local_chunk(ts_odoo *o)
         return;
     }
     while (o->loc_pos < o->applied.n && n_items < WRITE_CHUNK && n_gone < WRITE_CHUNK) {
-        const applied_product *a = &o->applied.v[o->loc_pos++];
-        if (!in_local_scope(o, a) || ts_catalog_find_id(&r, a->id, &items[n_items]) != 0)
+        applied_product *a = &o->applied.v[o->loc_pos++];
+        if (!a->in_copy || !in_local_scope(o, a) ||
+            ts_catalog_find_id(&r, a->id, &items[n_items]) != 0)
             continue;
-        if (reprice_item(o, a, &items[n_items]) == 0)
+        if (reprice_item(o, a, &items[n_items]) == 0) {
             n_items++;
-        else
+        } else {
             gone[n_gone++] = a->id;
+            a->in_copy = 0;
+        }
     }
     ts_catalog_read_end(&r);
-    for (size_t i = 0; i < n_gone; i++, o->loc_pos--)
-        applied_drop(&o->applied, gone[i]); /* each was before loc_pos */
     o->loc_count += (int64_t)n_items;
     int rc = n_items || n_gone ? write_products(o, items, n_items, gone, n_gone) : 0;
     free(items);
@@ -2094,6 +2128,7 @@ static void job_end(ts_odoo *o)
     set_clear(&o->want_lists);
     applied_clear(&o->applied_next);
     tmpl_clear(&o->tmpls_pending);
+    tmpl_clear(&o->ptavs_pending);
     sums_clear(o);
 }
 
@@ -2150,7 +2185,7 @@ static void job_succeeded(ts_odoo *o)
     /* the next delta's window starts where this job began, in Odoo's time */
     o->window_from_ms = o->job_odoo_ms ? o->job_odoo_ms : o->read_started_ms;
     if (o->job == JOB_DELTA)
-        applied_tmpl_commit(o);
+        applied_stamps_commit(o);
     job_end(o);
     refresh_problems(o);
     o->outage_since_mono = 0;
@@ -2335,6 +2370,7 @@ void ts_odoo_stop(ts_agent *a)
     free(o->uoms);
     applied_clear(&o->applied);
     tmpl_clear(&o->tmpls);
+    tmpl_clear(&o->ptavs);
     uv_timer_stop(&o->timer);
     uv_close((uv_handle_t *)&o->timer, on_timer_closed);
 }
