@@ -210,8 +210,9 @@ struct ts_odoo {
     int64_t pricer_now_ms;               /* the time the pricer prices for */
     applied_table applied, applied_next; /* live; being built by a full */
     tmpl_table tmpls;
-    tmpl_table tmpls_pending;        /* templates whose variants this delta reads */
-    tmpl_table ptavs, ptavs_pending; /* the same for attribute values */
+    tmpl_table tmpls_pending;                       /* templates whose variants this delta reads */
+    tmpl_table ptavs, ptavs_pending;                /* the same for attribute values */
+    tmpl_table quants, quants_next, quants_pending; /* quant id -> quantity, write_date */
 
     /* Delta bookkeeping. */
     char wm_product[TS_ODOO_DATETIME_LEN], wm_template[TS_ODOO_DATETIME_LEN];
@@ -498,6 +499,16 @@ static void applied_stamps_commit(ts_odoo *o)
 {
     stamps_commit(&o->tmpls, &o->tmpls_pending);
     stamps_commit(&o->ptavs, &o->ptavs_pending);
+    stamps_commit(&o->quants, &o->quants_pending);
+}
+
+/* A quant as summed into the copy: its quantity (exact, as a double) and
+ * write_date, into a full snapshot's table or a delta's pending one. */
+static int applied_quant(tmpl_table *t, const ts_odoo_quant *q)
+{
+    applied_tmpl a = {.id = q->id, .list_price = (double)q->qty.scaled};
+    memcpy(a.write_date, q->write_date, sizeof(a.write_date));
+    return tmpl_add(t, &a);
 }
 
 /* ---- reading pages ---------------------------------------------------- */
@@ -1411,7 +1422,8 @@ static int on_full_quants(ts_odoo *o, const cJSON *records)
         if (ts_odoo_parse_quant(rec, &q) != 0)
             return fail_page(o, "a stock quant in an unexpected shape");
         watermark(o->wm_quant, q.write_date);
-        if (sums_add(o, q.product_id, q.uom_id, q.qty.scaled) != 0)
+        if (sums_add(o, q.product_id, q.uom_id, q.qty.scaled) != 0 ||
+            applied_quant(&o->quants_next, &q) != 0)
             return fail_page(o, "out of memory for the stock sums");
     }
     return 0;
@@ -1482,6 +1494,9 @@ static void on_switched(void *arg, int err)
     memset(&o->applied_next, 0, sizeof(o->applied_next));
     tmpl_clear(&o->tmpls); /* kept bounded: re-learnt by the deltas */
     tmpl_clear(&o->ptavs);
+    tmpl_clear(&o->quants);
+    o->quants = o->quants_next; /* read by id: sorted */
+    memset(&o->quants_next, 0, sizeof(o->quants_next));
     job_succeeded(o);
 }
 
@@ -1963,19 +1978,20 @@ static void delta_reread(ts_odoo *o)
     read_page(o);
 }
 
+/* Quants in the window, small form (with the quantity, so that a second
+ * write in the same second is seen too): the products of those not applied
+ * in that version and quantity have all their quants read again. */
 static int on_quant_changes(ts_odoo *o, const cJSON *records)
 {
     const cJSON *rec;
     cJSON_ArrayForEach(rec, records)
     {
-        int64_t id, product;
-        char wd[TS_ODOO_DATETIME_LEN];
-        if (ts_odoo_parse_stamp(rec, &id, wd) != 0 ||
-            ts_odoo_many2one_id(cJSON_GetObjectItemCaseSensitive(rec, "product_id"), &product) ||
-            product == 0)
+        ts_odoo_quant q;
+        if (ts_odoo_parse_quant(rec, &q) != 0)
             return fail_page(o, "a stock quant in an unexpected shape");
-        watermark(o->wm_quant, wd);
-        set_add(&o->quant_products, product);
+        watermark(o->wm_quant, q.write_date);
+        if (!applied_stamp_same(&o->quants, q.id, q.write_date, (double)q.qty.scaled))
+            set_add(&o->quant_products, q.product_id);
     }
     return 0;
 }
@@ -1984,8 +2000,8 @@ static void delta_quants(ts_odoo *o)
 {
     char from[TS_ODOO_DATETIME_LEN];
     since(o, o->wm_quant, from);
-    setup_read(o, "stock.quant", "[\"id\",\"product_id\",\"write_date\"]", 0, on_quant_changes,
-               delta_quants_reread, 0,
+    setup_read(o, "stock.quant", "[\"id\",\"product_id\",\"quantity\",\"write_date\"]", 0,
+               on_quant_changes, delta_quants_reread, 0,
                "[\"location_id\",\"child_of\",%lld],[\"write_date\",\">=\",\"%s\"]",
                (long long)o->cfg->location_id, from);
     read_page(o);
@@ -2001,7 +2017,8 @@ static int on_quant_reread(ts_odoo *o, const cJSON *records)
             return fail_page(o, "a stock quant in an unexpected shape");
         if (bsearch(&q.product_id, o->quant_products.ids, o->quant_products.n, sizeof(int64_t),
                     cmp_i64) &&
-            sums_add(o, q.product_id, q.uom_id, q.qty.scaled) != 0)
+            (sums_add(o, q.product_id, q.uom_id, q.qty.scaled) != 0 ||
+             applied_quant(&o->quants_pending, &q) != 0))
             return fail_page(o, "out of memory for the stock sums");
     }
     return 0;
@@ -2129,6 +2146,8 @@ static void job_end(ts_odoo *o)
     applied_clear(&o->applied_next);
     tmpl_clear(&o->tmpls_pending);
     tmpl_clear(&o->ptavs_pending);
+    tmpl_clear(&o->quants_pending);
+    tmpl_clear(&o->quants_next);
     sums_clear(o);
 }
 
@@ -2371,6 +2390,7 @@ void ts_odoo_stop(ts_agent *a)
     applied_clear(&o->applied);
     tmpl_clear(&o->tmpls);
     tmpl_clear(&o->ptavs);
+    tmpl_clear(&o->quants);
     uv_timer_stop(&o->timer);
     uv_close((uv_handle_t *)&o->timer, on_timer_closed);
 }
