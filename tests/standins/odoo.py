@@ -16,7 +16,9 @@ being fixed ones the tests know by name (one per pricelist rule kind).
 A control port takes JSON commands (POST /, {"cmd": ...}):
   set_list_price {sku, price}      on the template, as the product form does
   set_product {sku, default_code?, barcode?, name?, price_extra?, active?, uom_id?}
-  set_quant {sku, location_id=8, quantity}   (creates the quant if needed)
+  set_quant {sku, location_id=8, quantity, write_date?}   (creates the quant
+                                   if needed; write_date: a second transaction
+                                   stamped in the same second as the first)
   delete_quants {sku, location_id?}
   archive {sku}
   set_rate {currency, rate}        writes the currency's res.currency.rate record
@@ -759,6 +761,7 @@ class Standin:
                         p[k] = cmd[k]
                 p["write_date"] = stamp
             elif c == "set_quant":
+                stamp = cmd.get("write_date", stamp)
                 pid = cat.product_by(cmd)["id"]
                 loc = cmd.get("location_id", STOCK)
                 for q in cat.quant.values():
