@@ -205,14 +205,14 @@ struct ts_odoo {
     int have_pricing; /* a full snapshot in this run set the above */
     base_list *bases; /* pricelists the store's is based on, by id */
     size_t n_bases, cap_bases;
-    id_set want_lists;                   /* base pricelists named by items, to read */
-    step_fn after_bases;                 /* where the chain goes once they are read */
-    int64_t pricer_now_ms;               /* the time the pricer prices for */
-    applied_table applied, applied_next; /* live; being built by a full */
+    id_set want_lists;     /* base pricelists named by items, to read */
+    step_fn after_bases;   /* where the chain goes once they are read */
+    int64_t pricer_now_ms; /* the time the pricer prices for */
+    applied_table applied; /* (a full snapshot builds it anew) */
     tmpl_table tmpls;
-    tmpl_table tmpls_pending;                       /* templates whose variants this delta reads */
-    tmpl_table ptavs, ptavs_pending;                /* the same for attribute values */
-    tmpl_table quants, quants_next, quants_pending; /* quant id -> quantity, write_date */
+    tmpl_table tmpls_pending;          /* templates whose variants this delta reads */
+    tmpl_table ptavs, ptavs_pending;   /* the same for attribute values */
+    tmpl_table quants, quants_pending; /* quant id -> quantity, write_date */
 
     /* Delta bookkeeping. */
     char wm_product[TS_ODOO_DATETIME_LEN], wm_template[TS_ODOO_DATETIME_LEN];
@@ -340,6 +340,9 @@ static const char *category_path(const ts_odoo *o, int64_t id)
     return lo < o->n_categs && o->categs[lo].id == id ? o->categs[lo].parent_path : NULL;
 }
 
+static void applied_clear(applied_table *t);
+static void tmpl_clear(tmpl_table *t);
+
 static void free_pricing(ts_odoo *o)
 {
     for (size_t i = 0; i < o->n_categs; i++)
@@ -356,6 +359,14 @@ static void free_pricing(ts_odoo *o)
     free(o->bases);
     o->bases = NULL;
     o->n_bases = o->cap_bases = 0;
+    /* What was applied goes with the rest (a full snapshot builds it anew,
+     * in place: one that fails leaves have_pricing 0, so only a full one
+     * follows and nothing reads it half-built). The template and attribute
+     * value stamps go too (bounded; the deltas learn them again). */
+    applied_clear(&o->applied);
+    tmpl_clear(&o->quants);
+    tmpl_clear(&o->tmpls);
+    tmpl_clear(&o->ptavs);
 }
 
 /* ---- what was applied ------------------------------------------------- */
@@ -1286,7 +1297,7 @@ static int on_products(ts_odoo *o, const cJSON *records)
         if (prc == 0)
             watermark(o->wm_product, p.write_date);
         int wanted = prc == 0 && p.active && p.sale_ok;
-        applied_table *t = o->job == JOB_FULL ? &o->applied_next : &o->applied;
+        applied_table *t = &o->applied;
         int in_copy = wanted && item_of(o, &p, &items[n_items]) == 0;
         if (in_copy) {
             n_items++;
@@ -1423,7 +1434,7 @@ static int on_full_quants(ts_odoo *o, const cJSON *records)
             return fail_page(o, "a stock quant in an unexpected shape");
         watermark(o->wm_quant, q.write_date);
         if (sums_add(o, q.product_id, q.uom_id, q.qty.scaled) != 0 ||
-            applied_quant(&o->quants_next, &q) != 0)
+            applied_quant(&o->quants, &q) != 0)
             return fail_page(o, "out of memory for the stock sums");
     }
     return 0;
@@ -1487,16 +1498,6 @@ static void on_switched(void *arg, int err)
             (long long)o->last_full_duration_ms);
     o->last_full_mono = ts_mono_ms();
     o->fulls_ok++;
-    /* the raw inputs of this snapshot are what the copy holds now; every
-     * template's variants were read after it was last written */
-    applied_clear(&o->applied);
-    o->applied = o->applied_next;
-    memset(&o->applied_next, 0, sizeof(o->applied_next));
-    tmpl_clear(&o->tmpls); /* kept bounded: re-learnt by the deltas */
-    tmpl_clear(&o->ptavs);
-    tmpl_clear(&o->quants);
-    o->quants = o->quants_next; /* read by id: sorted */
-    memset(&o->quants_next, 0, sizeof(o->quants_next));
     job_succeeded(o);
 }
 
@@ -2143,11 +2144,9 @@ static void job_end(ts_odoo *o)
     set_clear(&o->loc_products);
     set_clear(&o->loc_tmpls);
     set_clear(&o->want_lists);
-    applied_clear(&o->applied_next);
     tmpl_clear(&o->tmpls_pending);
     tmpl_clear(&o->ptavs_pending);
     tmpl_clear(&o->quants_pending);
-    tmpl_clear(&o->quants_next);
     sums_clear(o);
 }
 
@@ -2387,10 +2386,6 @@ void ts_odoo_stop(ts_agent *a)
     job_end(o);
     free_pricing(o);
     free(o->uoms);
-    applied_clear(&o->applied);
-    tmpl_clear(&o->tmpls);
-    tmpl_clear(&o->ptavs);
-    tmpl_clear(&o->quants);
     uv_timer_stop(&o->timer);
     uv_close((uv_handle_t *)&o->timer, on_timer_closed);
 }
