@@ -124,10 +124,11 @@ typedef struct base_list {
 
 /*
  * What was applied to the copy, per product: its raw price inputs and the
- * write_date of the record they came from; per template, the write_date and
- * list_price its variants were last read after. Deltas reprice from the
- * former without reading Odoo and skip re-reading records whose stamp and
- * price match the latter. Kept behind applied_* (to move into the store).
+ * write_date of the record they came from; per template and attribute
+ * value, the version its variants were last read after; per quant, the
+ * version summed. Deltas reprice from the first without reading Odoo, and
+ * read whole only records whose version differs from what was applied.
+ * Kept behind applied_* (to move onto the store's persisted records).
  */
 typedef struct applied_product {
     int64_t id, tmpl_id, categ_id;
@@ -138,21 +139,23 @@ typedef struct applied_product {
     char write_date[TS_ODOO_DATETIME_LEN];
 } applied_product;
 
-typedef struct applied_tmpl {
+/* A record's version as applied: a template (value: list_price), an
+ * attribute value (price_extra) or a quant (quantity, exact, as a double). */
+typedef struct applied_stamp {
     int64_t id;
-    double list_price;
+    double value;
     char write_date[TS_ODOO_DATETIME_LEN];
-} applied_tmpl;
+} applied_stamp;
 
 typedef struct applied_table {
     applied_product *v;
     size_t n, cap;
 } applied_table;
 
-typedef struct tmpl_table {
-    applied_tmpl *v;
+typedef struct stamp_table {
+    applied_stamp *v;
     size_t n, cap;
-} tmpl_table;
+} stamp_table;
 
 typedef struct uom {
     int64_t id;
@@ -209,10 +212,10 @@ struct ts_odoo {
     step_fn after_bases;   /* where the chain goes once they are read */
     int64_t pricer_now_ms; /* the time the pricer prices for */
     applied_table applied; /* (a full snapshot builds it anew) */
-    tmpl_table tmpls;
-    tmpl_table tmpls_pending;          /* templates whose variants this delta reads */
-    tmpl_table ptavs, ptavs_pending;   /* the same for attribute values */
-    tmpl_table quants, quants_pending; /* quant id -> quantity, write_date */
+    stamp_table tmpls;
+    stamp_table tmpls_pending;          /* templates whose variants this delta reads */
+    stamp_table ptavs, ptavs_pending;   /* the same for attribute values */
+    stamp_table quants, quants_pending; /* quant id -> quantity, write_date */
 
     /* Delta bookkeeping. */
     char wm_product[TS_ODOO_DATETIME_LEN], wm_template[TS_ODOO_DATETIME_LEN];
@@ -341,7 +344,7 @@ static const char *category_path(const ts_odoo *o, int64_t id)
 }
 
 static void applied_clear(applied_table *t);
-static void tmpl_clear(tmpl_table *t);
+static void stamp_clear(stamp_table *t);
 
 static void free_pricing(ts_odoo *o)
 {
@@ -364,9 +367,9 @@ static void free_pricing(ts_odoo *o)
      * follows and nothing reads it half-built). The template and attribute
      * value stamps go too (bounded; the deltas learn them again). */
     applied_clear(&o->applied);
-    tmpl_clear(&o->quants);
-    tmpl_clear(&o->tmpls);
-    tmpl_clear(&o->ptavs);
+    stamp_clear(&o->quants);
+    stamp_clear(&o->tmpls);
+    stamp_clear(&o->ptavs);
 }
 
 /* ---- what was applied ------------------------------------------------- */
@@ -436,7 +439,7 @@ static int applied_product_same(const ts_odoo *o, int64_t id, const char *write_
 }
 
 /* Looks among the first n (sorted) entries. */
-static applied_tmpl *tmpl_find(tmpl_table *t, size_t n, int64_t id)
+static applied_stamp *stamp_find(stamp_table *t, size_t n, int64_t id)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -449,17 +452,17 @@ static applied_tmpl *tmpl_find(tmpl_table *t, size_t n, int64_t id)
     return lo < t->n && t->v[lo].id == id ? &t->v[lo] : NULL;
 }
 
-static int cmp_tmpl(const void *x, const void *y)
+static int cmp_stamp(const void *x, const void *y)
 {
-    const applied_tmpl *a = x, *b = y;
+    const applied_stamp *a = x, *b = y;
     return (a->id > b->id) - (a->id < b->id);
 }
 
-static int tmpl_add(tmpl_table *t, const applied_tmpl *rec)
+static int stamp_add(stamp_table *t, const applied_stamp *rec)
 {
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 256;
-        applied_tmpl *v = cap <= ID_SET_MAX ? realloc(t->v, cap * sizeof(*v)) : NULL;
+        applied_stamp *v = cap <= ID_SET_MAX ? realloc(t->v, cap * sizeof(*v)) : NULL;
         if (!v)
             return TS_ENOMEM;
         t->v = v;
@@ -469,7 +472,7 @@ static int tmpl_add(tmpl_table *t, const applied_tmpl *rec)
     return 0;
 }
 
-static void tmpl_clear(tmpl_table *t)
+static void stamp_clear(stamp_table *t)
 {
     free(t->v);
     memset(t, 0, sizeof(*t));
@@ -477,31 +480,31 @@ static void tmpl_clear(tmpl_table *t)
 
 /* Were the variants read after this version of the record (a template, or
  * an attribute value: same write_date and list_price or price_extra)? */
-static int applied_stamp_same(tmpl_table *t, int64_t id, const char *write_date, double value)
+static int applied_stamp_same(stamp_table *t, int64_t id, const char *write_date, double value)
 {
-    const applied_tmpl *a = tmpl_find(t, t->n, id);
-    return a && strcmp(a->write_date, write_date) == 0 && a->list_price == value;
+    const applied_stamp *a = stamp_find(t, t->n, id);
+    return a && strcmp(a->write_date, write_date) == 0 && a->value == value;
 }
 
-static void stamps_commit(tmpl_table *t, tmpl_table *p)
+static void stamps_commit(stamp_table *t, stamp_table *p)
 {
     size_t sorted = t->n;
     for (size_t i = 0; i < p->n; i++) {
-        applied_tmpl *a = tmpl_find(t, sorted, p->v[i].id);
+        applied_stamp *a = stamp_find(t, sorted, p->v[i].id);
         if (a)
             *a = p->v[i];
-        else if (tmpl_add(t, &p->v[i]) != 0)
+        else if (stamp_add(t, &p->v[i]) != 0)
             break; /* out of memory: they are read again, no harm */
     }
     if (t->n > sorted) {
-        qsort(t->v, t->n, sizeof(*t->v), cmp_tmpl);
+        qsort(t->v, t->n, sizeof(*t->v), cmp_stamp);
         size_t k = 1; /* a template seen twice in one delta: one entry */
         for (size_t i = 1; i < t->n; i++)
             if (t->v[i].id != t->v[k - 1].id)
                 t->v[k++] = t->v[i];
         t->n = k;
     }
-    tmpl_clear(p);
+    stamp_clear(p);
 }
 
 /* The templates and attribute values whose variants a delta read become
@@ -515,11 +518,11 @@ static void applied_stamps_commit(ts_odoo *o)
 
 /* A quant as summed into the copy: its quantity (exact, as a double) and
  * write_date, into a full snapshot's table or a delta's pending one. */
-static int applied_quant(tmpl_table *t, const ts_odoo_quant *q)
+static int applied_quant(stamp_table *t, const ts_odoo_quant *q)
 {
-    applied_tmpl a = {.id = q->id, .list_price = (double)q->qty.scaled};
+    applied_stamp a = {.id = q->id, .value = (double)q->qty.scaled};
     memcpy(a.write_date, q->write_date, sizeof(a.write_date));
-    return tmpl_add(t, &a);
+    return stamp_add(t, &a);
 }
 
 /* ---- reading pages ---------------------------------------------------- */
@@ -1715,19 +1718,19 @@ static int on_ptav(ts_odoo *o, const cJSON *records)
     const cJSON *rec;
     cJSON_ArrayForEach(rec, records)
     {
-        applied_tmpl v;
+        applied_stamp v;
         int64_t tmpl;
         const cJSON *extra = cJSON_GetObjectItemCaseSensitive(rec, "price_extra");
         if (ts_odoo_parse_stamp(rec, &v.id, v.write_date) != 0 || !cJSON_IsNumber(extra) ||
             ts_odoo_many2one_id(cJSON_GetObjectItemCaseSensitive(rec, "product_tmpl_id"), &tmpl) !=
                 0)
             return fail_page(o, "an attribute value in an unexpected shape");
-        v.list_price = extra->valuedouble;
-        if (applied_stamp_same(&o->ptavs, v.id, v.write_date, v.list_price))
+        v.value = extra->valuedouble;
+        if (applied_stamp_same(&o->ptavs, v.id, v.write_date, v.value))
             continue;
         if (tmpl)
             set_add(&o->tmpl_ids, tmpl);
-        if (tmpl_add(&o->ptavs_pending, &v) != 0)
+        if (stamp_add(&o->ptavs_pending, &v) != 0)
             return fail_page(o, "out of memory for the changed attribute values");
     }
     return 0;
@@ -1740,15 +1743,15 @@ static int on_templates(ts_odoo *o, const cJSON *records)
     const cJSON *rec;
     cJSON_ArrayForEach(rec, records)
     {
-        applied_tmpl t;
+        applied_stamp t;
         const cJSON *lp = cJSON_GetObjectItemCaseSensitive(rec, "list_price");
         if (ts_odoo_parse_stamp(rec, &t.id, t.write_date) != 0 || !cJSON_IsNumber(lp))
             return fail_page(o, "a product template in an unexpected shape");
-        t.list_price = lp->valuedouble;
-        if (applied_stamp_same(&o->tmpls, t.id, t.write_date, t.list_price))
+        t.value = lp->valuedouble;
+        if (applied_stamp_same(&o->tmpls, t.id, t.write_date, t.value))
             continue;
         set_add(&o->tmpl_ids, t.id);
-        if (tmpl_add(&o->tmpls_pending, &t) != 0)
+        if (stamp_add(&o->tmpls_pending, &t) != 0)
             return fail_page(o, "out of memory for the changed templates");
     }
     return 0;
@@ -2144,9 +2147,9 @@ static void job_end(ts_odoo *o)
     set_clear(&o->loc_products);
     set_clear(&o->loc_tmpls);
     set_clear(&o->want_lists);
-    tmpl_clear(&o->tmpls_pending);
-    tmpl_clear(&o->ptavs_pending);
-    tmpl_clear(&o->quants_pending);
+    stamp_clear(&o->tmpls_pending);
+    stamp_clear(&o->ptavs_pending);
+    stamp_clear(&o->quants_pending);
     sums_clear(o);
 }
 
