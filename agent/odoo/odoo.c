@@ -135,8 +135,8 @@ typedef struct applied_product {
     ts_decimal lst_price;
     double list_price, price_extra, standard_price;
     int has_raw;
-    int in_copy; /* 0: seen and left out (no code, archived, not for sale) */
-    char write_date[TS_ODOO_DATETIME_LEN];
+    int in_copy;     /* 0: seen and left out (no code, archived, not for sale) */
+    int64_t write_s; /* write_date, UTC seconds (STAMP_NONE: none) */
 } applied_product;
 
 /* A record's version as applied: a template (value: list_price), an
@@ -144,8 +144,10 @@ typedef struct applied_product {
 typedef struct applied_stamp {
     int64_t id;
     double value;
-    char write_date[TS_ODOO_DATETIME_LEN];
+    int64_t write_s;
 } applied_stamp;
+
+#define STAMP_NONE INT64_MIN /* no write_date: never the same as another */
 
 typedef struct applied_table {
     applied_product *v;
@@ -374,6 +376,13 @@ static void free_pricing(ts_odoo *o)
 
 /* ---- what was applied ------------------------------------------------- */
 
+/* A write_date as UTC seconds (kept so: 8 bytes, not 20). */
+static int64_t stamp_s(const char *write_date)
+{
+    int64_t ms;
+    return write_date[0] && ts_parse_odoo_datetime(write_date, &ms) == 0 ? ms / 1000 : STAMP_NONE;
+}
+
 static size_t applied_slot(const applied_table *t, int64_t id)
 {
     size_t lo = 0, hi = t->n;
@@ -421,7 +430,7 @@ static int applied_put(applied_table *t, const ts_odoo_product *p, int in_copy)
                            .standard_price = p->standard_price,
                            .has_raw = p->has_raw,
                            .in_copy = in_copy};
-    memcpy(a->write_date, p->write_date, sizeof(a->write_date));
+    a->write_s = stamp_s(p->write_date);
     return 0;
 }
 
@@ -435,7 +444,8 @@ static void applied_clear(applied_table *t)
 static int applied_product_same(const ts_odoo *o, int64_t id, const char *write_date)
 {
     const applied_product *a = applied_find(&o->applied, id);
-    return a && strcmp(a->write_date, write_date) == 0;
+    int64_t s = stamp_s(write_date);
+    return a && s != STAMP_NONE && a->write_s == s;
 }
 
 /* Looks among the first n (sorted) entries. */
@@ -480,10 +490,10 @@ static void stamp_clear(stamp_table *t)
 
 /* Were the variants read after this version of the record (a template, or
  * an attribute value: same write_date and list_price or price_extra)? */
-static int applied_stamp_same(stamp_table *t, int64_t id, const char *write_date, double value)
+static int applied_stamp_same(stamp_table *t, const applied_stamp *now)
 {
-    const applied_stamp *a = stamp_find(t, t->n, id);
-    return a && strcmp(a->write_date, write_date) == 0 && a->value == value;
+    const applied_stamp *a = stamp_find(t, t->n, now->id);
+    return a && now->write_s != STAMP_NONE && a->write_s == now->write_s && a->value == now->value;
 }
 
 static void stamps_commit(stamp_table *t, stamp_table *p)
@@ -520,8 +530,8 @@ static void applied_stamps_commit(ts_odoo *o)
  * write_date, into a full snapshot's table or a delta's pending one. */
 static int applied_quant(stamp_table *t, const ts_odoo_quant *q)
 {
-    applied_stamp a = {.id = q->id, .value = (double)q->qty.scaled};
-    memcpy(a.write_date, q->write_date, sizeof(a.write_date));
+    applied_stamp a = {
+        .id = q->id, .value = (double)q->qty.scaled, .write_s = stamp_s(q->write_date)};
     return stamp_add(t, &a);
 }
 
@@ -1720,13 +1730,15 @@ static int on_ptav(ts_odoo *o, const cJSON *records)
     {
         applied_stamp v;
         int64_t tmpl;
+        char wd[TS_ODOO_DATETIME_LEN];
         const cJSON *extra = cJSON_GetObjectItemCaseSensitive(rec, "price_extra");
-        if (ts_odoo_parse_stamp(rec, &v.id, v.write_date) != 0 || !cJSON_IsNumber(extra) ||
+        if (ts_odoo_parse_stamp(rec, &v.id, wd) != 0 || !cJSON_IsNumber(extra) ||
             ts_odoo_many2one_id(cJSON_GetObjectItemCaseSensitive(rec, "product_tmpl_id"), &tmpl) !=
                 0)
             return fail_page(o, "an attribute value in an unexpected shape");
         v.value = extra->valuedouble;
-        if (applied_stamp_same(&o->ptavs, v.id, v.write_date, v.value))
+        v.write_s = stamp_s(wd);
+        if (applied_stamp_same(&o->ptavs, &v))
             continue;
         if (tmpl)
             set_add(&o->tmpl_ids, tmpl);
@@ -1744,11 +1756,13 @@ static int on_templates(ts_odoo *o, const cJSON *records)
     cJSON_ArrayForEach(rec, records)
     {
         applied_stamp t;
+        char wd[TS_ODOO_DATETIME_LEN];
         const cJSON *lp = cJSON_GetObjectItemCaseSensitive(rec, "list_price");
-        if (ts_odoo_parse_stamp(rec, &t.id, t.write_date) != 0 || !cJSON_IsNumber(lp))
+        if (ts_odoo_parse_stamp(rec, &t.id, wd) != 0 || !cJSON_IsNumber(lp))
             return fail_page(o, "a product template in an unexpected shape");
         t.value = lp->valuedouble;
-        if (applied_stamp_same(&o->tmpls, t.id, t.write_date, t.value))
+        t.write_s = stamp_s(wd);
+        if (applied_stamp_same(&o->tmpls, &t))
             continue;
         set_add(&o->tmpl_ids, t.id);
         if (stamp_add(&o->tmpls_pending, &t) != 0)
@@ -1994,7 +2008,8 @@ static int on_quant_changes(ts_odoo *o, const cJSON *records)
         if (ts_odoo_parse_quant(rec, &q) != 0)
             return fail_page(o, "a stock quant in an unexpected shape");
         watermark(o->wm_quant, q.write_date);
-        if (!applied_stamp_same(&o->quants, q.id, q.write_date, (double)q.qty.scaled))
+        applied_stamp now = {q.id, (double)q.qty.scaled, stamp_s(q.write_date)};
+        if (!applied_stamp_same(&o->quants, &now))
             set_add(&o->quant_products, q.product_id);
     }
     return 0;
