@@ -130,6 +130,12 @@ def main():
         oc.harness.wait_for(lambda: oc.deltas_done(a) >= 1, 60, "a first delta")
         # the generated catalogue leaves the window before the bulk change
         time.sleep(300.0 / k + 2 * delta_s)
+        # steady state: idle deltas once the full snapshot's window has passed
+        steady = phase(odoo, a, 5 * delta_s)
+        print("steady idle delta (the window past the full snapshot): %.1f requests, %.2f kB "
+              "each (%d deltas)" % (steady["requests"] / max(1, steady["deltas"]),
+                                   steady["bytes"] / 1e3 / max(1, steady["deltas"]),
+                                   steady["deltas"]))
         changed = odoo.cmd("bulk_list_price", count=args.bulk)["changed"]
         bulk = phase(odoo, a, 600.0 / k)
         rows = sum(e["rows"] for e in bulk["log"] if e["model"] == "product.template")

@@ -5,17 +5,24 @@
  * start the next read:
  *
  *   full:  company -> pricelist -> currencies -> categories -> pricelist
- *          items -> products (priced, written page by page into a new
- *          version) -> quants (summed into it) -> template watermark ->
+ *          items -> base pricelists (each: list, currencies, items, until
+ *          none is new) -> products (priced, written page by page into a
+ *          new version) -> quants (summed into it) -> template watermark ->
  *          switch in one commit
- *   delta: pricelist items -> templates -> products by write_date ->
- *          variants of changed templates and items -> quants by write_date
- *          -> those products' quants read again whole -> mark the copy
+ *   delta: rates -> categories -> items (of the store's and base lists)
+ *          -> new base lists -> attribute values, templates, products by
+ *          write_date in a small form -> variants and products whose version
+ *          differs from what was applied, read whole -> local reprice of
+ *          what changed rules, categories and rates touch -> quants (small
+ *          form) -> those products' quants read again whole -> mark the copy
+ *   local: at the second a rule's dates start or stop holding: its
+ *          products repriced from memory, no read from Odoo
  *
  * Pages stream into the store: at most two page writes are in flight, so
  * reading the next page overlaps writing the last one while memory stays at
- * about one page whatever the catalogue's size. The pricelist items and the
- * categories stay in memory (the pricer needs them for every price).
+ * about one page whatever the catalogue's size. The pricelist items, the
+ * categories and what was applied to each product (its raw price inputs)
+ * stay in memory: the pricer needs them to price without reading Odoo.
  */
 #include "odoo/odoo.h"
 
