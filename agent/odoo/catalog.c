@@ -1025,6 +1025,31 @@ static int find_by(ts_catalog_reader *r, MDB_dbi index, const char *key, ts_cata
     return 0;
 }
 
+int ts_catalog_find_id(ts_catalog_reader *r, int64_t product_id, ts_catalog_item *out)
+{
+    unsigned char ib[12];
+    MDB_val k = id_key(ib, r->version, product_id), v;
+    int rc = mdb_get(r->txn, r->a->catalog->items, &k, &v);
+    if (rc != 0)
+        return rc == MDB_NOTFOUND ? TS_ENOTFOUND : ts_store_err(rc);
+    return ts_catalog_record_decode(v.mv_data, v.mv_size, out) != 0 ? TS_EFORMAT : 0;
+}
+
+int ts_catalog_find_input(ts_catalog_reader *r, char kind, int64_t id, void *out, size_t cap,
+                          size_t *len)
+{
+    unsigned char kb[13];
+    MDB_val k = input_key(kb, r->version, kind, id), v;
+    int rc = mdb_get(r->txn, r->a->catalog->inputs, &k, &v);
+    if (rc != 0)
+        return rc == MDB_NOTFOUND ? TS_ENOTFOUND : ts_store_err(rc);
+    if (v.mv_size > cap)
+        return TS_EFORMAT;
+    memcpy(out, v.mv_data, v.mv_size);
+    *len = v.mv_size;
+    return 0;
+}
+
 int ts_catalog_find_sku(ts_catalog_reader *r, const char *sku, ts_catalog_item *out)
 {
     return find_by(r, r->a->catalog->sku, sku, out);

@@ -117,6 +117,14 @@ typedef struct ts_catalog_reader {
 int ts_catalog_read_begin(ts_agent *a, ts_catalog_reader *r);
 int ts_catalog_find_sku(ts_catalog_reader *r, const char *sku, ts_catalog_item *out);
 int ts_catalog_find_barcode(ts_catalog_reader *r, const char *barcode, ts_catalog_item *out);
+/* By Odoo product id (a delta repricing it locally); stock and ambiguous
+ * are not filled. TS_ENOTFOUND when the copy does not hold it. */
+int ts_catalog_find_id(ts_catalog_reader *r, int64_t product_id, ts_catalog_item *out);
+/* One pricing input of this view (kind, id): its bytes copied into out
+ * (cap bytes at most), *len set; TS_ENOTFOUND when there is none. */
+int ts_catalog_find_input(ts_catalog_reader *r, char kind, int64_t id, void *out, size_t cap,
+                          size_t *len);
+
 /* A code or barcode two products or more share in Odoo. */
 typedef struct ts_catalog_code {
     char code[TS_SKU_MAX + 1]; /* a SKU or a barcode (the longer of the two) */

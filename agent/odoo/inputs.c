@@ -9,10 +9,11 @@
 
 #include "core/error.h"
 
-#define META_FORMAT 1
+#define META_FORMAT 2 /* 2: the base pricelists */
 #define ITEM_FORMAT 1
 #define CATEG_FORMAT 1
 #define UOM_FORMAT 1
+#define STAMP_FORMAT 1
 
 /* A bounded writer and reader: a field that does not fit fails the whole
  * record, never writes or reads past it. */
@@ -148,7 +149,7 @@ static void put_currency(wr *w, const ts_odoo_currency *c)
     put_i64(w, c->cur.rounding.scaled);
 }
 
-static void get_currency(rd *r, ts_odoo_currency *c)
+static void get_currency_raw(rd *r, ts_odoo_currency *c)
 {
     memset(c, 0, sizeof(*c));
     c->id = get_i64(r);
@@ -157,7 +158,17 @@ static void get_currency(rd *r, ts_odoo_currency *c)
     c->cur.decimal_places = (int)get_u8(r);
     c->cur.rate.scaled = get_i64(r);
     c->cur.rounding.scaled = get_i64(r);
-    if (c->cur.decimal_places > 9 || c->cur.rate.scaled <= 0 || c->cur.rounding.scaled < 0)
+}
+
+static int currency_ok(const ts_odoo_currency *c)
+{
+    return c->cur.decimal_places <= 9 && c->cur.rate.scaled > 0 && c->cur.rounding.scaled >= 0;
+}
+
+static void get_currency(rd *r, ts_odoo_currency *c)
+{
+    get_currency_raw(r, c);
+    if (!currency_ok(c))
         r->fail = 1;
 }
 
@@ -176,7 +187,13 @@ size_t ts_inputs_meta_encode(const ts_inputs_meta *m, unsigned char *out, size_t
     put_currency(&w, &m->company_cur);
     put_currency(&w, &m->pricelist_cur);
     put_u8(&w, (unsigned)m->price_digits);
-    return w.fail ? 0 : w.len;
+    put_u8(&w, m->n_bases <= TS_INPUTS_BASES_MAX ? (unsigned)m->n_bases : 255u);
+    for (size_t i = 0; i < m->n_bases && i < TS_INPUTS_BASES_MAX; i++) {
+        put_i64(&w, m->base_ids[i]);
+        put_i64(&w, m->base_currency_ids[i]);
+        put_currency(&w, &m->base_curs[i]);
+    }
+    return w.fail || m->n_bases > TS_INPUTS_BASES_MAX ? 0 : w.len;
 }
 
 int ts_inputs_meta_decode(const void *data, size_t len, ts_inputs_meta *out)
@@ -196,6 +213,19 @@ int ts_inputs_meta_decode(const void *data, size_t len, ts_inputs_meta *out)
     get_currency(&r, &out->company_cur);
     get_currency(&r, &out->pricelist_cur);
     out->price_digits = (int)get_u8(&r);
+    out->n_bases = get_u8(&r);
+    if (out->n_bases > TS_INPUTS_BASES_MAX)
+        return TS_EFORMAT;
+    for (size_t i = 0; i < out->n_bases; i++) {
+        out->base_ids[i] = get_i64(&r);
+        out->base_currency_ids[i] = get_i64(&r);
+        /* currency_id 0: not given by Odoo, the list priced as a fallback */
+        get_currency_raw(&r, &out->base_curs[i]);
+        if (out->base_currency_ids[i] && !currency_ok(&out->base_curs[i]))
+            r.fail = 1;
+        if (out->base_ids[i] <= 0 || out->base_currency_ids[i] < 0)
+            r.fail = 1;
+    }
     if (out->price_digits > 6 || out->company_currency_id <= 0 || out->pricelist_currency_id < 0)
         return TS_EFORMAT;
     return done(&r);
@@ -302,5 +332,26 @@ int ts_inputs_uom_decode(const void *data, size_t len, double *rounding,
     get_str(&r, name, TS_INPUT_UOM_NAME_MAX + 1);
     if (!(*rounding >= 0) || !isfinite(*rounding))
         r.fail = 1;
+    return done(&r);
+}
+
+/* ---- versions as applied ----------------------------------------------- */
+
+size_t ts_inputs_stamp_encode(int64_t write_s, double value, unsigned char *out, size_t cap)
+{
+    wr w = {out, 0, cap, 0};
+    put_u8(&w, STAMP_FORMAT);
+    put_i64(&w, write_s);
+    put_f64(&w, value);
+    return w.fail ? 0 : w.len;
+}
+
+int ts_inputs_stamp_decode(const void *data, size_t len, int64_t *write_s, double *value)
+{
+    rd r = {data, len, 0, 0};
+    if (get_u8(&r) != STAMP_FORMAT)
+        return TS_EFORMAT;
+    *write_s = get_i64(&r);
+    *value = get_f64(&r);
     return done(&r);
 }

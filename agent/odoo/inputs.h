@@ -28,10 +28,20 @@
 #define TS_INPUT_ITEM 'I'
 #define TS_INPUT_CATEG 'C'
 #define TS_INPUT_UOM 'U'
+/* What a delta compares its small reads with (a record's version as
+ * applied to the copy): a quant (value: quantity scaled), a template
+ * (list_price), an attribute value (price_extra), a product left out of the
+ * copy (value 0). A product in the copy has its write_date in its record. */
+#define TS_INPUT_QUANT 'Q'
+#define TS_INPUT_TEMPLATE 'T'
+#define TS_INPUT_PTAV 'V'
+#define TS_INPUT_LEFT_OUT 'P'
+#define TS_INPUT_STAMP_SIZE 17
 
 #define TS_INPUT_ITEM_SIZE 160
 #define TS_INPUT_UOM_NAME_MAX 64
-#define TS_INPUT_META_MAX (64 + TS_URL_MAX + 128 + 2 * 48)
+#define TS_INPUTS_BASES_MAX 16 /* pricelists the store's is based on */
+#define TS_INPUT_META_MAX (64 + TS_URL_MAX + 128 + (2 + TS_INPUTS_BASES_MAX) * 56)
 
 /* Which Odoo, database, pricelist, location and company a copy is of. */
 typedef struct ts_inputs_identity {
@@ -48,6 +58,11 @@ typedef struct ts_inputs_meta {
     int64_t company_currency_id, pricelist_currency_id; /* pricelist's 0: none */
     ts_odoo_currency company_cur, pricelist_cur;
     int price_digits; /* decimal.precision "Product Price", 0..6 */
+    /* The base pricelists read with the store's (their items are kept as
+     * TS_INPUT_ITEM): id, currency_id (0: not given) and that currency. */
+    size_t n_bases;
+    int64_t base_ids[TS_INPUTS_BASES_MAX], base_currency_ids[TS_INPUTS_BASES_MAX];
+    ts_odoo_currency base_curs[TS_INPUTS_BASES_MAX];
 } ts_inputs_meta;
 
 /* The identity the config asks for. */
@@ -73,5 +88,9 @@ int ts_inputs_categ_decode(const void *data, size_t len, char out[TS_PARENT_PATH
 size_t ts_inputs_uom_encode(double rounding, const char *name, unsigned char *out, size_t cap);
 int ts_inputs_uom_decode(const void *data, size_t len, double *rounding,
                          char name[TS_INPUT_UOM_NAME_MAX + 1]);
+
+/* A record's version as applied: its write_date (UTC seconds) and value. */
+size_t ts_inputs_stamp_encode(int64_t write_s, double value, unsigned char *out, size_t cap);
+int ts_inputs_stamp_decode(const void *data, size_t len, int64_t *write_s, double *value);
 
 #endif

@@ -101,7 +101,7 @@ def test(workdir):
         assert oc.price(agent, "FURN_8888") == (1299, "pricelist")  # the moved rule
         assert oc.price(agent, "FURN_7777") == (9449, "pricelist")  # 70 x 1.5 x 0.9 - 0.01
         assert product_rows(odoo) < 20, "repriced from the copy, not read again"
-        agent.wait_log(r"event=odoo\.repriced products=\d+ from=copy")
+        agent.wait_log(r"event=odoo\.repriced products=\d+ why=delta from=copy")
 
         # A delta cut short after it read a changed rule (the category 8
         # formula, 10 % -> 20 % off): the retry reprices although the rule
