@@ -139,7 +139,7 @@ def restart_figures(agent, odoo, old_pid):
     done = oc.deltas_done(agent)
     t0 = time.monotonic()
     odoo.cmd("set_rate", currency="EUR", rate=1.5)
-    m = agent.wait_log(r"event=odoo\.repriced products=(\d+) from=copy", timeout=600)
+    m = agent.wait_log(r"event=odoo\.repriced products=(\d+) why=delta from=copy", timeout=600)
     harness.wait_for(lambda: oc.deltas_done(agent) > done, 600, "the delta")
     st = odoo.cmd("stats")
     print("a rate change: %s products repriced from the copy, delta done %.2f s after the "

@@ -1278,7 +1278,26 @@ int ts_catalog_put_inputs(ts_agent *a, ts_catalog_build *b, const ts_buf *rows, 
     return submit_rows(a->catalog, OP_INPUTS, ver, rows->data, rows->len, n, done, arg);
 }
 
-int ts_catalog_inputs_each(ts_agent *a, ts_catalog_input_fn fn, void *arg)
+/* The inputs of one kind of the view, in id order, to fn. */
+static int inputs_of_kind(MDB_cursor *cur, uint32_t version, char kind, ts_catalog_input_fn fn,
+                          void *arg, int *err)
+{
+    unsigned char kb[5];
+    put_be32(kb, version);
+    kb[4] = (unsigned char)kind;
+    MDB_val k = {5, kb}, v;
+    int rc;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && *err == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const unsigned char *kp = k.mv_data;
+        if (k.mv_size != 13 || get_be32(kp) != version || (char)kp[4] != kind)
+            break;
+        *err = fn(arg, kind, (int64_t)get_be64(kp + 5), v.mv_data, v.mv_size);
+    }
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : ts_store_err(rc);
+}
+
+int ts_catalog_inputs_each(ts_agent *a, const char *kinds, ts_catalog_input_fn fn, void *arg)
 {
     ts_catalog_reader r;
     int rc = ts_catalog_read_begin(a, &r);
@@ -1290,23 +1309,13 @@ int ts_catalog_inputs_each(ts_agent *a, ts_catalog_input_fn fn, void *arg)
         ts_catalog_read_end(&r);
         return ts_store_err(rc);
     }
-    unsigned char kb[4];
-    put_be32(kb, r.version);
-    MDB_val k = {4, kb}, v;
     int err = 0;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && err == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        const unsigned char *kp = k.mv_data;
-        if (k.mv_size != 13 || get_be32(kp) != r.version)
-            break;
-        err = fn(arg, (char)kp[4], (int64_t)get_be64(kp + 5), v.mv_data, v.mv_size);
-    }
+    for (const char *k = kinds; *k && rc == 0 && err == 0; k++)
+        rc = inputs_of_kind(cur, r.version, *k, fn, arg, &err);
     mdb_cursor_close(cur);
     ts_catalog_read_end(&r);
     trim_map(a->catalog);
-    if (err != 0)
-        return err;
-    return rc == 0 || rc == MDB_NOTFOUND ? 0 : ts_store_err(rc);
+    return err != 0 ? err : rc;
 }
 
 int ts_catalog_scan(ts_agent *a, int64_t after_id, ts_catalog_item *out, size_t max, size_t *n)

@@ -202,10 +202,12 @@ void ts_catalog_input_row(ts_buf *rows, char kind, int64_t id, const void *data,
  * replacing what the same kind and id held (a delta's go with its mark). */
 int ts_catalog_put_inputs(ts_agent *a, ts_catalog_build *b, const ts_buf *rows, size_t n,
                           ts_catalog_done_fn done, void *arg);
-/* Calls fn for each input of the live copy in key order (kind, then id);
- * fn returning non-zero stops and is returned. TS_ENOTFOUND: no copy. */
+/* Calls fn for each input of the live copy of the kinds listed (one
+ * character each, in that order; by id within a kind): a start reads the
+ * rules, not the many versions a delta compares with. fn returning
+ * non-zero stops and is returned. TS_ENOTFOUND: no copy. */
 typedef int (*ts_catalog_input_fn)(void *arg, char kind, int64_t id, const void *data, size_t len);
-int ts_catalog_inputs_each(ts_agent *a, ts_catalog_input_fn fn, void *arg);
+int ts_catalog_inputs_each(ts_agent *a, const char *kinds, ts_catalog_input_fn fn, void *arg);
 /* Up to max products of the live copy with an id above after_id, in id
  * order (one short read; *n 0 at the end). For repricing from the copy. */
 int ts_catalog_scan(ts_agent *a, int64_t after_id, ts_catalog_item *out, size_t max, size_t *n);

@@ -2008,7 +2008,8 @@ static void reprice_local(ts_odoo *o, step_fn next)
     set_sort_unique(&o->loc_tmpls);
     if (o->categ_ids.n)
         delta_categ_subtrees(o); /* a rule on a category prices its subtree */
-    reprice_slice(o);
+    /* products this delta wrote are scanned as written, not as they were */
+    after_writes(o, 0, reprice_slice);
 }
 
 /*
@@ -2493,7 +2494,9 @@ static const char *load_inputs(ts_odoo *o)
     loading l;
     memset(&l, 0, sizeof(l));
     l.o = o;
-    int rc = ts_catalog_inputs_each(o->a, on_stored_input, &l);
+    /* what the pricer needs; the versions applied stay in LMDB */
+    static const char kinds[] = {TS_INPUT_CATEG, TS_INPUT_ITEM, TS_INPUT_META, TS_INPUT_UOM, 0};
+    int rc = ts_catalog_inputs_each(o->a, kinds, on_stored_input, &l);
     const char *why = NULL;
     ts_inputs_identity want;
     ts_inputs_identity_of(o->cfg, &want);

@@ -99,6 +99,79 @@ static void test_meta(void **state)
     assert_int_equal(ts_inputs_meta_decode(rec, len, &back), TS_EFORMAT);
 }
 
+/* The base pricelists and their currencies (format 2): one given by Odoo,
+ * one without a currency (priced as a fallback), and the most it holds. */
+static void test_meta_bases(void **state)
+{
+    (void)state;
+    ts_inputs_meta m, back;
+    memset(&m, 0, sizeof(m));
+    snprintf(m.who.url, sizeof(m.who.url), "https://erp.example.net");
+    m.company_currency_id = 1;
+    m.company_cur = (ts_odoo_currency){1, "USD", {2, {TS_DECIMAL_SCALE}, {10000000}}};
+    m.pricelist_cur = m.company_cur;
+    m.n_bases = 2;
+    m.base_ids[0] = 5;
+    m.base_currency_ids[0] = 126;
+    m.base_curs[0] = (ts_odoo_currency){126, "EUR", {2, {1283400000}, {10000000}}};
+    m.base_ids[1] = 6; /* currency_id 0: the currency is all zeros */
+    unsigned char rec[TS_INPUT_META_MAX];
+    size_t len = ts_inputs_meta_encode(&m, rec, sizeof(rec));
+    assert_true(len > 0);
+    assert_int_equal(ts_inputs_meta_decode(rec, len, &back), 0);
+    assert_int_equal(back.n_bases, 2);
+    assert_int_equal(back.base_ids[0], 5);
+    assert_int_equal(back.base_currency_ids[0], 126);
+    assert_string_equal(back.base_curs[0].name, "EUR");
+    assert_int_equal(back.base_curs[0].cur.rate.scaled, 1283400000);
+    assert_int_equal(back.base_ids[1], 6);
+    assert_int_equal(back.base_currency_ids[1], 0);
+    refuses_cut(rec, len, meta_decode, &back);
+    /* a base with a currency that is not one is refused */
+    m.base_curs[0].cur.rate.scaled = 0;
+    len = ts_inputs_meta_encode(&m, rec, sizeof(rec));
+    assert_int_equal(ts_inputs_meta_decode(rec, len, &back), TS_EFORMAT);
+    m.base_curs[0].cur.rate.scaled = 1;
+    /* all of them fit in TS_INPUT_META_MAX with the longest URL */
+    memset(m.who.url, 'u', sizeof(m.who.url) - 1);
+    memset(m.who.db, 'd', sizeof(m.who.db) - 1);
+    m.n_bases = TS_INPUTS_BASES_MAX;
+    for (size_t i = 0; i < TS_INPUTS_BASES_MAX; i++) {
+        m.base_ids[i] = (int64_t)i + 10;
+        m.base_currency_ids[i] = 126;
+        m.base_curs[i] = m.base_curs[0];
+    }
+    len = ts_inputs_meta_encode(&m, rec, sizeof(rec));
+    assert_true(len > 0);
+    assert_int_equal(ts_inputs_meta_decode(rec, len, &back), 0);
+    assert_int_equal(back.n_bases, TS_INPUTS_BASES_MAX);
+    m.n_bases = TS_INPUTS_BASES_MAX + 1; /* more than a copy keeps */
+    assert_int_equal(ts_inputs_meta_encode(&m, rec, sizeof(rec)), 0);
+}
+
+static int stamp_decode(const void *d, size_t len, void *out)
+{
+    double v;
+    return ts_inputs_stamp_decode(d, len, out, &v);
+}
+
+/* A version as applied (a quant: write_date seconds and quantity). */
+static void test_stamp(void **state)
+{
+    (void)state;
+    unsigned char rec[TS_INPUT_STAMP_SIZE];
+    size_t len =
+        ts_inputs_stamp_encode(INT64_C(1796598382), 26.0 * TS_DECIMAL_SCALE, rec, sizeof(rec));
+    assert_int_equal(len, TS_INPUT_STAMP_SIZE);
+    int64_t s;
+    double v;
+    assert_int_equal(ts_inputs_stamp_decode(rec, len, &s, &v), 0);
+    assert_int_equal(s, INT64_C(1796598382));
+    assert_true(v == 26.0 * TS_DECIMAL_SCALE);
+    refuses_cut(rec, len, stamp_decode, &s);
+    assert_int_equal(ts_inputs_stamp_encode(1, 0, rec, TS_INPUT_STAMP_SIZE - 1), 0);
+}
+
 static void test_item(void **state)
 {
     (void)state;
@@ -212,10 +285,9 @@ static void test_record(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_meta),
-        cmocka_unit_test(test_item),
-        cmocka_unit_test(test_categ_uom),
-        cmocka_unit_test(test_record),
+        cmocka_unit_test(test_meta),      cmocka_unit_test(test_meta_bases),
+        cmocka_unit_test(test_stamp),     cmocka_unit_test(test_item),
+        cmocka_unit_test(test_categ_uom), cmocka_unit_test(test_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
