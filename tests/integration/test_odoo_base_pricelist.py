@@ -1,6 +1,7 @@
 """A rule of a pricelist the store's is based on (item base "pricelist",
 read recursively) changes: one delta reprices exactly the products it can
-price, from the inputs in memory (no product read from Odoo).
+price, from the inputs kept in the copy (no product read from Odoo), after
+a restart too.
 """
 import os
 import re
@@ -73,6 +74,25 @@ def test(workdir):
         reads = [e for e in log if e["model"] == "product.product" and e["fields"] > 2]
         assert not reads, reads  # priced from memory, not read again
         assert oc.fulls_done(agent) == fulls, "deltas should have done it, not a full"
+
+        # a restart with the copy: a delta, priced as before (the base lists
+        # and their currencies come from the copy's meta record), and a
+        # base rule changed while down is repriced by that delta
+        assert agent.stop() == 0, "the agent did not stop cleanly"
+        odoo.cmd("set_item", id=base, fields={"fixed_price": 4.0})
+        odoo.cmd("reset_stats")
+        agent.start()
+        harness.wait_for(lambda: oc.deltas_done(agent) >= 1, 30, "a delta after the restart")
+        agent.wait_log(r"event=odoo\.start first=delta")
+        assert oc.fulls_done(agent) == 0, "a full snapshot after a restart with a fresh copy"
+        assert oc.price(agent, "ROPE-M") == (513, "pricelist")  # 4.00 x 1.2834 = 5.1336
+        assert oc.price(agent, "FURN_9999") == (128, "pricelist")
+        assert oc.price(agent, "E-COM12") == other
+        log = odoo.cmd("stats")["log"]
+        reads = [e for e in log if e["model"] == "product.product" and e["fields"] > 2]
+        assert not reads, reads  # priced from the copy, not read again
+        lists = [e for e in log if e["model"] == "product.pricelist"]
+        assert not lists, lists  # the base lists known from the copy, not asked again
     finally:
         if agent:
             agent.kill()
