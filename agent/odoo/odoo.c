@@ -1200,9 +1200,8 @@ static int item_of(ts_odoo *o, const ts_odoo_product *p, ts_catalog_item *it)
     it->price_extra = p->price_extra;
     it->standard_price = p->standard_price;
     it->uom_id = p->uom_id;
-    int64_t ms;
-    if (p->write_date[0] && ts_parse_odoo_datetime(p->write_date, &ms) == 0)
-        it->write_s = ms / 1000; /* which version of the product the copy holds */
+    int64_t s = stamp_s(p->write_date); /* which version of the product the copy holds */
+    it->write_s = s == STAMP_NONE ? 0 : s;
     if (reprice_item(o, it) != 0)
         return 1;
     memcpy(it->sku, p->sku, sizeof(it->sku));
