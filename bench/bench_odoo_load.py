@@ -68,6 +68,24 @@ def mb(n):
     return n / 1e6
 
 
+def by_model(log, label):
+    """Where the answer bytes of windowed (delta) reads went: per model and
+    form (fields asked for), requests, rows and kB."""
+    agg = {}
+    for e in log:
+        if not e["window"] and e["fields"] <= 3:
+            continue  # small unwindowed reads (currencies, a pricelist)
+        key = (e["model"], e["fields"], "window" if e["window"] else "by id")
+        a = agg.setdefault(key, [0, 0, 0])
+        a[0] += 1
+        a[1] += e["rows"]
+        a[2] += e.get("bytes", 0)
+    print("  %s, answers by model:" % label)
+    for (model, fields, how), (n, rows, b) in sorted(agg.items(), key=lambda kv: -kv[1][2])[:8]:
+        print("    %-34s %2d fields %-6s %5d requests %7d rows %9.1f kB" % (
+            model, fields, how, n, rows, b / 1e3))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--products", type=int, default=10542)
@@ -101,6 +119,7 @@ def main():
         print("  of which deltas: %.1f requests and %.1f kB each (%d windowed reads)" % (
             d_req / max(1, idle["deltas"]), d_bytes / 1e3 / max(1, idle["deltas"]),
             len(per_delta)))
+        by_model(idle["log"], "idle hour (the first deltas follow the first full snapshot)")
         a.stop()
         agents.remove(a)
 
@@ -111,6 +130,12 @@ def main():
         oc.harness.wait_for(lambda: oc.deltas_done(a) >= 1, 60, "a first delta")
         # the generated catalogue leaves the window before the bulk change
         time.sleep(300.0 / k + 2 * delta_s)
+        # steady state: idle deltas once the full snapshot's window has passed
+        steady = phase(odoo, a, 5 * delta_s)
+        print("steady idle delta (the window past the full snapshot): %.1f requests, %.2f kB "
+              "each (%d deltas)" % (steady["requests"] / max(1, steady["deltas"]),
+                                   steady["bytes"] / 1e3 / max(1, steady["deltas"]),
+                                   steady["deltas"]))
         changed = odoo.cmd("bulk_list_price", count=args.bulk)["changed"]
         bulk = phase(odoo, a, 600.0 / k)
         rows = sum(e["rows"] for e in bulk["log"] if e["model"] == "product.template")
@@ -119,6 +144,7 @@ def main():
               "full snapshot (goal <= 1.5x); %d deltas (10 expected), %d full snapshots, "
               "%d template rows read" % (changed, bulk["requests"], mb(bulk["bytes"]), ratio,
                                          bulk["deltas"], bulk["fulls"], rows))
+        by_model(bulk["log"], "after the bulk change")
         print("  plus the scheduled full snapshots, 600/900 of one in 10 minutes on average: "
               "%.2fx with it" % (ratio + 600.0 / 900))
         print("  per minute: %.2f MB (before issue 11: 6.2-6.8 MB/min, as full snapshots)" % (

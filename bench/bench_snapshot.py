@@ -6,6 +6,9 @@ the same pages to a plain client, and item look-ups per second.
   python3 bench/bench_snapshot.py [--products 100000] [--page-size 2000]
       [--bin build/tillsync]
 
+Then a restart with the copy (a delta, not a full snapshot) and a rate
+change repriced from the copy's inputs.
+
 Goal (issue 11): the snapshot within 1.1x of the serving time (issue 4:
 1.2x; measured before issue 11: 1.14x, 14.6 MiB), and no more
 than 16 MiB peak RSS (VmHWM) for the agent while it does it. The serving
@@ -116,6 +119,35 @@ def lookups_per_s(agent, skus, seconds=3.0):
     return single, bulk, qty
 
 
+def restart_figures(agent, odoo, old_pid):
+    """A restart with the fresh copy: a delta, not a full snapshot (issue 11);
+    then a rate change repriced from the copy's inputs."""
+    agent.stop()
+    # deltas every 2 s; overlap 0: the stand-in wrote its whole catalogue
+    # moments ago, which a window reaching 300 s back would read again
+    agent.config["odoo"].update(delta_s=2, delta_overlap_s=0)
+    odoo.cmd("reset_stats")
+    t0 = time.monotonic()
+    agent.start()
+    harness.wait_for(lambda: oc.deltas_done(agent) >= 1, 600, "the first delta")
+    st = odoo.cmd("stats")
+    print("restart with the copy: first delta done %.2f s after the start, %d requests, "
+          "%.2f MB from Odoo, full snapshots %d, peak RSS %.1f MiB" % (
+              time.monotonic() - t0, sum(st["calls"].values()), st["bytes_out"] / 1e6,
+              oc.fulls_done(agent), vm(agent.proc.pid, "VmHWM") / 1024.0))
+    odoo.cmd("reset_stats")
+    done = oc.deltas_done(agent)
+    t0 = time.monotonic()
+    odoo.cmd("set_rate", currency="EUR", rate=1.5)
+    m = agent.wait_log(r"event=odoo\.repriced products=(\d+) why=delta from=copy", timeout=600)
+    harness.wait_for(lambda: oc.deltas_done(agent) > done, 600, "the delta")
+    st = odoo.cmd("stats")
+    print("a rate change: %s products repriced from the copy, delta done %.2f s after the "
+          "change, %.2f MB from Odoo, peak RSS %.1f MiB" % (
+              m.group(1), time.monotonic() - t0, st["bytes_out"] / 1e6,
+              vm(agent.proc.pid, "VmHWM") / 1024.0))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--products", type=int, default=100000)
@@ -157,6 +189,7 @@ def main():
         print("look-ups: %.0f requests/s one item each (one keep-alive Python client), "
               "%.0f items/s in bulk requests of 200, %.0f requests/s with ?qty=1..50" % (
                   single, bulk, qty))
+        restart_figures(agent, odoo, pid)
     finally:
         if agent:
             agent.stop()

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 
 #include "config/config.h"
@@ -20,27 +21,41 @@
 #include "core/log.h"
 #include "store/store.h"
 
-#define RECORD_FORMAT 2
-#define STATE_FORMAT 3
-#define GC_CHUNK 20000 /* entries deleted per op while dropping a version */
+#define RECORD_FORMAT 3
+#define STATE_FORMAT 4
+#define GC_CHUNK 20000     /* entries deleted per op while dropping a version */
+#define DUP_SCAN_TRIM 2048 /* codes walked between two trims of the map */
 #define KEY_MAX (4 + 511)
 
 struct ts_catalog {
     ts_agent *a;
-    MDB_dbi items, sku, barcode, stock, meta;
+    MDB_dbi items, sku, barcode, stock, meta, inputs;
     ts_catalog_info info; /* the live copy, as of the last op done */
     uint32_t next_version;
     uint32_t building; /* version a snapshot is being built in, 0: none */
     int in_flight;
     int gc_running;
-    int gc_again;    /* asked for while one ran: run again with fresh bounds */
-    int gc_deferred; /* leftovers found at open, dropped once writes may start */
-    void *map_addr;  /* LMDB's map of data.mdb (see trim_map) */
+    int gc_again;             /* asked for while one ran: run again with fresh bounds */
+    int gc_deferred;          /* leftovers found at open, dropped once writes may start */
+    void *map_addr;           /* LMDB's map of data.mdb (see trim_map) */
+    _Atomic uintptr_t w_addr; /* the same, for the writer thread */
+    _Atomic size_t w_len;
+    _Atomic unsigned w_reopens; /* its reopen count (32 bits: lock-free on 32-bit ARM) */
     size_t map_len;
     uint64_t map_reopens; /* the store's reopen count when the map was found */
 };
 
-typedef enum { OP_PUT, OP_REMOVE, OP_ADD_STOCK, OP_SET_STOCK, OP_STATE, OP_GC } op_kind;
+typedef enum {
+    OP_PUT,
+    OP_REMOVE,
+    OP_ADD_STOCK,
+    OP_SET_STOCK,
+    OP_STATE,
+    OP_GC,
+    OP_INPUTS,
+    OP_ADD_EXACT,
+    OP_ROUND_STOCK
+} op_kind;
 
 typedef struct cat_op {
     ts_catalog *cat;
@@ -49,11 +64,15 @@ typedef struct cat_op {
     unsigned char *rows; /* encoded records, ids or stock pairs */
     size_t rows_len;
     size_t n;
-    ts_catalog_info info; /* OP_STATE */
-    uint32_t keep;        /* OP_GC: the version to keep ... */
-    uint32_t below;       /* ... and drop only versions under this one */
-    int more;             /* OP_GC: chunk full, go on */
-    int64_t added;        /* items added minus removed */
+    ts_catalog_info info;  /* OP_STATE, with the inputs' meta record in rows */
+    uint32_t keep;         /* OP_GC: the version to keep ... */
+    uint32_t below;        /* ... and drop only versions under this one */
+    int more;              /* OP_GC, OP_ROUND_STOCK: chunk full, go on */
+    int trim;              /* not the live version's: drop its pages once applied */
+    unsigned char *inputs; /* OP_STATE of a delta: input rows it changed */
+    size_t inputs_len, n_inputs;
+    int64_t after; /* OP_ROUND_STOCK: the last product id done */
+    int64_t added; /* items added minus removed */
     ts_catalog_done_fn done;
     void *arg;
 } cat_op;
@@ -106,22 +125,24 @@ static MDB_val text_key(unsigned char buf[KEY_MAX], uint32_t version, const char
 }
 
 /*
- * Item record (format 2): u8 format, u8 source, u8 decimal places, u8 sku
+ * Item record (format 3): u8 format, u8 source, u8 decimal places, u8 sku
  * len, u8 barcode len, u8 flags (1: ambiguous), u16 name len, i64 product,
- * template, category, price; u8 price digits, u8 tiers, u8 uom len, 5
- * unused, f64 unit, i64 rounding step; then the sku, barcode, name and uom
- * bytes, then per tier f64 min qty, i64 amount, f64 unit.
+ * template, category, price; u8 price digits, u8 tiers, u8 uom len, u8
+ * has_raw, 4 unused, f64 unit, i64 rounding step; the raw inputs: i64
+ * lst_price (decimal), f64 list_price, price_extra, standard_price, i64
+ * uom_id, i64 write_date (UTC seconds); then the sku, barcode, name and uom bytes, then per
+ * tier f64 min qty, i64 amount, f64 unit.
  */
-#define RECORD_HEAD 64
+#define RECORD_HEAD 112
 #define TIER_SIZE 24
 
-static size_t record_size(const ts_catalog_item *it)
+size_t ts_catalog_record_size(const ts_catalog_item *it)
 {
     return RECORD_HEAD + strlen(it->sku) + strlen(it->barcode) + strlen(it->name) +
            strlen(it->uom) + it->n_tiers * TIER_SIZE;
 }
 
-static void encode_record(unsigned char *p, const ts_catalog_item *it)
+void ts_catalog_record_encode(unsigned char *p, const ts_catalog_item *it)
 {
     size_t ls = strlen(it->sku), lb = strlen(it->barcode), ln = strlen(it->name);
     size_t lu = strlen(it->uom);
@@ -143,6 +164,13 @@ static void encode_record(unsigned char *p, const ts_catalog_item *it)
     p[42] = (unsigned char)lu;
     memcpy(p + 48, &it->unit, 8);
     memcpy(p + 56, &it->rounding_minor, 8);
+    p[43] = it->has_raw ? 1 : 0;
+    memcpy(p + 64, &it->lst_price.scaled, 8);
+    memcpy(p + 72, &it->list_price, 8);
+    memcpy(p + 80, &it->price_extra, 8);
+    memcpy(p + 88, &it->standard_price, 8);
+    memcpy(p + 96, &it->uom_id, 8);
+    memcpy(p + 104, &it->write_s, 8);
     unsigned char *q = p + RECORD_HEAD;
     memcpy(q, it->sku, ls);
     memcpy(q += ls, it->barcode, lb);
@@ -179,8 +207,9 @@ static int record_keys_of(const unsigned char *p, size_t len, record_keys *k)
     return 0;
 }
 
-static int decode_record(const unsigned char *p, size_t len, ts_catalog_item *it)
+int ts_catalog_record_decode(const void *data, size_t len, ts_catalog_item *it)
 {
+    const unsigned char *p = data;
     record_keys k;
     if (record_keys_of(p, len, &k) != 0 || k.sku_len > TS_SKU_MAX ||
         k.barcode_len > TS_BARCODE_MAX || p[41] > TS_CATALOG_TIERS_MAX || p[42] > TS_UOM_NAME_MAX)
@@ -201,6 +230,15 @@ static int decode_record(const unsigned char *p, size_t len, ts_catalog_item *it
     it->n_tiers = p[41];
     memcpy(&it->unit, p + 48, 8);
     memcpy(&it->rounding_minor, p + 56, 8);
+    it->has_raw = p[43] & 1;
+    memcpy(&it->lst_price.scaled, p + 64, 8);
+    memcpy(&it->list_price, p + 72, 8);
+    memcpy(&it->price_extra, p + 80, 8);
+    memcpy(&it->standard_price, p + 88, 8);
+    memcpy(&it->uom_id, p + 96, 8);
+    memcpy(&it->write_s, p + 104, 8);
+    if (p[1] > TS_PRICE_LIST_PRICE_FALLBACK || p[2] > 9)
+        return TS_EFORMAT;
     memcpy(it->sku, k.sku, k.sku_len);
     memcpy(it->barcode, k.barcode, k.barcode_len);
     const unsigned char *q = (const unsigned char *)k.barcode + k.barcode_len;
@@ -412,12 +450,143 @@ static int apply_stock(cat_op *op, MDB_txn *txn, int add)
     return 0;
 }
 
+/* ver + kind + id (13 bytes) */
+static MDB_val input_key(unsigned char buf[13], uint32_t version, char kind, int64_t id)
+{
+    put_be32(buf, version);
+    buf[4] = (unsigned char)kind;
+    put_be64(buf + 5, (uint64_t)id);
+    MDB_val k = {13, buf};
+    return k;
+}
+
+/* Input rows: u8 kind, i64 id, u16 length, bytes. */
+#define INPUT_ROW_HEAD 11
+
+static int put_input_rows(cat_op *op, MDB_txn *txn, const unsigned char *rows, size_t rows_len,
+                          size_t n)
+{
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rows_len - off < INPUT_ROW_HEAD)
+            return TS_EINVAL;
+        int64_t id;
+        uint16_t len;
+        memcpy(&id, rows + off + 1, 8);
+        memcpy(&len, rows + off + 9, 2);
+        if (rows_len - off - INPUT_ROW_HEAD < len)
+            return TS_EINVAL;
+        unsigned char kb[13];
+        MDB_val k = input_key(kb, op->version, (char)rows[off], id);
+        MDB_val v = {len, (void *)(rows + off + INPUT_ROW_HEAD)};
+        int rc = mdb_put(txn, op->cat->inputs, &k, &v, 0);
+        if (rc != 0)
+            return ts_store_err(rc);
+        off += INPUT_ROW_HEAD + len;
+    }
+    return 0;
+}
+
+static int apply_inputs(cat_op *op, MDB_txn *txn)
+{
+    return put_input_rows(op, txn, op->rows, op->rows_len, op->n);
+}
+
+/* Build-time stock: 16 bytes, the exact sum (ts_decimal scale) and the
+ * unit, until OP_ROUND_STOCK makes it the 8-byte thousandths lookups read. */
+static int apply_add_exact(cat_op *op, MDB_txn *txn)
+{
+    const ts_catalog_stock_exact *s = (const ts_catalog_stock_exact *)(void *)op->rows;
+    for (size_t i = 0; i < op->n; i++) {
+        unsigned char kb[12];
+        MDB_val k = id_key(kb, op->version, s[i].product_id), v;
+        int64_t rec[2] = {s[i].scaled, s[i].uom_id};
+        int rc = mdb_get(txn, op->cat->stock, &k, &v);
+        if (rc == 0 && v.mv_size == sizeof(rec)) {
+            int64_t old[2];
+            memcpy(old, v.mv_data, sizeof(old));
+            rec[0] += old[0];
+            if (!rec[1])
+                rec[1] = old[1];
+        } else if (rc != 0 && rc != MDB_NOTFOUND) {
+            return ts_store_err(rc);
+        }
+        v.mv_size = sizeof(rec);
+        v.mv_data = rec;
+        rc = mdb_put(txn, op->cat->stock, &k, &v, 0);
+        if (rc != 0)
+            return ts_store_err(rc);
+    }
+    return 0;
+}
+
+static double step_of(const cat_op *op, int64_t uom_id)
+{
+    const ts_catalog_uom_step *u = (const ts_catalog_uom_step *)(void *)op->rows;
+    size_t lo = 0, hi = op->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (u[mid].uom_id < uom_id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < op->n && u[lo].uom_id == uom_id ? u[lo].rounding : 0;
+}
+
+static int apply_round_stock(cat_op *op, MDB_txn *txn)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, op->cat->stock, &cur);
+    if (rc != 0)
+        return ts_store_err(rc);
+    unsigned char kb[12];
+    MDB_val k = id_key(kb, op->version, op->after), v;
+    int budget = GC_CHUNK;
+    op->more = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 12 || get_be32(k.mv_data) != op->version)
+            break;
+        if (v.mv_size != 16)
+            continue;
+        if (budget-- == 0) {
+            op->more = 1;
+            break;
+        }
+        int64_t rec[2];
+        memcpy(rec, v.mv_data, sizeof(rec));
+        int64_t milli = ts_odoo_stock_milli((ts_decimal){rec[0]}, step_of(op, rec[1]));
+        op->after = (int64_t)get_be64((const unsigned char *)k.mv_data + 4);
+        /* the key is copied: a smaller value moves the node, and k points
+         * into the page */
+        unsigned char own[12];
+        MDB_val ok = id_key(own, op->version, op->after), nv = {8, &milli};
+        rc = mdb_cursor_put(cur, &ok, &nv, MDB_CURRENT);
+        if (rc != 0)
+            break;
+    }
+    mdb_cursor_close(cur);
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : ts_store_err(rc);
+}
+
+/* The state, with the inputs' meta record of its version and (a delta)
+ * the inputs it changed, in the same commit: a delta cut short leaves the
+ * old inputs, which the next delta then finds changed again. */
 static int apply_state(cat_op *op, MDB_txn *txn)
 {
     unsigned char buf[STATE_SIZE];
     encode_state(buf, &op->info);
     MDB_val k = state_key(), v = {sizeof(buf), buf};
-    return ts_store_err(mdb_put(txn, op->cat->meta, &k, &v, 0));
+    int rc = mdb_put(txn, op->cat->meta, &k, &v, 0);
+    if (rc == 0 && op->rows_len) {
+        unsigned char kb[13];
+        MDB_val mk = input_key(kb, op->info.version, 'M', 0), mv = {op->rows_len, op->rows};
+        rc = mdb_put(txn, op->cat->inputs, &mk, &mv, 0);
+    }
+    if (rc != 0)
+        return ts_store_err(rc);
+    return put_input_rows(op, txn, op->inputs, op->inputs_len, op->n_inputs);
 }
 
 /* Deletes keys of versions other than op->keep and below op->below, at most
@@ -463,10 +632,11 @@ static int gc_dbi(cat_op *op, MDB_txn *txn, MDB_dbi dbi, int *budget)
 
 static int apply_gc(cat_op *op, MDB_txn *txn)
 {
-    MDB_dbi dbis[4] = {op->cat->items, op->cat->sku, op->cat->barcode, op->cat->stock};
+    MDB_dbi dbis[5] = {op->cat->items, op->cat->sku, op->cat->barcode, op->cat->stock,
+                       op->cat->inputs};
     int budget = GC_CHUNK;
     op->more = 0;
-    for (int i = 0; i < 4 && !op->more; i++) {
+    for (int i = 0; i < 5 && !op->more; i++) {
         int rc = gc_dbi(op, txn, dbis[i], &budget);
         if (rc != 0)
             return ts_store_err(rc);
@@ -474,9 +644,28 @@ static int apply_gc(cat_op *op, MDB_txn *txn)
     return 0;
 }
 
+static int apply_op_kind(MDB_txn *txn, cat_op *op);
+
 static int apply_op(MDB_txn *txn, void *arg)
 {
     cat_op *op = arg;
+    int rc = apply_op_kind(txn, op);
+    /* A snapshot's op or a clean-up maps pages nobody reads next (see
+     * trim_map): dropped here on the writer, before the next op of the same
+     * group commit maps more, so the peak stays one op's worth. */
+    if (!op->trim)
+        return rc;
+    ts_store_stats st;
+    ts_store_get_stats(op->cat->a->store, &st);
+    void *addr = (void *)atomic_load(&op->cat->w_addr);
+    /* after a reopen the range is stale until the loop finds the new map */
+    if (addr && (unsigned)st.reopens == atomic_load(&op->cat->w_reopens))
+        (void)madvise(addr, atomic_load(&op->cat->w_len), MADV_DONTNEED);
+    return rc;
+}
+
+static int apply_op_kind(MDB_txn *txn, cat_op *op)
+{
     switch (op->kind) {
     case OP_PUT:
         return apply_put(op, txn);
@@ -490,6 +679,12 @@ static int apply_op(MDB_txn *txn, void *arg)
         return apply_state(op, txn);
     case OP_GC:
         return apply_gc(op, txn);
+    case OP_INPUTS:
+        return apply_inputs(op, txn);
+    case OP_ADD_EXACT:
+        return apply_add_exact(op, txn);
+    case OP_ROUND_STOCK:
+        return apply_round_stock(op, txn);
     }
     return TS_EINVAL;
 }
@@ -545,6 +740,9 @@ static void find_map(ts_catalog *cat)
         }
     }
     fclose(f);
+    atomic_store(&cat->w_addr, (uintptr_t)cat->map_addr);
+    atomic_store(&cat->w_len, cat->map_len);
+    atomic_store(&cat->w_reopens, (unsigned)cat->map_reopens);
 }
 
 static void on_op_done(void *arg, int err)
@@ -576,9 +774,18 @@ static void on_op_done(void *arg, int err)
         else if (op->more || cat->gc_again)
             start_gc(cat);
     }
+    if (op->kind == OP_ROUND_STOCK && err == 0 && op->more) {
+        /* the next chunk, as the same op: done runs after the last one */
+        err = ts_store_submit(cat->a->store, apply_op, on_op_done, op);
+        if (err == 0) {
+            cat->in_flight++;
+            return;
+        }
+    }
     if (op->done)
         op->done(op->arg, err);
     free(op->rows);
+    free(op->inputs);
     free(op);
 }
 
@@ -598,6 +805,7 @@ static cat_op *new_op(ts_catalog *cat, op_kind kind, uint32_t version, ts_catalo
 
 static int submit(cat_op *op)
 {
+    op->trim = op->kind == OP_GC || op->version != op->cat->info.version;
     int rc = ts_store_submit(op->cat->a->store, apply_op, on_op_done, op);
     if (rc != 0) {
         free(op->rows);
@@ -648,7 +856,7 @@ static int submit_items(ts_catalog *cat, uint32_t version, const ts_catalog_item
 {
     size_t total = 0;
     for (size_t i = 0; i < n; i++)
-        total += 4 + record_size(&items[i]);
+        total += 4 + ts_catalog_record_size(&items[i]);
     cat_op *op = new_op(cat, OP_PUT, version, done, arg);
     if (!op)
         return TS_ENOMEM;
@@ -659,9 +867,9 @@ static int submit_items(ts_catalog *cat, uint32_t version, const ts_catalog_item
     }
     size_t off = 0;
     for (size_t i = 0; i < n; i++) {
-        uint32_t len = (uint32_t)record_size(&items[i]);
+        uint32_t len = (uint32_t)ts_catalog_record_size(&items[i]);
         memcpy(op->rows + off, &len, 4);
-        encode_record(op->rows + off + 4, &items[i]);
+        ts_catalog_record_encode(op->rows + off + 4, &items[i]);
         off += 4 + len;
     }
     op->rows_len = total;
@@ -672,9 +880,9 @@ static int submit_items(ts_catalog *cat, uint32_t version, const ts_catalog_item
 /* The highest version any key holds (a snapshot cut short by a crash). */
 static uint32_t highest_version(ts_catalog *cat, MDB_txn *txn)
 {
-    MDB_dbi dbis[4] = {cat->items, cat->sku, cat->barcode, cat->stock};
+    MDB_dbi dbis[5] = {cat->items, cat->sku, cat->barcode, cat->stock, cat->inputs};
     uint32_t hi = 0;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         MDB_cursor *cur;
         MDB_val k, v;
         if (mdb_cursor_open(txn, dbis[i], &cur) != 0)
@@ -695,9 +903,11 @@ int ts_catalog_open(ts_agent *a)
     cat->a = a;
     /* cat_sku2/cat_barcode2 (duplicates allowed) replaced cat_sku/cat_barcode
      * with STATE_FORMAT 3: a copy of format 2 is replaced by a snapshot. */
-    const char *names[5] = {"cat_items", "cat_sku2", "cat_barcode2", "cat_stock", "cat_meta"};
-    MDB_dbi *dbis[5] = {&cat->items, &cat->sku, &cat->barcode, &cat->stock, &cat->meta};
-    for (int i = 0; i < 5; i++) {
+    const char *names[6] = {"cat_items", "cat_sku2", "cat_barcode2",
+                            "cat_stock", "cat_meta", "cat_inputs"};
+    MDB_dbi *dbis[6] = {&cat->items, &cat->sku,  &cat->barcode,
+                        &cat->stock, &cat->meta, &cat->inputs};
+    for (int i = 0; i < 6; i++) {
         unsigned flags = MDB_CREATE | (i == 1 || i == 2 ? MDB_DUPSORT | MDB_DUPFIXED : 0);
         int rc = ts_store_dbi(a->store, names[i], flags, dbis[i]);
         if (rc != 0) {
@@ -803,7 +1013,7 @@ static int find_by(ts_catalog_reader *r, MDB_dbi index, const char *key, ts_cata
     rc = mdb_get(r->txn, cat->items, &k, &v);
     if (rc != 0)
         return rc == MDB_NOTFOUND ? TS_ENOTFOUND : ts_store_err(rc);
-    if (decode_record(v.mv_data, v.mv_size, out) != 0)
+    if (ts_catalog_record_decode(v.mv_data, v.mv_size, out) != 0)
         return TS_EFORMAT;
     /* the lowest id wins; the till is told another product shares the code
      * or the barcode (odoo-sync.md "Duplicates") */
@@ -812,6 +1022,31 @@ static int find_by(ts_catalog_reader *r, MDB_dbi index, const char *key, ts_cata
     out->on_hand_milli = 0;
     if (mdb_get(r->txn, cat->stock, &k, &v) == 0 && v.mv_size == 8)
         memcpy(&out->on_hand_milli, v.mv_data, 8);
+    return 0;
+}
+
+int ts_catalog_find_id(ts_catalog_reader *r, int64_t product_id, ts_catalog_item *out)
+{
+    unsigned char ib[12];
+    MDB_val k = id_key(ib, r->version, product_id), v;
+    int rc = mdb_get(r->txn, r->a->catalog->items, &k, &v);
+    if (rc != 0)
+        return rc == MDB_NOTFOUND ? TS_ENOTFOUND : ts_store_err(rc);
+    return ts_catalog_record_decode(v.mv_data, v.mv_size, out) != 0 ? TS_EFORMAT : 0;
+}
+
+int ts_catalog_find_input(ts_catalog_reader *r, char kind, int64_t id, void *out, size_t cap,
+                          size_t *len)
+{
+    unsigned char kb[13];
+    MDB_val k = input_key(kb, r->version, kind, id), v;
+    int rc = mdb_get(r->txn, r->a->catalog->inputs, &k, &v);
+    if (rc != 0)
+        return rc == MDB_NOTFOUND ? TS_ENOTFOUND : ts_store_err(rc);
+    if (v.mv_size > cap)
+        return TS_EFORMAT;
+    memcpy(out, v.mv_data, v.mv_size);
+    *len = v.mv_size;
     return 0;
 }
 
@@ -838,11 +1073,16 @@ int ts_catalog_duplicates(ts_catalog_reader *r, int by_barcode, ts_catalog_code 
     int rc = mdb_cursor_open(r->txn, dbi, &cur);
     if (rc != 0)
         return ts_store_err(rc);
+    size_t seen = 0;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP)) {
         size_t count = 0;
         if (k.mv_size < 4 || get_be32(k.mv_data) != r->version)
             break;
+        /* the whole index is walked: drop what it mapped as it goes, or a
+         * 100 000-product copy adds the file's size to the RSS */
+        if (++seen % DUP_SCAN_TRIM == 0)
+            trim_map(r->a->catalog);
         if (mdb_cursor_count(cur, &count) != 0 || count < 2)
             continue;
         if (*n < max) {
@@ -855,6 +1095,7 @@ int ts_catalog_duplicates(ts_catalog_reader *r, int by_barcode, ts_catalog_code 
         (*total)++;
     }
     mdb_cursor_close(cur);
+    trim_map(r->a->catalog);
     return rc == 0 || rc == MDB_NOTFOUND ? 0 : ts_store_err(rc);
 }
 
@@ -895,11 +1136,37 @@ int ts_catalog_build_add_stock(ts_catalog_build *b, const ts_catalog_stock *s, s
     return submit_rows(b->cat, OP_ADD_STOCK, b->version, s, n * sizeof(*s), n, done, arg);
 }
 
-int ts_catalog_build_commit(ts_catalog_build *b, const ts_catalog_info *info,
-                            ts_catalog_done_fn done, void *arg)
+/* The meta record rides in the state op's rows. */
+static int set_meta(cat_op *op, const void *meta, size_t meta_len)
+{
+    if (meta_len == 0)
+        return 0;
+    op->rows = malloc(meta_len);
+    if (!op->rows)
+        return TS_ENOMEM;
+    memcpy(op->rows, meta, meta_len);
+    op->rows_len = meta_len;
+    return 0;
+}
+
+int ts_catalog_build_add_exact(ts_catalog_build *b, const ts_catalog_stock_exact *s, size_t n,
+                               ts_catalog_done_fn done, void *arg)
+{
+    return submit_rows(b->cat, OP_ADD_EXACT, b->version, s, n * sizeof(*s), n, done, arg);
+}
+
+int ts_catalog_build_round_stock(ts_catalog_build *b, const ts_catalog_uom_step *steps, size_t n,
+                                 ts_catalog_done_fn done, void *arg)
+{
+    return submit_rows(b->cat, OP_ROUND_STOCK, b->version, steps, n * sizeof(*steps), n, done, arg);
+}
+
+int ts_catalog_build_commit(ts_catalog_build *b, const ts_catalog_info *info, const void *meta,
+                            size_t meta_len, ts_catalog_done_fn done, void *arg)
 {
     cat_op *op = new_op(b->cat, OP_STATE, b->version, done, arg);
-    if (!op) {
+    if (!op || set_meta(op, meta, meta_len) != 0) {
+        free(op);
         ts_catalog_build_abort(b);
         return TS_ENOMEM;
     }
@@ -953,18 +1220,137 @@ int ts_catalog_set_stock(ts_agent *a, const ts_catalog_stock *s, size_t n, ts_ca
     return rc ? rc : submit_rows(a->catalog, OP_SET_STOCK, ver, s, n * sizeof(*s), n, done, arg);
 }
 
-int ts_catalog_mark_delta(ts_agent *a, int64_t as_of_ms, int64_t delta_at_ms,
-                          ts_catalog_done_fn done, void *arg)
+int ts_catalog_mark_delta(ts_agent *a, int64_t as_of_ms, int64_t delta_at_ms, const void *meta,
+                          size_t meta_len, ts_buf *inputs, size_t n_inputs, ts_catalog_done_fn done,
+                          void *arg)
 {
     uint32_t ver;
     int rc = live_version(a, &ver);
     if (rc != 0)
         return rc;
     cat_op *op = new_op(a->catalog, OP_STATE, ver, done, arg);
-    if (!op)
+    if (!op || set_meta(op, meta, meta_len) != 0) {
+        free(op);
         return TS_ENOMEM;
+    }
     op->info = a->catalog->info;
     op->info.as_of_ms = as_of_ms;
     op->info.delta_at_ms = delta_at_ms;
+    if (inputs && n_inputs) {
+        if (!ts_buf_ok(inputs)) {
+            free(op->rows);
+            free(op);
+            return TS_ETOOBIG;
+        }
+        op->inputs = (unsigned char *)ts_buf_take(inputs, &op->inputs_len);
+        op->n_inputs = n_inputs;
+    }
     return submit(op);
+}
+
+/* ---- pricing inputs ---------------------------------------------------- */
+
+void ts_catalog_input_row(ts_buf *rows, char kind, int64_t id, const void *data, size_t len)
+{
+    unsigned char head[INPUT_ROW_HEAD];
+    uint16_t len16 = (uint16_t)len;
+    if (len > TS_CATALOG_INPUT_MAX) {
+        rows->failed = 1;
+        return;
+    }
+    head[0] = (unsigned char)kind;
+    memcpy(head + 1, &id, 8);
+    memcpy(head + 9, &len16, 2);
+    ts_buf_append(rows, head, sizeof(head));
+    ts_buf_append(rows, data, len);
+}
+
+int ts_catalog_put_inputs(ts_agent *a, ts_catalog_build *b, const ts_buf *rows, size_t n,
+                          ts_catalog_done_fn done, void *arg)
+{
+    uint32_t ver;
+    if (!ts_buf_ok(rows))
+        return TS_ETOOBIG;
+    if (b)
+        ver = b->version;
+    else if (live_version(a, &ver) != 0)
+        return TS_ENOTFOUND;
+    return submit_rows(a->catalog, OP_INPUTS, ver, rows->data, rows->len, n, done, arg);
+}
+
+/* The inputs of one kind of the view, in id order, to fn. */
+static int inputs_of_kind(MDB_cursor *cur, uint32_t version, char kind, ts_catalog_input_fn fn,
+                          void *arg, int *err)
+{
+    unsigned char kb[5];
+    put_be32(kb, version);
+    kb[4] = (unsigned char)kind;
+    MDB_val k = {5, kb}, v;
+    int rc;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && *err == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const unsigned char *kp = k.mv_data;
+        if (k.mv_size != 13 || get_be32(kp) != version || (char)kp[4] != kind)
+            break;
+        *err = fn(arg, kind, (int64_t)get_be64(kp + 5), v.mv_data, v.mv_size);
+    }
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : ts_store_err(rc);
+}
+
+int ts_catalog_inputs_each(ts_agent *a, const char *kinds, ts_catalog_input_fn fn, void *arg)
+{
+    ts_catalog_reader r;
+    int rc = ts_catalog_read_begin(a, &r);
+    if (rc != 0)
+        return rc;
+    MDB_cursor *cur;
+    rc = mdb_cursor_open(r.txn, a->catalog->inputs, &cur);
+    if (rc != 0) {
+        ts_catalog_read_end(&r);
+        return ts_store_err(rc);
+    }
+    int err = 0;
+    for (const char *k = kinds; *k && rc == 0 && err == 0; k++)
+        rc = inputs_of_kind(cur, r.version, *k, fn, arg, &err);
+    mdb_cursor_close(cur);
+    ts_catalog_read_end(&r);
+    trim_map(a->catalog);
+    return err != 0 ? err : rc;
+}
+
+int ts_catalog_scan(ts_agent *a, int64_t after_id, ts_catalog_item *out, size_t max, size_t *n)
+{
+    ts_catalog_reader r;
+    *n = 0;
+    int rc = ts_catalog_read_begin(a, &r);
+    if (rc != 0)
+        return rc;
+    MDB_cursor *cur;
+    rc = mdb_cursor_open(r.txn, a->catalog->items, &cur);
+    if (rc != 0) {
+        ts_catalog_read_end(&r);
+        return ts_store_err(rc);
+    }
+    unsigned char kb[12];
+    MDB_val k = id_key(kb, r.version, after_id), v;
+    int err = 0;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && *n < max) {
+        if (k.mv_size != 12 || get_be32(k.mv_data) != r.version)
+            break;
+        int64_t id = (int64_t)get_be64((const unsigned char *)k.mv_data + 4);
+        if (id > after_id) {
+            err = ts_catalog_record_decode(v.mv_data, v.mv_size, &out[*n]);
+            if (err != 0)
+                break;
+            (*n)++;
+        }
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    ts_catalog_read_end(&r);
+    trim_map(a->catalog); /* a scan of every product maps the whole tree */
+    if (err != 0)
+        return err;
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : ts_store_err(rc);
 }

@@ -533,6 +533,8 @@ int ts_odoo_parse_price_item(const cJSON *rec, ts_price_item *out,
     if (ts_odoo_many2one_id(field(rec, "product_id"), &out->product_id) != 0 ||
         ts_odoo_many2one_id(field(rec, "product_tmpl_id"), &out->product_tmpl_id) != 0 ||
         ts_odoo_many2one_id(field(rec, "categ_id"), &out->categ_id) != 0 ||
+        ts_odoo_many2one_id(field(rec, "pricelist_id"), &out->pricelist_id) != 0 ||
+        ts_odoo_many2one_id(field(rec, "base_pricelist_id"), &out->base_pricelist_id) != 0 ||
         decimal_of(field(rec, "min_quantity"), &out->min_quantity) != 0 ||
         decimal_of(field(rec, "fixed_price"), &out->fixed_price) != 0 ||
         decimal_of(field(rec, "percent_price"), &out->percent_price) != 0 ||

@@ -690,6 +690,11 @@ int64_t ts_pricer_next_change_ms(const ts_pricer *p)
     return p->next_change_ms;
 }
 
+int ts_price_item_holds(const ts_price_item *it, int64_t now_ms)
+{
+    return dates_hold(it, floor_to_second(now_ms));
+}
+
 void ts_pricer_get_stats(const ts_pricer *p, ts_pricer_stats *out)
 {
     *out = p->stats;

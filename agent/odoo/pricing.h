@@ -272,6 +272,10 @@ int ts_pricer_price(ts_pricer *p, const ts_price_product *product, const char *c
  */
 int64_t ts_pricer_next_change_ms(const ts_pricer *p);
 
+/* Whether the item's dates hold at now_ms (to the second, as Odoo compares
+ * them): a rule starting or ending between two times reprices its scope. */
+int ts_price_item_holds(const ts_price_item *it, int64_t now_ms);
+
 void ts_pricer_get_stats(const ts_pricer *p, ts_pricer_stats *out);
 
 void ts_pricer_free(ts_pricer *p);

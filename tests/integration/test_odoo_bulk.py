@@ -1,8 +1,10 @@
 """A bulk change of 10 000 products is caught up by deltas alone, and once
 the overlap has passed the deltas stop reading it again (the window starts
 from the previous delta's start in Odoo's time, not from the newest
-write_date seen). Asserted on the stand-in's request log: rows served per
-delta.
+write_date seen). The deltas whose window still holds the change read it
+again in the small form only (template id, write_date, list_price): the
+changed variants are read whole once. Asserted on the stand-in's request
+log: rows and fields served per delta.
 """
 import os
 import sys
@@ -34,7 +36,7 @@ def test(workdir):
     odoo = oc.OdooProc(products=BULK + 20)
     agent = None
     try:
-        cfg = oc.odoo_config(workdir, odoo, page_size=PAGE, delta_overlap_s=2)
+        cfg = oc.odoo_config(workdir, odoo, page_size=PAGE, delta_overlap_s=4)
         agent = oc.start_agent(workdir, cfg)
         oc.wait_synced(agent, timeout=120)
         harness.wait_for(lambda: oc.deltas_done(agent) >= 1, 30, "a first delta")
@@ -57,6 +59,16 @@ def test(workdir):
         first_empty = reads.index(0, reads.index(max(reads)))
         assert all(r == 0 for r in reads[first_empty:]), reads  # and not again
         assert oc.item(agent, last)[0] == 200
+        # The window read the change again (small form), the variants whole once.
+        log = odoo.cmd("stats")["log"]
+        tmpl = [e for e in log if e["model"] == "product.template" and e["window"]]
+        assert all(e["fields"] == 3 for e in tmpl), tmpl[:3]  # id, write_date, list_price
+        whole = sum(e["rows"] for e in log if e["model"] == "product.product" and
+                    e["fields"] > 2)
+        repeats = sum(1 for r in reads if r >= BULK)
+        print("deltas that read the bulk:", repeats, "variant rows read whole:", whole)
+        assert repeats >= 2, reads  # the overlap: later deltas saw it too
+        assert whole == BULK, whole  # ... and fetched only the small form
         s = oc.odoo_status(agent)
         assert s["last_delta_at"] and oc.fulls_done(agent) == 1, s
         calls = odoo.calls()

@@ -4,6 +4,7 @@ deleted with no other change is caught by the next full snapshot.
 """
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import odoo_common as oc  # noqa: E402
@@ -54,12 +55,24 @@ def test(workdir):
         assert s["items"] == 57 and s["last_delta_at"], s
         assert oc.fulls_done(agent) == fulls, "a delta should have done it, not a full"
 
+        # One quant written twice with the same write_date (two transactions
+        # begun in the same second, a delta read between their commits): the
+        # deltas' small form compares the quantity too, so the second is seen.
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+        odoo.cmd("set_quant", sku="FURN_8888", location_id=18, quantity=4, write_date=stamp)
+        oc.wait_next_delta(agent)
+        assert oc.item(agent, "FURN_8888")[1]["stock"]["on_hand"] == 4
+        odoo.cmd("set_quant", sku="FURN_8888", location_id=18, quantity=5, write_date=stamp)
+        oc.wait_next_delta(agent)
+        assert oc.item(agent, "FURN_8888")[1]["stock"]["on_hand"] == 5
+
         # A quant deleted with nothing else changing: a delta sees it only while
         # another quant of the product is inside the overlap window; the next
-        # full snapshot (here: at the restart, with Odoo's clock moved past the
-        # window by a zero overlap) drops it in any case.
+        # full snapshot (here: at the restart, the copy's last full snapshot
+        # being older than full_resync_s) drops it in any case.
         assert agent.stop() == 0, "the agent did not stop cleanly"
         agent.config["odoo"]["delta_overlap_s"] = 0
+        agent.config["odoo"]["full_resync_s"] = 1
         odoo.cmd("delete_quants", sku="ROPE-M", location_id=18)  # 2.5 + 0.345 -> 2.5
         agent.start()
         harness.wait_for(lambda: oc.item(agent, "ROPE-M")[1]["stock"]["on_hand"] == 2.5, 30,

@@ -16,7 +16,9 @@ being fixed ones the tests know by name (one per pricelist rule kind).
 A control port takes JSON commands (POST /, {"cmd": ...}):
   set_list_price {sku, price}      on the template, as the product form does
   set_product {sku, default_code?, barcode?, name?, price_extra?, active?, uom_id?}
-  set_quant {sku, location_id=8, quantity}   (creates the quant if needed)
+  set_quant {sku, location_id=8, quantity, write_date?}   (creates the quant
+                                   if needed; write_date: a second transaction
+                                   stamped in the same second as the first)
   delete_quants {sku, location_id?}
   archive {sku}
   set_rate {currency, rate}        writes the currency's res.currency.rate record
@@ -25,6 +27,8 @@ A control port takes JSON commands (POST /, {"cmd": ...}):
   set_item {id, fields}            a pricelist item changed (e.g. moved)
   bulk_list_price {count, factor=1.1, from_id=12}   many templates at once
   add_item {item: {...product.pricelist.item fields}}
+  delete_item {id}                 a pricelist item deleted (only a full snapshot sees it)
+  add_pricelist {id, currency_id=126, name?}   another pricelist (a base)
   down / up                        no listener and open connections cut / back
   delay {seconds}                  every answer waits this long; a new delay
                                    (0: none) ends the waits under way at once
@@ -36,7 +40,8 @@ A control port takes JSON commands (POST /, {"cmd": ...}):
   stats / reset_stats              calls by name, arrival times, service_s,
                                    bytes_in / bytes_out (request and answer
                                    bodies), and log: {t, model, rows, window,
-                                   bytes} per search_read
+                                   fields, bytes} per search_read (fields:
+                                   how many were asked for)
   product {sku}                    the product as search_read shows it
 Prints one JSON line with its ports on stdout. Python stdlib only.
 """
@@ -687,7 +692,8 @@ class Standin:
                                         kw.get("context"))
             entry = {"t": time.time(), "model": model, "rows": len(rows),
                      "window": any(isinstance(l, list) and l and
-                                   l[0] == "write_date" for l in domain)}
+                                   l[0] == "write_date" for l in domain),
+                     "fields": len(kw.get("fields") or [])}
             with self.stats_lock:
                 self.log.append(entry)
             self.tl.entry = entry  # send() adds the answer's size
@@ -756,6 +762,7 @@ class Standin:
                         p[k] = cmd[k]
                 p["write_date"] = stamp
             elif c == "set_quant":
+                stamp = cmd.get("write_date", stamp)
                 pid = cat.product_by(cmd)["id"]
                 loc = cmd.get("location_id", STOCK)
                 for q in cat.quant.values():
@@ -812,10 +819,17 @@ class Standin:
                 p = cat.product_by(cmd)
                 p["active"] = False
                 p["write_date"] = stamp
+            elif c == "add_pricelist":
+                pid = cmd["id"]
+                cat.pricelist[pid] = {"id": pid, "name": cmd.get("name", "Pricelist %d" % pid),
+                                      "currency_id": cmd.get("currency_id", 126),
+                                      "active": True, "write_date": stamp}
             elif c == "add_item":
                 kw = dict(cmd.get("item", {}))
                 kw["write_date"] = stamp
                 return {"id": cat.add_item(**kw)}
+            elif c == "delete_item":  # unlinked: no delta can see it go
+                del cat.item[cmd["id"]]
             elif c == "down":
                 self.stop_api()
             elif c == "up":

@@ -476,6 +476,12 @@ static void test_december_dates(void **state)
         if (ts_pricer_next_change_ms(p) != next)
             fail_msg("case %zu (%s): next change %lld, want %lld", i, cases[i].at,
                      (long long)ts_pricer_next_change_ms(p), (long long)next);
+        /* the dated rule holds exactly where it decides the price (a delta
+         * reprices its scope when this changes between two times) */
+        if (ts_price_item_holds(&items[3], utc(cases[i].at, cases[i].plus_ms)) !=
+            (cases[i].item_id == 4))
+            fail_msg("case %zu (%s): item 4 holds %d", i, cases[i].at,
+                     ts_price_item_holds(&items[3], utc(cases[i].at, cases[i].plus_ms)));
         ts_pricer_free(p);
     }
 }
