@@ -1,11 +1,13 @@
 /*
  * fuzz_odoo_parse.c - Odoo's answers are outside input: the envelope
  * parsers (JSON-RPC and JSON-2) and every record reader must refuse
- * garbage cleanly, never crash, leak or read out of bounds.
+ * garbage cleanly, never crash, leak or read out of bounds. The HTTP
+ * Date header of the answers too (Odoo's clock for the delta window).
  */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/clock.h"
 #include "odoo/odoo_parse.h"
 
 static void read_record(const cJSON *rec)
@@ -55,5 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int status = size ? 200 + (data[0] % 3) * 100 : 200; /* 200, 300, 400 */
     if (ts_odoo_parse_json2(status, (const char *)data, size, &result, &len, &err) == 0)
         read_list(result, len);
+    int64_t ms;
+    (void)ts_parse_http_date((const char *)data, size, &ms);
     return 0;
 }

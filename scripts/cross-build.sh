@@ -93,7 +93,8 @@ export CFLAGS LDFLAGS
 # would take most of CI's time under emulation (thousands of connections,
 # 50 agents, 10 000-product deltas, a 90 s soak, Chromium).
 QEMU_TESTS="central_standin cli http_robustness intake_api intake_crash intake_space
-    odoo_auth odoo_delta odoo_duplicates odoo_failures odoo_pending odoo_protocol odoo_reprice
+    odoo_auth odoo_base_pricelist odoo_dates odoo_delta odoo_duplicates odoo_failures odoo_pending
+    odoo_protocol odoo_reprice odoo_restart
     odoo_snapshot pos_contract status_json status_metrics status_page uplink_config
     uplink_delivery uplink_kill uplink_reject uplink_tls"
 QEMU_TESTS=$(echo $QEMU_TESTS)

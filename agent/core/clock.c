@@ -140,3 +140,31 @@ int ts_parse_odoo_datetime(const char *s, int64_t *wall_ms)
     *wall_ms = ((days * 86400) + h * 3600 + mi * 60 + se) * 1000;
     return 0;
 }
+
+int ts_parse_http_date(const char *s, size_t len, int64_t *wall_ms)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    while (len > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+    while (len > 0 &&
+           (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' || s[len - 1] == '\n'))
+        len--;
+    /* "Sun, 06 Nov 1994 08:49:37 GMT": 29 bytes, fixed positions. */
+    if (len != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
+        s[19] != ':' || s[22] != ':' || memcmp(s + 25, " GMT", 4) != 0)
+        return TS_EINVAL;
+    int mo = 0;
+    for (int i = 0; i < 12; i++)
+        if (memcmp(s + 8, months + 3 * i, 3) == 0)
+            mo = i + 1;
+    int d = digits(s + 5, 2), y = digits(s + 12, 4);
+    int h = digits(s + 17, 2), mi = digits(s + 20, 2), se = digits(s + 23, 2);
+    if (mo == 0 || y < 0 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 ||
+        se > 60)
+        return TS_EINVAL;
+    int64_t days = ts_days_from_civil(y, (unsigned)mo, (unsigned)d);
+    *wall_ms = ((days * 86400) + h * 3600 + mi * 60 + se) * 1000;
+    return 0;
+}

@@ -34,6 +34,12 @@ void ts_format_rfc3339_ms(int64_t wall_ms, char *out);
 void ts_format_rfc3339_s(int64_t wall_ms, char *out);
 /* Odoo's "YYYY-MM-DD HH:MM:SS" (UTC) to ms; returns 0 or TS_EINVAL. */
 int ts_parse_odoo_datetime(const char *s, int64_t *wall_ms);
+/* An HTTP Date header's value in the IMF-fixdate form every current server
+ * sends ("Sun, 06 Nov 1994 08:49:37 GMT", RFC 9110 5.6.7; surrounding
+ * blanks allowed) to ms, with no time_t: libcurl's curl_getdate returns a
+ * time_t, whose width on 32-bit ARM differs between a 64-bit-time build and
+ * the library. Returns 0 or TS_EINVAL (other forms, bad fields). */
+int ts_parse_http_date(const char *s, size_t len, int64_t *wall_ms);
 /* Calendar to days since 1970-01-01 (proleptic Gregorian), no time_t. */
 int64_t ts_days_from_civil(int64_t y, unsigned m, unsigned d);
 

@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "crypto/crypto.h"
 #include "http/curl_uv.h"
 #include "core/error.h"
@@ -180,20 +181,16 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 }
 
 /* Odoo's clock: the Date header of its answer (second resolution). Lines
- * are bounded by curl (CURL_MAX_HTTP_HEADER); a copy of at most 63 bytes
- * is parsed. */
+ * are bounded by curl (CURL_MAX_HTTP_HEADER); one under 64 bytes is
+ * parsed in place (not with curl_getdate: see ts_parse_http_date). */
 static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 {
     ts_odoo_rpc *c = arg;
     size_t n = size * nmemb;
-    if (n > 5 && n < 64 && strncasecmp(data, "date:", 5) == 0) {
-        char line[64];
-        memcpy(line, data + 5, n - 5);
-        line[n - 5] = '\0';
-        time_t t = curl_getdate(line, NULL);
-        if (t > 0)
-            c->date_ms = (int64_t)t * 1000;
-    }
+    int64_t ms;
+    if (n > 5 && n < 64 && strncasecmp(data, "date:", 5) == 0 &&
+        ts_parse_http_date(data + 5, n - 5, &ms) == 0 && ms > 0)
+        c->date_ms = ms;
     return n;
 }
 
