@@ -202,9 +202,13 @@ class CentralRejects(Scenario):
         self.central.reject_seq(self.rejected_seq, self.reason)
         self.start_agent(url)
         self.post(3)
+        # The hold is known when central's answer arrives; the ack of the
+        # seqs before it is an LMDB commit (a fold first, with the journal)
+        # that lands a moment later: wait for both, as a till would see them.
         self.wait_status(lambda d: d["central"].get("held") == "rejected" and
-                         d["central"].get("rejected_seq") == self.rejected_seq,
-                         "the agent to hold at the rejected seq")
+                         d["central"].get("rejected_seq") == self.rejected_seq and
+                         d["queue"]["pending"] == self.posted - self.rejected_seq + 1,
+                         "the agent to hold at the rejected seq, the seqs before it acked")
 
 
 class CertExpiring(Scenario):
