@@ -548,6 +548,7 @@ class Central:
         self.faults = {}
         self.reject = None
         self.hang_release = threading.Event()
+        self.placeholder = None  # holds the port while down (_hold_port)
         self.clear_faults()
 
     # -- life --
@@ -582,6 +583,7 @@ class Central:
         if srv:
             srv.shutdown()
             srv.server_close()
+            self._hold_port()
         self.hang_release.set()
         with self.lock:
             conns = list(self.conns)
@@ -593,12 +595,30 @@ class Central:
         self._event("down")
         return True
 
+    def _hold_port(self):
+        """While down, keeps the port bound but not listening: a connection
+        is refused as before, and no other socket (another test's, or an
+        outgoing connection's ephemeral port) can take it before come_up.
+        Both sockets set SO_REUSEADDR, so Linux lets the listener bind beside
+        this one, which is closed only once the listener is bound."""
+        ph = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ph.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            ph.bind((self.host, self.port))
+        except OSError:
+            ph.close()
+            return
+        self.placeholder = ph
+
     def come_up(self):
         if self.server:
             return self.port
         self.hang_release = threading.Event()
         self.server = _Server((self.host, self.port), self)
         self.port = self.server.server_address[1]
+        if self.placeholder:  # the listener is bound now: let the port go
+            self.placeholder.close()
+            self.placeholder = None
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
                          daemon=True).start()
         self._event("up")
