@@ -830,7 +830,8 @@ static const uom *find_uom(const ts_odoo *o, int64_t id)
     return lo < o->n_uoms && o->uoms[lo].id == id ? &o->uoms[lo] : NULL;
 }
 
-/* Appends a category (read or loaded in id order: o->categs stays sorted). */
+/* Appends a category (read or loaded in id order, o->categs stays sorted;
+ * a delta's new one is sorted in by move_category). */
 static int add_category(ts_odoo *o, int64_t id, const char *parent_path)
 {
     if (o->n_categs == o->cap_categs) {
@@ -1672,18 +1673,9 @@ static int move_category(ts_odoo *o, int64_t id, const char *path)
     if (had && strcmp(had, path) == 0)
         return 0;
     if (!had) {
-        if (o->n_categs == o->cap_categs) {
-            size_t cap = o->cap_categs ? o->cap_categs * 2 : 64;
-            category *p = realloc(o->categs, cap * sizeof(*p));
-            if (!p)
-                return TS_ENOMEM;
-            o->categs = p;
-            o->cap_categs = cap;
-        }
-        char *dup = strdup(path);
-        if (!dup)
-            return TS_ENOMEM;
-        o->categs[o->n_categs++] = (category){id, dup};
+        int rc = add_category(o, id, path);
+        if (rc)
+            return rc;
         qsort(o->categs, o->n_categs, sizeof(*o->categs), cmp_categ);
         set_add(&o->categ_ids, id);
         return 0;
